@@ -1,0 +1,158 @@
+//! Problems found in a user's topology file, with where they are.
+//!
+//! Validation collects every problem it finds instead of stopping at the first, so a user fixes
+//! a file in one round. Each diagnostic carries a stable kebab-case code (documented in the
+//! README and asserted in tests), the key path inside the document and, where known, the line and
+//! column, so the renderer can show the offending line with a caret under it.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// How serious a diagnostic is: errors stop the analysis, warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in the source text (1-based line and column, 0-based byte offset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+/// One problem in the input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case code, e.g. `dangling-reference`.
+    pub code: &'static str,
+    pub message: String,
+    /// Key path inside the document, e.g. `regions.us-east.azs`; empty for the whole file.
+    pub path: String,
+    pub location: Option<Location>,
+    /// Extra lines: hints, the other place of a duplicate.
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            path: path.into(),
+            location: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, path, message)
+        }
+    }
+
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by position (unlocated ones last, then by path) and drops exact repeats,
+/// so the output is deterministic whatever order the checks ran in.
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.location.is_none(), d.location, d.path.clone(), d.code);
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
+    diagnostics.dedup();
+}
+
+/// Renders diagnostics against the source text, rustc-style, one after another, followed by a
+/// count line. `color` selects ANSI styling.
+pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut path_note = String::new();
+        if !d.path.is_empty() {
+            path_note = format!("at `{}`", d.path);
+        }
+        let title = level.primary_title(d.message.as_str()).id(d.code);
+        let mut group = match d.location {
+            Some(loc) if loc.offset <= source.len() => {
+                let span = token_span(source, loc.offset);
+                title.element(
+                    Snippet::source(source)
+                        .path(file_name)
+                        .annotation(AnnotationKind::Primary.span(span).label(path_note.as_str())),
+                )
+            }
+            _ => {
+                title.element(Snippet::<annotate_snippets::Annotation>::source("").path(file_name))
+            }
+        };
+        for note in &d.notes {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
+        let report: Vec<Group> = vec![group];
+        let _ = writeln!(out, "{}\n", renderer.render(&report));
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "{file_name}: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
+    out
+}
+
+/// The span of the token starting at `offset`: up to the end of the line, a comment or a
+/// flow-collection delimiter, at least one character.
+fn token_span(source: &str, offset: usize) -> std::ops::Range<usize> {
+    let rest = &source[offset..];
+    let quoted = rest.starts_with('"') || rest.starts_with('\'');
+    let end = if quoted {
+        let q = rest.as_bytes()[0];
+        rest[1..]
+            .bytes()
+            .position(|b| b == q || b == b'\n')
+            .map(|p| p + 2)
+            .unwrap_or(rest.len())
+    } else {
+        rest.find(['\n', ',', ']', '}', '#']).unwrap_or(rest.len())
+    };
+    let token = rest[..end].trim_end();
+    let token = token.strip_suffix(':').unwrap_or(token);
+    let len = token.len().max(1).min(rest.len().max(1));
+    offset..(offset + len).min(source.len().max(offset))
+}

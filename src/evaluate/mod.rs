@@ -1,0 +1,681 @@
+//! Stage 5: evaluating one failure scenario (MODEL.md §3 and §4).
+//!
+//! An [`Engine`] is built once per model: it precomputes round-trip times, dependency order and
+//! the no-failure baseline. [`Engine::evaluate`] then turns a set of failed components (and
+//! corrupted datastores) into a [`ScenarioResult`]. [`Engine::core`] computes only what the
+//! availability engine needs (outcome and served fraction).
+
+pub mod datastore;
+mod latency;
+
+use crate::graph::Graphs;
+use crate::model::{Component, DatastoreIdx, Dependency, Model, RegionIdx, RoutingKind, UserIdx};
+use datastore::{Corruption, Recovery};
+
+/// The outcome of a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Up,
+    Degraded,
+    Down,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Up => "up",
+            Outcome::Degraded => "degraded",
+            Outcome::Down => "down",
+        }
+    }
+}
+
+/// What fails in a scenario: components by their index in [`Engine::components`], and
+/// corrupted datastores.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Failure {
+    pub components: Vec<usize>,
+    pub corrupted: Vec<DatastoreIdx>,
+}
+
+/// Which parts are alive and connected in a scenario (MODEL.md §3.1).
+#[derive(Clone, Debug)]
+pub struct State {
+    pub region_alive: Vec<bool>,
+    pub az_alive: Vec<bool>,
+    pub link_up: Vec<bool>,
+    pub external_alive: Vec<bool>,
+    /// Connected-component label per region (alive regions only are meaningful).
+    pub component: Vec<usize>,
+    pub routing_failed: bool,
+    /// W: the largest MTTR among the failed components, seconds.
+    pub wait: f64,
+    /// D: health-check detection time, seconds.
+    pub detection: f64,
+}
+
+impl State {
+    pub fn connected(&self, a: RegionIdx, b: RegionIdx) -> bool {
+        self.region_alive[a.idx()]
+            && self.region_alive[b.idx()]
+            && self.component[a.idx()] == self.component[b.idx()]
+    }
+}
+
+/// Outcome and capacity: what the availability engine needs from every state.
+#[derive(Clone, Debug)]
+pub struct Core {
+    pub state: State,
+    pub recoveries: Vec<Recovery>,
+    /// usable[service][region].
+    pub usable: Vec<Vec<bool>>,
+    /// The region serving each user group; `None` for all when down.
+    pub assignment: Vec<Option<RegionIdx>>,
+    /// Per region: whether it scaled up to `scale_to`.
+    pub scaled: Vec<bool>,
+    pub outcome: Outcome,
+    pub served_fraction: f64,
+    /// Extra instances needed to serve everyone, per hour cost (0 when not degraded).
+    pub surge_cost_per_hour: f64,
+}
+
+/// Everything MODEL.md reports for one scenario.
+#[derive(Clone, Debug)]
+pub struct ScenarioResult {
+    pub outcome: Outcome,
+    pub rto: Option<f64>,
+    pub rpo: Option<f64>,
+    pub dns_exposure: f64,
+    pub impact: Option<f64>,
+    pub failed_requests: Option<f64>,
+    pub served_fraction: f64,
+    pub worst_rtt_ms: Option<f64>,
+    pub worst_request_ms: Option<f64>,
+    pub surge_cost_per_hour: Option<f64>,
+    pub residency_violations: Vec<UserIdx>,
+    /// Where each user group is served after recovery.
+    pub assignment: Vec<Option<RegionIdx>>,
+}
+
+/// Precomputed, immutable evaluation context for one model.
+pub struct Engine<'m> {
+    model: &'m Model,
+    graphs: Graphs,
+    components: Vec<Component>,
+    /// region_rtt[a * R + b], ms.
+    region_rtt: Vec<f64>,
+    /// user_rtt[u * R + r], ms.
+    user_rtt: Vec<f64>,
+    /// Per region: shared-fate groups holding it; per AZ likewise.
+    region_groups: Vec<Vec<usize>>,
+    az_groups: Vec<Vec<usize>>,
+    baseline: Core,
+    /// Per region: whether it served some user group with nothing failed.
+    was_serving: Vec<bool>,
+}
+
+impl<'m> Engine<'m> {
+    pub fn new(model: &'m Model) -> Engine<'m> {
+        let graphs = Graphs::new(model);
+        let n = model.regions.len();
+        let mut region_rtt = vec![0.0; n * n];
+        for a in 0..n {
+            for b in 0..n {
+                if a != b {
+                    let (ra, rb) = (RegionIdx::from(a), RegionIdx::from(b));
+                    region_rtt[a * n + b] = match model.link_between(ra, rb).and_then(|l| l.rtt) {
+                        Some(rtt) => rtt.0,
+                        None => {
+                            crate::geo::derived_rtt(
+                                model.regions[a].location,
+                                model.regions[b].location,
+                            )
+                            .0
+                        }
+                    };
+                }
+            }
+        }
+        let user_rtt = model
+            .users
+            .iter()
+            .flat_map(|u| {
+                model
+                    .regions
+                    .iter()
+                    .map(move |r| crate::geo::derived_rtt(u.location, r.location).0)
+            })
+            .collect();
+        let mut region_groups = vec![Vec::new(); n];
+        let mut az_groups = vec![Vec::new(); model.azs.len()];
+        for (g, s) in model.shared.iter().enumerate() {
+            for r in &s.regions {
+                region_groups[r.idx()].push(g);
+            }
+            for a in &s.azs {
+                az_groups[a.idx()].push(g);
+            }
+        }
+        let mut engine = Engine {
+            model,
+            graphs,
+            components: model.components(),
+            region_rtt,
+            user_rtt,
+            region_groups,
+            az_groups,
+            baseline: placeholder_core(),
+            was_serving: vec![false; n],
+        };
+        // Active-active loss depends on where users were served before the failure; with
+        // nothing failed no member is lost, so the baseline does not need it.
+        let baseline = engine.core(&Failure::default());
+        for r in baseline.assignment.iter().flatten() {
+            engine.was_serving[r.idx()] = true;
+        }
+        engine.baseline = baseline;
+        engine
+    }
+
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    pub fn graphs(&self) -> &Graphs {
+        &self.graphs
+    }
+
+    /// The components in index order (see [`Model::components`]).
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The state with nothing failed.
+    pub fn baseline(&self) -> &Core {
+        &self.baseline
+    }
+
+    /// The index of a component in [`Engine::components`].
+    pub fn component_index(&self, c: Component) -> usize {
+        let m = self.model;
+        let (r, a, l, s) = (m.regions.len(), m.azs.len(), m.links.len(), m.shared.len());
+        match c {
+            Component::Region(x) => x.idx(),
+            Component::Az(x) => r + x.idx(),
+            Component::Link(x) => r + a + x.idx(),
+            Component::Routing => r + a + l,
+            Component::Shared(x) => r + a + l + 1 + x.idx(),
+            Component::External(x) => r + a + l + 1 + s + x.idx(),
+        }
+    }
+
+    pub fn rtt_regions(&self, a: RegionIdx, b: RegionIdx) -> f64 {
+        self.region_rtt[a.idx() * self.model.regions.len() + b.idx()]
+    }
+
+    pub fn rtt_user(&self, u: UserIdx, r: RegionIdx) -> f64 {
+        self.user_rtt[u.idx() * self.model.regions.len() + r.idx()]
+    }
+
+    /// MODEL.md §3.1: which parts are alive and connected.
+    pub fn state(&self, failure: &Failure) -> State {
+        let m = self.model;
+        let mut failed = vec![false; self.components.len()];
+        let mut wait: f64 = 0.0;
+        for &i in &failure.components {
+            failed[i] = true;
+            wait = wait.max(m.mttr(self.components[i]).0);
+        }
+        let group_failed = |groups: &[usize]| {
+            groups
+                .iter()
+                .any(|g| failed[self.component_index(Component::Shared((*g).into()))])
+        };
+        let region_down: Vec<bool> = (0..m.regions.len())
+            .map(|r| failed[r] || group_failed(&self.region_groups[r]))
+            .collect();
+        let az_alive: Vec<bool> = m
+            .azs
+            .iter()
+            .enumerate()
+            .map(|(a, az)| {
+                !failed[self.component_index(Component::Az(a.into()))]
+                    && !region_down[az.region.idx()]
+                    && !group_failed(&self.az_groups[a])
+            })
+            .collect();
+        let region_alive: Vec<bool> = m
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(r, region)| !region_down[r] && region.azs.iter().any(|a| az_alive[a.idx()]))
+            .collect();
+        let mut link_up = vec![false; m.links.len()];
+        let mut uf = petgraph::unionfind::UnionFind::<usize>::new(m.regions.len());
+        for (l, a, b) in self.graphs.links() {
+            let up = !failed[self.component_index(Component::Link(l))]
+                && region_alive[a.idx()]
+                && region_alive[b.idx()];
+            link_up[l.idx()] = up;
+            if up {
+                uf.union(a.idx(), b.idx());
+            }
+        }
+        let component = (0..m.regions.len()).map(|r| uf.find(r)).collect();
+        let external_alive = (0..m.externals.len())
+            .map(|e| !failed[self.component_index(Component::External(e.into()))])
+            .collect();
+        State {
+            region_alive,
+            az_alive,
+            link_up,
+            external_alive,
+            component,
+            routing_failed: failed[self.component_index(Component::Routing)],
+            wait,
+            detection: m.routing.detection().0,
+        }
+    }
+
+    /// MODEL.md §3.2-§3.6: recovery, serving regions, routing and capacity.
+    pub fn core(&self, failure: &Failure) -> Core {
+        let m = self.model;
+        let state = self.state(failure);
+        let recoveries: Vec<Recovery> = m
+            .datastores
+            .iter()
+            .enumerate()
+            .map(|(i, ds)| {
+                let corruption = if failure.corrupted.contains(&DatastoreIdx::from(i)) {
+                    Corruption::Yes
+                } else {
+                    Corruption::No
+                };
+                datastore::recover(m, ds, &state, corruption, &self.was_serving)
+            })
+            .collect();
+        let usable = self.usable(&state, &recoveries);
+        let serving = &usable[m.entry.idx()];
+        let assignment = if state.routing_failed {
+            vec![None; m.users.len()]
+        } else {
+            self.route(serving)
+        };
+        let down = assignment.iter().any(Option::is_none);
+        let mut core = Core {
+            state,
+            recoveries,
+            usable,
+            assignment: if down {
+                vec![None; m.users.len()]
+            } else {
+                assignment
+            },
+            scaled: vec![false; m.regions.len()],
+            outcome: Outcome::Down,
+            served_fraction: 0.0,
+            surge_cost_per_hour: 0.0,
+        };
+        if !down {
+            self.capacity(&mut core);
+        }
+        core
+    }
+
+    /// MODEL.md §3.3: where each service is usable, services in dependency order.
+    fn usable(&self, state: &State, recoveries: &[Recovery]) -> Vec<Vec<bool>> {
+        let m = self.model;
+        let n = m.regions.len();
+        let mut usable = vec![vec![false; n]; m.services.len()];
+        for &s in &self.graphs.service_order {
+            let svc = &m.services[s.idx()];
+            for r in 0..n {
+                let region = &m.regions[r];
+                if !state.region_alive[r] {
+                    continue;
+                }
+                let has_instance = region
+                    .azs
+                    .iter()
+                    .any(|a| state.az_alive[a.idx()] && svc.scaled_instances[a.idx()] > 0);
+                if !has_instance {
+                    continue;
+                }
+                let rr = RegionIdx::from(r);
+                let deps_ok = svc.depends_on.iter().all(|d| match d {
+                    Dependency::Service(t) => {
+                        (0..n).any(|x| usable[t.idx()][x] && state.connected(rr, x.into()))
+                    }
+                    Dependency::Datastore(x) => recoveries[x.idx()]
+                        .homes
+                        .iter()
+                        .any(|h| state.connected(rr, *h)),
+                    Dependency::External(e) => state.external_alive[e.idx()],
+                });
+                usable[s.idx()][r] = deps_ok;
+            }
+        }
+        usable
+    }
+
+    /// MODEL.md §3.4: the serving region of each user group (`None` when none serves it).
+    fn route(&self, serving: &[bool]) -> Vec<Option<RegionIdx>> {
+        let m = self.model;
+        match m.routing.kind {
+            RoutingKind::FailoverDns => {
+                let order = std::iter::once(m.routing.primary)
+                    .chain(m.routing.failover_order.iter().copied());
+                let pick = order.into_iter().find(|r| serving[r.idx()]);
+                vec![pick; m.users.len()]
+            }
+            _ => (0..m.users.len())
+                .map(|u| {
+                    let mut best: Option<(f64, &str, RegionIdx)> = None;
+                    for (r, _) in serving.iter().enumerate().filter(|(_, s)| **s) {
+                        let rr = RegionIdx::from(r);
+                        let key = (self.rtt_user(u.into(), rr), m.regions[r].id.as_str(), rr);
+                        let better = match &best {
+                            None => true,
+                            Some(b) => {
+                                key.0 < b.0 || (key.0 == b.0 && key.1.as_bytes() < b.1.as_bytes())
+                            }
+                        };
+                        if better {
+                            best = Some(key);
+                        }
+                    }
+                    best.map(|b| b.2)
+                })
+                .collect(),
+        }
+    }
+
+    /// MODEL.md §3.5: load, scaling, served fraction, degradation and surge.
+    fn capacity(&self, core: &mut Core) {
+        let m = self.model;
+        let entry = &m.services[m.entry.idx()];
+        let peak = m.peak_rps;
+        let tolerance = 1e-9 * peak;
+        let n = m.regions.len();
+        let mut load = vec![0.0; n];
+        for (u, r) in core.assignment.iter().enumerate() {
+            if let Some(r) = r {
+                load[r.idx()] += peak * m.users[u].share;
+            }
+        }
+        let mut capacity = vec![0.0; n];
+        for r in 0..n {
+            if !core.usable[m.entry.idx()][r] {
+                continue;
+            }
+            let (steady, scaled) = m.regions[r]
+                .azs
+                .iter()
+                .filter(|a| core.state.az_alive[a.idx()])
+                .fold((0.0, 0.0), |(s, t), a| {
+                    (
+                        s + f64::from(entry.instances[a.idx()]),
+                        t + f64::from(entry.scaled_instances[a.idx()]),
+                    )
+                });
+            let (steady, scaled) = (
+                steady * entry.capacity_per_instance,
+                scaled * entry.capacity_per_instance,
+            );
+            core.scaled[r] = entry.scales[r] && load[r] > steady + tolerance;
+            capacity[r] = if core.scaled[r] { scaled } else { steady };
+        }
+        let instances = |shortfall: f64| {
+            (shortfall / entry.capacity_per_instance - 1e-9)
+                .ceil()
+                .max(0.0)
+        };
+        let (served, degraded, surge_instances) = if m.routing.kind == RoutingKind::GlobalLb {
+            let total: f64 = capacity.iter().sum();
+            let shortfall = peak - total;
+            let degraded = shortfall > tolerance;
+            (
+                (total / peak).min(1.0),
+                degraded,
+                if degraded { instances(shortfall) } else { 0.0 },
+            )
+        } else {
+            let mut served = 0.0;
+            let mut degraded = false;
+            let mut surge = 0.0;
+            for r in 0..n {
+                served += load[r].min(capacity[r]);
+                let shortfall = load[r] - capacity[r];
+                if shortfall > tolerance {
+                    degraded = true;
+                    surge += instances(shortfall);
+                }
+            }
+            ((served / peak).min(1.0), degraded, surge)
+        };
+        core.served_fraction = served;
+        core.outcome = if degraded {
+            Outcome::Degraded
+        } else {
+            Outcome::Up
+        };
+        core.surge_cost_per_hour = surge_instances * entry.cost_per_hour.0;
+    }
+
+    /// A short explanation of why the entry service does not serve with nothing failed.
+    pub fn why_not_serving(&self) -> String {
+        let m = self.model;
+        let core = &self.baseline;
+        let entry = &m.services[m.entry.idx()];
+        if !core.usable[m.entry.idx()].iter().any(|u| *u) {
+            let placed = entry.scaled_instances.iter().any(|n| *n > 0);
+            if !placed {
+                return format!("the entry service `{}` has no instances anywhere", entry.id);
+            }
+            return format!(
+                "the entry service `{}` is usable in no region (a dependency is unreachable from every region that runs it)",
+                entry.id
+            );
+        }
+        "routing sends users to no serving region (check `routing.primary` and `routing.failover_order`)".into()
+    }
+
+    /// MODEL.md §3.8: users whose data has a copy (home, replica, member or backup) of a store
+    /// the entry service needs in a jurisdiction their residency does not allow, with nothing
+    /// failed. Stores that are `residency_scoped` keep each group's data in its own
+    /// jurisdictions and never count.
+    pub fn storage_residency_violations(&self) -> Vec<UserIdx> {
+        let m = self.model;
+        let copies: Vec<RegionIdx> = self
+            .graphs
+            .entry_datastores
+            .iter()
+            .map(|d| &m.datastores[d.idx()])
+            .filter(|ds| !ds.residency_scoped)
+            .flat_map(|ds| ds.copy_regions(m))
+            .collect();
+        (0..m.users.len())
+            .filter(|u| {
+                copies
+                    .iter()
+                    .any(|r| !m.users[*u].allows(m.regions[r.idx()].jurisdiction.as_deref()))
+            })
+            .map(UserIdx::from)
+            .collect()
+    }
+
+    /// Serving and storage residency violations with nothing failed, sorted, without repeats.
+    pub fn baseline_residency_violations(
+        &self,
+        baseline: &ScenarioResult,
+        storage: &[UserIdx],
+    ) -> Vec<UserIdx> {
+        let mut all: Vec<UserIdx> = baseline
+            .residency_violations
+            .iter()
+            .chain(storage)
+            .copied()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Evaluates one scenario fully (MODEL.md §3 and §4).
+    pub fn evaluate(&self, failure: &Failure) -> ScenarioResult {
+        let core = self.core(failure);
+        self.finish(failure, core)
+    }
+
+    fn finish(&self, failure: &Failure, core: Core) -> ScenarioResult {
+        let m = self.model;
+        let rpo = core
+            .recoveries
+            .iter()
+            .map(|r| r.loss)
+            .try_fold(0.0_f64, |acc, l| l.map(|l| acc.max(l)));
+        if core.outcome == Outcome::Down {
+            let needed_lost = self
+                .graphs
+                .entry_datastores
+                .iter()
+                .any(|d| core.recoveries[d.idx()].loss.is_none());
+            let rto = if needed_lost {
+                None
+            } else {
+                Some(core.state.wait)
+            };
+            return ScenarioResult {
+                outcome: Outcome::Down,
+                rto,
+                rpo,
+                dns_exposure: 0.0,
+                impact: rto,
+                failed_requests: rto.map(|t| t * m.peak_rps),
+                served_fraction: 0.0,
+                worst_rtt_ms: None,
+                worst_request_ms: None,
+                surge_cost_per_hour: None,
+                residency_violations: Vec::new(),
+                assignment: core.assignment,
+            };
+        }
+        let _ = failure;
+        let times = self.times(&core);
+        let (worst_rtt, worst_request) = latency::worst(self, &core);
+        let residency_violations = m
+            .users
+            .iter()
+            .enumerate()
+            .filter(|(u, user)| {
+                core.assignment[*u]
+                    .is_some_and(|r| !user.allows(m.regions[r.idx()].jurisdiction.as_deref()))
+            })
+            .map(|(u, _)| UserIdx::from(u))
+            .collect();
+        ScenarioResult {
+            outcome: core.outcome,
+            rto: Some(times.rto),
+            rpo,
+            dns_exposure: times.dns_exposure,
+            impact: Some(times.impact),
+            failed_requests: Some(times.impact * m.peak_rps),
+            served_fraction: core.served_fraction,
+            worst_rtt_ms: Some(worst_rtt),
+            worst_request_ms: Some(worst_request),
+            surge_cost_per_hour: Some(core.surge_cost_per_hour),
+            residency_violations,
+            assignment: core.assignment,
+        }
+    }
+
+    /// MODEL.md §3.7: per-group recovery times, RTO, impact and DNS exposure.
+    fn times(&self, core: &Core) -> Times {
+        let m = self.model;
+        let routing = &m.routing;
+        let d = routing.detection().0;
+        let entry = &m.services[m.entry.idx()];
+        let datastore_time = self
+            .graphs
+            .entry_datastores
+            .iter()
+            .map(|x| core.recoveries[x.idx()].time)
+            .fold(0.0, f64::max);
+        let (shift, shift_impact) = match routing.kind {
+            RoutingKind::GeoDns | RoutingKind::FailoverDns => {
+                (d + routing.ttl.0, d + routing.ttl.0 / 2.0)
+            }
+            RoutingKind::Anycast => (d + routing.convergence.0, d + routing.convergence.0),
+            RoutingKind::GlobalLb => (d, d),
+        };
+        let mut out = Times::default();
+        for (u, user) in m.users.iter().enumerate() {
+            let (Some(before), Some(after)) = (self.baseline.assignment[u], core.assignment[u])
+            else {
+                continue;
+            };
+            let mut t = datastore_time;
+            let mut i = datastore_time;
+            let shifted = before != after;
+            if shifted {
+                t = t.max(shift);
+                i = i.max(shift_impact);
+            } else {
+                let (mut lost, mut total) = (0u64, 0u64);
+                for a in &m.regions[after.idx()].azs {
+                    let n = u64::from(entry.instances[a.idx()]);
+                    total += n;
+                    if !core.state.az_alive[a.idx()] {
+                        lost += n;
+                    }
+                }
+                if lost > 0 {
+                    t = t.max(d);
+                    i = i.max(d * lost as f64 / total as f64);
+                }
+            }
+            if core.scaled[after.idx()] && !self.baseline.scaled[after.idx()] {
+                let scale = d + entry.scale_up[after.idx()].0;
+                t = t.max(scale);
+                i = i.max(scale);
+            }
+            out.rto = out.rto.max(t);
+            out.impact += user.share * i;
+            if shifted && routing.kind.is_dns() {
+                out.dns_exposure = d + routing.ttl.0;
+                let tail = (d + routing.stale_duration.0 - t).max(0.0);
+                out.impact += user.share * routing.stale_fraction * tail;
+            }
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+struct Times {
+    rto: f64,
+    impact: f64,
+    dns_exposure: f64,
+}
+
+fn placeholder_core() -> Core {
+    Core {
+        state: State {
+            region_alive: Vec::new(),
+            az_alive: Vec::new(),
+            link_up: Vec::new(),
+            external_alive: Vec::new(),
+            component: Vec::new(),
+            routing_failed: false,
+            wait: 0.0,
+            detection: 0.0,
+        },
+        recoveries: Vec::new(),
+        usable: Vec::new(),
+        assignment: Vec::new(),
+        scaled: Vec::new(),
+        outcome: Outcome::Down,
+        served_fraction: 0.0,
+        surge_cost_per_hour: 0.0,
+    }
+}

@@ -1,0 +1,320 @@
+//! The terminal renderer: a summary an SRE reads at a glance, then one row per scenario, worst
+//! first, then the objectives that were breached.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use serde_json::Value;
+
+use super::Style;
+use crate::model::units::{nines, percent, round_to};
+use crate::model::{Millis, Seconds, Usd};
+use crate::report::{Report, ScenarioReport};
+
+pub fn write(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    writeln!(out, "drplan analysis of {}\n", report.topology)?;
+    writeln!(out, "{}\n", summary(report, style))?;
+    writeln!(out, "{}", scenarios(report, style))?;
+    let counts = count_outcomes(&report.scenarios);
+    writeln!(
+        out,
+        "{} scenarios: {} down, {} degraded, {} up\n",
+        report.scenarios.len(),
+        counts[2],
+        counts[1],
+        counts[0]
+    )?;
+    if !report.objectives.breaches.is_empty() {
+        writeln!(out, "Objectives breached:\n{}\n", breaches(report, style))?;
+    }
+    Ok(())
+}
+
+fn new_table(style: Style) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t
+}
+
+fn paint(cell: Cell, color: Color, style: Style) -> Cell {
+    if style.color { cell.fg(color) } else { cell }
+}
+
+fn duration(v: Option<f64>) -> String {
+    match v {
+        Some(s) => Seconds(s).to_string(),
+        None => "unbounded".into(),
+    }
+}
+
+fn summary(report: &Report, style: Style) -> Table {
+    let s = &report.summary;
+    let mut t = new_table(style);
+    let mut row = |k: &str, v: Cell| {
+        t.add_row(vec![Cell::new(k), v]);
+    };
+    match (s.availability, s.unavailability) {
+        (Some(a), Some(_)) => {
+            row(
+                "Availability",
+                Cell::new(format!("{} ({} nines)", percent(a), round_to(nines(a), 2))),
+            );
+            if let Some(f) = s.full_capacity_availability {
+                row("Full-capacity availability", Cell::new(percent(f)));
+            }
+            if let Some(e) = s.effective_availability {
+                row("Effective availability", Cell::new(percent(e)));
+            }
+            if let Some(d) = s.downtime_minutes_per_year {
+                row(
+                    "Expected downtime",
+                    Cell::new(format!("{} per year", Seconds(d * 60.0))),
+                );
+            }
+        }
+        _ => row(
+            "Availability",
+            Cell::new(
+                s.availability_note
+                    .clone()
+                    .unwrap_or_else(|| "not computed".into()),
+            ),
+        ),
+    }
+    let c = &report.cost;
+    row(
+        "Monthly cost",
+        Cell::new(format!(
+            "{} (compute {}, datastores {}, replication {}, routing {})",
+            Usd(c.total),
+            Usd(c.compute),
+            Usd(c.datastores),
+            Usd(c.replication),
+            Usd(c.routing)
+        )),
+    );
+    row(
+        "Worst RTO",
+        Cell::new(worst_with(report, s.worst_rto_s, |x| x.rto_s, true)),
+    );
+    row(
+        "Worst RPO",
+        Cell::new(worst_with(report, s.worst_rpo_s, |x| x.rpo_s, false)),
+    );
+    row(
+        "Worst DNS exposure",
+        Cell::new(worst_with(
+            report,
+            Some(s.worst_dns_exposure_s),
+            |x| Some(x.dns_exposure_s),
+            false,
+        )),
+    );
+    let b = &report.baseline;
+    row(
+        "Latency, nothing failed",
+        Cell::new(format!(
+            "worst RTT {}, worst request {}",
+            b.worst_rtt_ms.map_or("-".into(), |m| Millis(m).to_string()),
+            b.worst_request_ms
+                .map_or("-".into(), |m| Millis(m).to_string())
+        )),
+    );
+    let spofs = if s.single_points_of_failure.is_empty() {
+        paint(Cell::new("none"), Color::Green, style)
+    } else {
+        paint(
+            Cell::new(s.single_points_of_failure.join(", ")),
+            Color::Red,
+            style,
+        )
+    };
+    row("Single points of failure", spofs);
+    let mut residency: Vec<String> = Vec::new();
+    if !b.serving_residency_violations.is_empty() {
+        residency.push(format!(
+            "served out of residency: {}",
+            b.serving_residency_violations.join(", ")
+        ));
+    }
+    if !b.storage_residency_violations.is_empty() {
+        residency.push(format!(
+            "data stored out of residency: {}",
+            b.storage_residency_violations.join(", ")
+        ));
+    }
+    if !residency.is_empty() {
+        row(
+            "Residency, nothing failed",
+            paint(Cell::new(residency.join("; ")), Color::Red, style),
+        );
+    }
+    let verdict = if !has_objectives(report) {
+        Cell::new("none set")
+    } else if report.objectives.passed {
+        paint(Cell::new("passed"), Color::Green, style)
+    } else {
+        let n = report.objectives.breaches.len();
+        paint(
+            Cell::new(format!(
+                "FAILED: {n} breach{}",
+                if n == 1 { "" } else { "es" }
+            )),
+            Color::Red,
+            style,
+        )
+    };
+    row("Objectives", verdict);
+    t
+}
+
+fn has_objectives(report: &Report) -> bool {
+    report.objectives.has_objectives
+}
+
+/// A worst value and the scenario that has it (the first by id among equals).
+fn worst_with(
+    report: &Report,
+    value: Option<f64>,
+    pick: fn(&ScenarioReport) -> Option<f64>,
+    skip_down: bool,
+) -> String {
+    let Some(v) = value else {
+        return "unbounded (data lost)".into();
+    };
+    if v == 0.0 {
+        return "0s".into();
+    }
+    let at = report
+        .scenarios
+        .iter()
+        .filter(|s| !skip_down || s.outcome != "down")
+        .find(|s| pick(s) == Some(v))
+        .map(|s| format!(" ({})", s.id))
+        .unwrap_or_default();
+    format!("{}{at}", Seconds(v))
+}
+
+fn severity(outcome: &str) -> u8 {
+    match outcome {
+        "down" => 0,
+        "degraded" => 1,
+        _ => 2,
+    }
+}
+
+fn count_outcomes(scenarios: &[ScenarioReport]) -> [usize; 3] {
+    let mut c = [0; 3];
+    for s in scenarios {
+        c[2 - severity(s.outcome) as usize] += 1;
+    }
+    c
+}
+
+fn scenarios(report: &Report, style: Style) -> Table {
+    let mut t = new_table(style);
+    t.set_header(vec![
+        "Scenario",
+        "Outcome",
+        "Served",
+        "RTO",
+        "RPO",
+        "DNS exp.",
+        "Impact",
+        "Worst RTT",
+        "Request",
+        "Surge/h",
+        "Residency",
+    ]);
+    let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().collect();
+    rows.sort_by(|a, b| {
+        severity(a.outcome)
+            .cmp(&severity(b.outcome))
+            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+    });
+    for s in rows {
+        let color = match s.outcome {
+            "down" => Color::Red,
+            "degraded" => Color::Yellow,
+            _ => Color::Green,
+        };
+        let dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
+        t.add_row(vec![
+            Cell::new(&s.id),
+            paint(Cell::new(s.outcome), color, style),
+            Cell::new(format!("{}%", round_to(s.served_fraction * 100.0, 1)))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(duration(s.rto_s)).set_alignment(CellAlignment::Right),
+            Cell::new(duration(s.rpo_s)).set_alignment(CellAlignment::Right),
+            Cell::new(Seconds(s.dns_exposure_s).to_string()).set_alignment(CellAlignment::Right),
+            Cell::new(duration(s.impact_s)).set_alignment(CellAlignment::Right),
+            Cell::new(dash(s.worst_rtt_ms, |m| Millis(m).to_string()))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(dash(s.worst_request_ms, |m| Millis(m).to_string()))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(dash(s.surge_cost_per_hour, |c| {
+                if c == 0.0 {
+                    "-".into()
+                } else {
+                    Usd(c).to_string()
+                }
+            }))
+            .set_alignment(CellAlignment::Right),
+            if s.residency_violations.is_empty() {
+                Cell::new("")
+            } else {
+                paint(
+                    Cell::new(s.residency_violations.join(", ")),
+                    Color::Red,
+                    style,
+                )
+            },
+        ]);
+    }
+    t
+}
+
+fn breaches(report: &Report, style: Style) -> Table {
+    let mut t = new_table(style);
+    t.set_header(vec!["Objective", "Scenario", "Limit", "Actual"]);
+    for b in &report.objectives.breaches {
+        t.add_row(vec![
+            Cell::new(b.objective),
+            Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
+            Cell::new(value(b.objective, &b.limit)),
+            paint(Cell::new(value(b.objective, &b.actual)), Color::Red, style),
+        ]);
+    }
+    t
+}
+
+/// A breach limit or actual value in human units.
+fn value(objective: &str, v: &Value) -> String {
+    match (objective, v) {
+        (_, Value::Null) => "unbounded".into(),
+        ("availability", Value::Number(n)) => n.as_f64().map_or(v.to_string(), percent),
+        ("rto" | "rpo" | "max_dns_exposure", Value::Number(n)) => {
+            n.as_f64().map_or(v.to_string(), |s| Seconds(s).to_string())
+        }
+        ("max_rtt" | "max_request_rtt", Value::Number(n)) => {
+            n.as_f64().map_or(v.to_string(), |m| Millis(m).to_string())
+        }
+        ("max_monthly_cost", Value::Number(n)) => {
+            n.as_f64().map_or(v.to_string(), |c| Usd(c).to_string())
+        }
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (_, Value::String(s)) => s.clone(),
+        _ => v.to_string(),
+    }
+}

@@ -1,0 +1,62 @@
+//! Shared helpers for the end-to-end tests: run the real binary on fixture files.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository root, so fixtures are found whatever the working directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A command for the drplan binary under test.
+pub fn drplan() -> Command {
+    Command::cargo_bin("drplan").expect("the drplan binary is built for integration tests")
+}
+
+/// Runs `drplan analyze PATH --format json` and parses its output; any exit code is accepted
+/// (0 passed, 1 gate breached) except the error codes 2 and 3, which fail the test.
+pub fn analyze_json(path: impl AsRef<Path>) -> serde_json::Value {
+    let path = path.as_ref();
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root().join(path)
+    };
+    let output = drplan()
+        .args(["analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("drplan runs");
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "drplan analyze {} exited {code}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("analyze --format json prints JSON")
+}
+
+/// The scenario with this id in an analyze JSON report.
+pub fn scenario<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["scenarios"]
+        .as_array()
+        .expect("scenarios is an array")
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no scenario {id} in the report"))
+}
+
+/// Asserts two floats agree to a relative 1e-9 (or absolute 1e-9 near zero).
+#[track_caller]
+pub fn assert_close(actual: &serde_json::Value, expected: f64) {
+    let a = actual
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected the number {expected}, found {actual}"));
+    let tol = 1e-9 * expected.abs().max(1.0);
+    assert!(
+        (a - expected).abs() <= tol,
+        "expected {expected}, found {a}"
+    );
+}

@@ -1,0 +1,1 @@
+//! Scenario values computed by hand from MODEL.md, each with its arithmetic.
