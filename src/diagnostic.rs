@@ -136,23 +136,54 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: 
     out
 }
 
-/// The span of the token starting at `offset`: up to the end of the line, a comment or a
-/// flow-collection delimiter, at least one character.
+/// The span of the token starting at `offset`: a quoted string, or up to the end of the line,
+/// a comment, a flow delimiter or a `: ` after a key; at least one character.
 fn token_span(source: &str, offset: usize) -> std::ops::Range<usize> {
     let rest = &source[offset..];
-    let quoted = rest.starts_with('"') || rest.starts_with('\'');
-    let end = if quoted {
-        let q = rest.as_bytes()[0];
+    if rest.is_empty() || rest.starts_with('\n') {
+        return offset..offset;
+    }
+    let bytes = rest.as_bytes();
+    let end = if bytes[0] == b'"' || bytes[0] == b'\'' {
         rest[1..]
             .bytes()
-            .position(|b| b == q || b == b'\n')
-            .map(|p| p + 2)
-            .unwrap_or(rest.len())
+            .position(|b| b == bytes[0] || b == b'\n')
+            .map_or(rest.len(), |p| p + 2)
+    } else if bytes[0] == b'[' || bytes[0] == b'{' {
+        1
     } else {
-        rest.find(['\n', ',', ']', '}', '#']).unwrap_or(rest.len())
+        let mut end = rest.len();
+        for (i, b) in rest.bytes().enumerate() {
+            let next = bytes.get(i + 1).copied();
+            let stop = matches!(b, b'\n' | b',' | b']' | b'}' | b'#')
+                || (b == b':' && matches!(next, None | Some(b' ' | b'\n' | b'\r')));
+            if stop {
+                end = i;
+                break;
+            }
+        }
+        rest[..end].trim_end().len().max(1)
     };
-    let token = rest[..end].trim_end();
-    let token = token.strip_suffix(':').unwrap_or(token);
-    let len = token.len().max(1).min(rest.len().max(1));
-    offset..(offset + len).min(source.len().max(offset))
+    let end = end.min(rest.len());
+    let mut stop = offset + end;
+    while !source.is_char_boundary(stop) {
+        stop -= 1;
+    }
+    offset..stop.max(offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_span;
+
+    #[test]
+    fn token_spans_stop_at_key_separators_and_delimiters() {
+        let src = "routin: {}\nlist: [a, bb]\nq: \"x y\" # c\n";
+        assert_eq!(&src[token_span(src, 0)], "routin");
+        let b = src.find("bb").unwrap();
+        assert_eq!(&src[token_span(src, b)], "bb");
+        let q = src.find('"').unwrap();
+        assert_eq!(&src[token_span(src, q)], "\"x y\"");
+        assert_eq!(&src[token_span(src, src.find('{').unwrap())], "{");
+    }
 }

@@ -24,11 +24,20 @@ pub struct Checked {
 
 /// Reads, parses and validates a topology file.
 pub fn check_file(path: &Path, max_bytes: u64) -> Result<Checked, ReadError> {
-    let (source, loaded) = load::load(path, max_bytes)?;
+    let source = load::read(path, max_bytes)?;
     let stem = path
         .file_stem()
         .map_or_else(|| "topology".into(), |s| s.to_string_lossy().into_owned());
-    let validated = validate::validate(&loaded, &stem);
+    check_source(source, &stem)
+}
+
+/// Parses and validates text already in memory (tests, fuzzing, git revisions).
+pub fn check_source(source: Source, default_name: &str) -> Result<Checked, ReadError> {
+    let loaded = match load::parse(&source) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => return Err(ReadError::Invalid(source, diagnostics)),
+    };
+    let validated = validate::validate(&loaded, default_name);
     match validated.model {
         Some(model) => Ok(Checked {
             source,
@@ -42,16 +51,16 @@ pub fn check_file(path: &Path, max_bytes: u64) -> Result<Checked, ReadError> {
 
 /// Checks that something serves with every component up (a validation rule that needs an
 /// evaluation).
-pub fn analyze_serving(checked: &Checked) -> Result<(), Diagnostic> {
+pub fn analyze_serving(checked: &Checked) -> Result<(), Box<Diagnostic>> {
     let engine = Engine::new(&checked.model);
-    validate::serving(&engine, &checked.loaded.positions).map_or(Ok(()), Err)
+    validate::serving(&engine, &checked.loaded.positions).map_or(Ok(()), |d| Err(Box::new(d)))
 }
 
 /// Analyzes a validated topology; fails with a diagnostic when nothing serves at all.
-pub fn analyze(checked: &Checked) -> Result<Report, Diagnostic> {
+pub fn analyze(checked: &Checked) -> Result<Report, Box<Diagnostic>> {
     let engine = Engine::new(&checked.model);
     if let Some(d) = validate::serving(&engine, &checked.loaded.positions) {
-        return Err(d);
+        return Err(Box::new(d));
     }
     let scenarios = scenario::standard(&engine);
     let results = evaluate_all(&engine, &scenarios);

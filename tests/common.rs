@@ -60,3 +60,39 @@ pub fn assert_close(actual: &serde_json::Value, expected: f64) {
         "expected {expected}, found {a}"
     );
 }
+
+/// Every diagnostic code used in src/: the first string argument of `Diagnostic::error`,
+/// `Diagnostic::warning`, `cx.error`, `cx.key_error` and `cx.warning`, and `ignored-key`.
+pub fn diagnostic_codes() -> Vec<String> {
+    let mut codes = std::collections::BTreeSet::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in ["error(\n", "error(", "warning(", "key_error("] {
+                for piece in text.split(marker).skip(1) {
+                    let piece = piece.trim_start();
+                    if let Some(rest) = piece.strip_prefix('"') {
+                        let code: String = rest.chars().take_while(|c| *c != '"').collect();
+                        if !code.is_empty()
+                            && code
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        {
+                            codes.insert(code);
+                        }
+                    }
+                }
+            }
+            if text.contains("\"ignored-key\"") {
+                codes.insert("ignored-key".to_string());
+            }
+        }
+    }
+    codes.into_iter().collect()
+}

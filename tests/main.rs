@@ -1,4 +1,8 @@
 //! The one integration-test binary (see `autotests = false` in Cargo.toml).
 
+mod cli;
 mod common;
+mod examples;
 mod hand_computed;
+mod readme;
+mod robustness;

@@ -19,7 +19,7 @@ pub fn run(args: &AnalyzeArgs, io: &mut Io) -> Exit {
             let _ = write!(
                 io.err,
                 "{}",
-                render_diagnostics(&[d], &checked.source, color)
+                render_diagnostics(&[*d], &checked.source, color)
             );
             return Exit::Invalid;
         }

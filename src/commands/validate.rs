@@ -17,21 +17,25 @@ pub fn run(args: &ValidateArgs, io: &mut Io) -> Exit {
         let _ = write!(
             io.err,
             "{}",
-            render_diagnostics(&[d], &checked.source, color)
+            render_diagnostics(&[*d], &checked.source, color)
         );
         return Exit::Invalid;
     }
     let m = &checked.model;
+    let counts = [
+        (m.regions.len(), "region"),
+        (m.azs.len(), "AZ"),
+        (m.links.len(), "link"),
+        (m.services.len(), "service"),
+        (m.datastores.len(), "datastore"),
+        (m.users.len(), "user group"),
+    ]
+    .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
     let _ = writeln!(
         io.out,
-        "{}: valid ({} regions, {} AZs, {} links, {} services, {} datastores, {} user groups)",
+        "{}: valid ({})",
         checked.source.name,
-        m.regions.len(),
-        m.azs.len(),
-        m.links.len(),
-        m.services.len(),
-        m.datastores.len(),
-        m.users.len()
+        counts.join(", ")
     );
     Exit::Success
 }

@@ -109,8 +109,26 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
             "the file is empty; a topology needs at least `version`, `regions`, `routing`, `users`, `demand` and `services`",
         )]);
     }
-    let Some(sections) = decoder.one::<RawSections>(doc.root, "") else {
-        return Err(decoder.diagnostics);
+    // Unknown top-level keys are reported and dropped, so the rest of the file is still
+    // checked.
+    let mut root = doc.root;
+    let sections = loop {
+        match yaml::decode::<RawSections>(root.clone()) {
+            Ok(sections) => break sections,
+            Err(e) => {
+                let d = decoder.decode_diagnostic(&e.path, &e.message);
+                let unknown_top = d.code == "unknown-key" && !d.path.contains(['.', '[']);
+                decoder.diagnostics.push(d);
+                if !(unknown_top
+                    && yaml::remove_key(
+                        &mut root,
+                        &decoder.diagnostics[decoder.diagnostics.len() - 1].path,
+                    ))
+                {
+                    return Err(decoder.diagnostics);
+                }
+            }
+        }
     };
     let d = &mut decoder;
     let raw = RawTopology {
@@ -190,8 +208,20 @@ impl Decoder<'_> {
             } else {
                 yaml::join(path, &name)
             };
-            return Diagnostic::error("unknown-key", full.clone(), message)
+            let expected: Vec<&str> = message
+                .split_once("expected one of ")
+                .map(|(_, list)| list.split(", ").map(|s| s.trim_matches('`')).collect())
+                .unwrap_or_default();
+            let mut d = Diagnostic::error("unknown-key", full.clone(), message.clone())
                 .at(self.positions.key(&full));
+            if let Some(best) = expected
+                .iter()
+                .filter(|e| strsim::levenshtein(e, &name) <= 2.max(name.len() / 4))
+                .min_by_key(|e| strsim::levenshtein(e, &name))
+            {
+                d = d.note(format!("did you mean `{best}`?"));
+            }
+            return d;
         }
         if message.starts_with("missing field") {
             return Diagnostic::error("missing-key", path, message).at(self.positions.key(path));
@@ -251,14 +281,5 @@ impl Decoder<'_> {
             .enumerate()
             .filter_map(|(i, item)| self.one(item, &yaml::index(path, i)))
             .collect()
-    }
-}
-
-/// Reads a file from disk and parses it: the load stage as one call.
-pub fn load(path: &Path, max_bytes: u64) -> Result<(Source, Loaded), ReadError> {
-    let source = read(path, max_bytes)?;
-    match parse(&source) {
-        Ok(loaded) => Ok((source, loaded)),
-        Err(diagnostics) => Err(ReadError::Invalid(source, diagnostics)),
     }
 }

@@ -40,13 +40,17 @@ struct Entry {
 }
 
 impl Positions {
-    /// Where the value at `path` starts; falls back to the nearest enclosing path that exists
-    /// (a defaulted key is reported at its parent).
+    /// Where the value at `path` starts. A path that is not in the file (a defaulted key) is
+    /// reported at the key of its nearest enclosing entry.
     pub fn value(&self, path: &str) -> Option<Location> {
-        self.find(path).map(|e| e.value)
+        match self.entries.get(path) {
+            Some(e) => Some(e.value),
+            None => self.key(path),
+        }
     }
 
-    /// Where the key of `path` is written (its value for sequence items and the root).
+    /// Where the key of `path` is written (its value for sequence items and the root), or of
+    /// its nearest enclosing entry.
     pub fn key(&self, path: &str) -> Option<Location> {
         self.find(path).map(|e| e.key.unwrap_or(e.value))
     }
@@ -150,6 +154,14 @@ pub fn decode<T: DeserializeOwned>(node: Node) -> Result<T, DecodeError> {
             message: e.into_inner().to_string(),
         }
     })
+}
+
+/// Removes a key from a mapping node; returns whether it was there.
+pub fn remove_key(node: &mut Node, key: &str) -> bool {
+    match node {
+        Node::Mapping(m) => m.remove(key).is_some(),
+        _ => false,
+    }
 }
 
 /// An empty mapping node.

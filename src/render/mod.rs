@@ -14,7 +14,7 @@ use crate::report::Report;
 pub enum Format {
     /// Tables for a terminal.
     Table,
-    /// The MODEL.md §8 JSON document.
+    /// A JSON document (schema_version 1, described in the README).
     Json,
 }
 
