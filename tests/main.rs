@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod diagnostics;
 mod examples;
 mod hand_computed;
 mod readme;
