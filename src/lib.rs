@@ -16,10 +16,12 @@ pub mod diagnostic;
 pub mod evaluate;
 pub mod exit;
 pub mod gate;
+pub mod generate;
 pub mod geo;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod report;
@@ -48,28 +50,37 @@ pub fn run() -> Exit {
     };
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let mut io = commands::Io {
+    let mut cx = commands::Context {
         out_is_terminal: stdout.is_terminal(),
         err_is_terminal: stderr.is_terminal(),
         out: &mut stdout.lock(),
         err: &mut stderr.lock(),
+        global: &cli.global,
     };
-    let exit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&cli, &mut io)));
+    let exit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch(&cli.command, &mut cx)
+    }));
     match exit {
         Ok(exit) => exit,
-        Err(_) => {
-            let _ = writeln!(
-                io.err,
-                "error: drplan hit an internal error (a bug); please report it with the input file"
-            );
-            Exit::Internal
-        }
+        Err(_) => cx.fail(
+            Exit::Internal,
+            "drplan hit an internal error (a bug); please report it with the input file",
+        ),
     }
 }
 
-fn dispatch(cli: &Cli, io: &mut commands::Io) -> Exit {
-    match &cli.command {
-        Command::Analyze(args) => commands::analyze::run(args, io),
-        Command::Validate(args) => commands::validate::run(args, io),
+fn dispatch(command: &Command, cx: &mut commands::Context) -> Exit {
+    match command {
+        Command::Analyze(args) => commands::analyze::run(args, cx),
+        Command::Validate(args) => commands::validate::run(args, cx),
+        Command::Check(args) => commands::check::run(args, cx),
+        Command::Diff(args) => commands::diff::run(args, cx),
+        Command::Compare(args) => commands::compare::run(args, cx),
+        Command::Init(args) => commands::init::run(args, cx),
+        Command::Schema(args) => commands::schema::run(args, cx),
+        Command::Graph(args) => commands::graph::run(args, cx),
+        Command::Completions(args) => commands::completions::run(args, cx),
+        Command::Man(args) => commands::man::run(args, cx),
+        Command::Generate(args) => generate::run(args, cx),
     }
 }

@@ -3,44 +3,27 @@
 use crate::cli::AnalyzeArgs;
 use crate::exit::Exit;
 use crate::pipeline;
-use crate::render::Style;
+use crate::render::{self, ANALYZE_FORMATS, Style};
 
-use super::{Io, checked_input, render_diagnostics};
+use super::{Context, gate_exit};
 
-pub fn run(args: &AnalyzeArgs, io: &mut Io) -> Exit {
-    let checked = match checked_input(&args.input, io) {
+pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
+    if let Err(exit) = cx.check_format(args.format, "analyze", ANALYZE_FORMATS) {
+        return exit;
+    }
+    let checked = match cx.checked_file(&args.file) {
         Ok(c) => c,
         Err(exit) => return exit,
     };
     let report = match pipeline::analyze(&checked) {
         Ok(r) => r,
-        Err(d) => {
-            let color = args.input.color.enabled(io.err_is_terminal);
-            let _ = write!(
-                io.err,
-                "{}",
-                render_diagnostics(&[*d], &checked.source, color)
-            );
-            return Exit::Invalid;
-        }
+        Err(d) => return cx.invalid(*d, &checked.source),
     };
-    let style = Style {
-        color: args.input.color.enabled(io.out_is_terminal),
-    };
-    if let Err(e) = args
-        .format
-        .write(&report, io.out, style)
-        .and_then(|()| io.out.flush())
-    {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return Exit::Success;
-        }
-        let _ = writeln!(io.err, "error: writing the report: {e}");
-        return Exit::Internal;
+    let format = args.format;
+    if let Err(exit) = cx.emit(&args.output, |w, color| {
+        render::write_report(format, &report, w, Style { color })
+    }) {
+        return exit;
     }
-    if report.objectives.passed || args.no_fail {
-        Exit::Success
-    } else {
-        Exit::GateBreached
-    }
+    gate_exit(report.objectives.passed, args.no_fail)
 }

@@ -4,22 +4,16 @@ use crate::cli::ValidateArgs;
 use crate::exit::Exit;
 use crate::pipeline;
 
-use super::{Io, checked_input, render_diagnostics};
+use super::Context;
 
-pub fn run(args: &ValidateArgs, io: &mut Io) -> Exit {
-    let checked = match checked_input(&args.input, io) {
+pub fn run(args: &ValidateArgs, cx: &mut Context) -> Exit {
+    let checked = match cx.checked_file(&args.file) {
         Ok(c) => c,
         Err(exit) => return exit,
     };
     // Nothing serving with every component up is a validation error too (MODEL.md §1).
     if let Err(d) = pipeline::analyze_serving(&checked) {
-        let color = args.input.color.enabled(io.err_is_terminal);
-        let _ = write!(
-            io.err,
-            "{}",
-            render_diagnostics(&[*d], &checked.source, color)
-        );
-        return Exit::Invalid;
+        return cx.invalid(*d, &checked.source);
     }
     let m = &checked.model;
     let counts = [
@@ -32,7 +26,7 @@ pub fn run(args: &ValidateArgs, io: &mut Io) -> Exit {
     ]
     .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
     let _ = writeln!(
-        io.out,
+        cx.out,
         "{}: valid ({})",
         checked.source.name,
         counts.join(", ")

@@ -1,4 +1,7 @@
-//! Stage 7: renderers. Each writes a report to a `&mut dyn Write`; the core never prints.
+//! Stage 7: renderers. Each writes to a `&mut dyn Write`; the core never prints.
+//!
+//! One [`Format`] enum covers every command; each command accepts the formats that make sense
+//! for it (see [`Format::check_allowed`]).
 
 mod json;
 mod table;
@@ -9,13 +12,25 @@ use clap::ValueEnum;
 
 use crate::report::Report;
 
-/// Output formats of `analyze`.
+/// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Tables for a terminal.
     Table,
     /// A JSON document (schema_version 1, described in the README).
     Json,
+    /// JSON lines: one scenario per line, then a summary line (for very many scenarios).
+    Jsonl,
+    /// GitHub-flavoured markdown, for a pull-request comment.
+    Markdown,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// SARIF 2.1.0, for code-scanning annotations.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`), for inline annotations.
+    Github,
+    /// A self-contained HTML report.
+    Html,
 }
 
 /// How to style terminal output.
@@ -25,11 +40,58 @@ pub struct Style {
 }
 
 impl Format {
-    /// Writes the report in this format.
-    pub fn write(self, report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    pub fn name(self) -> &'static str {
         match self {
-            Format::Table => table::write(report, out, style),
-            Format::Json => json::write(report, out),
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Html => "html",
         }
+    }
+
+    /// An error message when `command` does not offer this format.
+    pub fn check_allowed(self, command: &str, allowed: &[Format]) -> Result<(), String> {
+        if allowed.contains(&self) {
+            return Ok(());
+        }
+        let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
+        Err(format!(
+            "`{command}` cannot write `--format {}`; use one of: {}",
+            self.name(),
+            names.join(", ")
+        ))
+    }
+}
+
+/// The formats `analyze` writes.
+pub const ANALYZE_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Jsonl,
+    Format::Markdown,
+    Format::Junit,
+    Format::Sarif,
+    Format::Github,
+    Format::Html,
+];
+
+/// Writes an analysis report in a format `analyze` offers.
+pub fn write_report(
+    format: Format,
+    report: &Report,
+    out: &mut dyn Write,
+    style: Style,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::write(report, out, style),
+        Format::Json => json::write(report, out),
+        other => Err(io::Error::other(format!(
+            "the `{}` format is not available yet",
+            other.name()
+        ))),
     }
 }
