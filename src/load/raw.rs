@@ -286,6 +286,19 @@ pub struct RawObjectives {
     pub max_rtt: Option<Quantity>,
     pub max_request_rtt: Option<Quantity>,
     pub residency: Option<bool>,
+    #[serde(default)]
+    pub waivers: Vec<RawWaiver>,
+}
+
+/// An accepted, known breach: `{objective, scenario, reason, expires}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    pub objective: String,
+    pub scenario: Option<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`; the waiver stops applying after this day.
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -386,6 +386,53 @@ pub struct Objectives {
     pub max_rtt: Option<Millis>,
     pub max_request_rtt: Option<Millis>,
     pub residency: bool,
+    pub waivers: Vec<Waiver>,
+}
+
+/// A calendar day, for waiver expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// An accepted risk: a breach of `objective` (in `scenario`, or overall when `None`) that does
+/// not fail the gate until `expires`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waiver {
+    pub objective: String,
+    pub scenario: Option<String>,
+    pub reason: String,
+    pub expires: Option<Date>,
+    /// The key path of the waiver in the file (`objectives.waivers[0]`), for messages.
+    pub path: String,
 }
 
 /// One entry of a custom scenario's `fail` list.

@@ -1171,7 +1171,52 @@ fn build_objectives(cx: &mut Cx, raw: &RawTopology) -> Option<Objectives> {
             .as_ref()
             .and_then(|q| cx.rtt(Some(q), "objectives.max_request_rtt")),
         residency: o.residency.unwrap_or(false),
+        waivers: build_waivers(cx, o),
     })
+}
+
+fn build_waivers(cx: &mut Cx, o: &raw::RawObjectives) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    for (i, w) in o.waivers.iter().enumerate() {
+        let path = index("objectives.waivers", i);
+        if !crate::gate::OBJECTIVE_ORDER.contains(&w.objective.as_str()) {
+            cx.error(
+                "unknown-objective",
+                &join(&path, "objective"),
+                format!(
+                    "`{}` is not an objective; expected one of {}",
+                    w.objective,
+                    crate::gate::OBJECTIVE_ORDER.join(", ")
+                ),
+            );
+        }
+        if w.reason.trim().is_empty() {
+            cx.error(
+                "invalid-waiver",
+                &join(&path, "reason"),
+                "a waiver needs a `reason`: why the risk is accepted",
+            );
+        }
+        let expires = w.expires.as_ref().and_then(|e| {
+            let d = Date::parse(e);
+            if d.is_none() {
+                cx.error(
+                    "invalid-date",
+                    &join(&path, "expires"),
+                    format!("`{e}` is not a date; write `YYYY-MM-DD`"),
+                );
+            }
+            d
+        });
+        out.push(Waiver {
+            objective: w.objective.clone(),
+            scenario: w.scenario.clone(),
+            reason: w.reason.clone(),
+            expires,
+            path,
+        });
+    }
+    out
 }
 
 fn build_scenarios(
