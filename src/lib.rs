@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod scenario;
+pub mod schema;
 pub mod validate;
 
 use std::io::IsTerminal;

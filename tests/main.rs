@@ -7,3 +7,4 @@ mod examples;
 mod hand_computed;
 mod readme;
 mod robustness;
+mod schema;

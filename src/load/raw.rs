@@ -43,7 +43,7 @@ impl<'de> Deserialize<'de> for Quantity {
 }
 
 /// One value or a list of them (`residency: EU` or `residency: [EU, UK]`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged, expecting = "a jurisdiction or a list of jurisdictions")]
 pub enum OneOrMany {
     One(String),
@@ -81,229 +81,468 @@ pub struct RawSections {
 }
 
 /// The whole file, decoded; ids are the map keys in file order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, schemars::JsonSchema)]
+#[schemars(
+    rename = "Topology",
+    title = "drplan topology",
+    description = "A drplan topology file (format version 1): regions, links, routing, users, services and datastores. See MODEL.md and the README's topology file reference.",
+    deny_unknown_fields
+)]
 pub struct RawTopology {
+    /// The format version; must be `1`.
+    #[schemars(required, schema_with = "crate::schema::version")]
     pub version: Option<Quantity>,
+    /// The topology's name in reports. Default: the file name without extension.
     pub name: Option<String>,
+    /// Free text.
     pub description: Option<String>,
+    /// Regions by id. Region and AZ ids share one namespace.
+    #[schemars(extend("minProperties" = 1))]
     pub regions: IndexMap<String, RawRegion>,
+    /// Inter-region network links.
+    #[schemars(default)]
     pub links: Vec<RawLink>,
+    /// Shared-fate groups by id: regions and AZs that all fail together (a power grid, a provider-wide outage).
+    #[schemars(default)]
     pub shared_fate: IndexMap<String, RawSharedFate>,
+    /// Dependencies outside the topology (an identity provider, a payment API), by id.
+    #[schemars(default)]
     pub externals: IndexMap<String, RawExternal>,
+    /// How users reach regions.
+    #[schemars(required)]
     pub routing: Option<RawRouting>,
+    /// User populations by id; their shares sum to 1.
+    #[schemars(extend("minProperties" = 1))]
     pub users: IndexMap<String, RawUsers>,
+    /// Total demand.
+    #[schemars(required)]
     pub demand: Option<RawDemand>,
+    /// Services by id; exactly one has `entry: true`.
+    #[schemars(extend("minProperties" = 1))]
     pub services: IndexMap<String, RawService>,
+    /// Datastores by id.
+    #[schemars(default)]
     pub datastores: IndexMap<String, RawDatastore>,
+    /// The CI gate: without it there is no gate.
     pub objectives: Option<RawObjectives>,
+    /// Extra named failure scenarios.
+    #[schemars(default)]
     pub scenarios: Vec<RawScenario>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A region: a shared-fate failure domain holding availability zones.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Region", extend("required" = ["location", "azs"]))]
 pub struct RawRegion {
+    /// `[lat, lon]` in degrees.
+    #[schemars(length(equal = 2))]
     pub location: Vec<f64>,
+    /// The legal jurisdiction, e.g. `US`, `EU`, `UK`, `SG`. Default: unknown (never satisfies a residency rule).
     pub jurisdiction: Option<String>,
+    /// Availability of the region as a whole (region-wide failure): a fraction (`0.9999`) or a percent string (`"99.99%"`).
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.9999))]
     pub availability: Option<Quantity>,
+    /// Mean time to repair the region: a duration (`8h`) or seconds.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "8h"))]
     pub mttr: Option<Quantity>,
+    /// Availability zones by id (at least one). An AZ may be written `az-id: {}` or `az-id:` for all defaults.
     #[serde(default)]
+    #[schemars(extend("minProperties" = 1))]
     pub azs: Option<IndexMap<String, Option<RawAz>>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// One availability zone.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Az")]
 pub struct RawAz {
+    /// Availability of the AZ: a fraction or a percent string.
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.9999))]
     pub availability: Option<Quantity>,
+    /// Mean time to repair the AZ.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "4h"))]
     pub mttr: Option<Quantity>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An inter-region network link.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Link")]
 pub struct RawLink {
+    /// The two regions it joins: `[region, region]`.
+    #[schemars(length(equal = 2))]
     pub between: Vec<String>,
+    /// The measured round trip (`62ms`). Default: derived from the great-circle distance.
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub rtt: Option<Quantity>,
+    /// Availability of the link.
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.9999))]
     pub availability: Option<Quantity>,
+    /// Mean time to repair the link.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "2h"))]
     pub mttr: Option<Quantity>,
+    /// Replication traffic price, USD per GB.
+    #[schemars(extend("default" = 0.02))]
     pub cost_per_gb: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Regions and AZs that all fail when this group fails.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SharedFate")]
 pub struct RawSharedFate {
+    /// Region and AZ ids.
     pub members: Vec<String>,
+    /// Availability of the group.
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.99999))]
     pub availability: Option<Quantity>,
+    /// Mean time to repair.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "2h"))]
     pub mttr: Option<Quantity>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A dependency outside the topology.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "External")]
 pub struct RawExternal {
+    /// Availability of the dependency (required).
+    #[schemars(schema_with = "crate::schema::availability")]
     pub availability: Quantity,
+    /// Mean time to repair.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "1h"))]
     pub mttr: Option<Quantity>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// How user traffic reaches regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "RoutingKind")]
 pub enum RawRoutingKind {
+    /// DNS answering each user group with its lowest-RTT serving region.
     Geodns,
+    /// DNS answering with `primary` while it serves, else the first serving region of `failover_order`.
     FailoverDns,
+    /// One anycast prefix; BGP sends users to the nearest serving region.
     Anycast,
+    /// A global load balancer: lowest-RTT region, capacity pooled across regions.
     GlobalLb,
 }
 
-#[derive(Debug, Deserialize)]
+/// The routing front door.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Routing")]
 pub struct RawRouting {
+    /// `geodns`, `failover-dns`, `anycast` or `global-lb`.
     pub kind: RawRoutingKind,
+    /// `failover-dns`: the active region. Default: the first region.
     pub primary: Option<String>,
+    /// `failover-dns`: the standby regions in order; a region left out is never used. Default: the other regions in file order.
     pub failover_order: Option<Vec<String>>,
+    /// DNS record TTL (DNS kinds only).
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "60s"))]
     pub ttl: Option<Quantity>,
+    /// Health checks of regions and AZs; detection takes `interval` x `failure_threshold`.
     pub health_check: Option<RawHealthCheck>,
+    /// `anycast` only: BGP convergence after a withdrawal.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "60s"))]
     pub convergence: Option<Quantity>,
+    /// DNS kinds: clients that ignore the TTL.
     pub stale_clients: Option<RawStaleClients>,
+    /// Availability of the routing provider itself.
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.99999))]
     pub availability: Option<Quantity>,
+    /// Mean time to repair the routing provider.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "2h"))]
     pub mttr: Option<Quantity>,
+    /// USD per month.
+    #[schemars(extend("default" = 0))]
     pub cost_per_month: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Health checks of regions and AZs.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "HealthCheck")]
 pub struct RawHealthCheck {
+    /// Time between checks.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "10s"))]
     pub interval: Option<Quantity>,
+    /// Failed checks before a region or AZ is declared down.
+    #[schemars(extend("default" = 3))]
     pub failure_threshold: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+/// DNS clients that ignore the TTL.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StaleClients")]
 pub struct RawStaleClients {
+    /// The fraction of clients that ignore the TTL.
+    #[schemars(extend("default" = 0.02))]
     pub fraction: Option<f64>,
+    /// How long after detection they keep the old answer.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "15m"))]
     pub duration: Option<Quantity>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A user population.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Users")]
 pub struct RawUsers {
+    /// `[lat, lon]` in degrees.
+    #[schemars(length(equal = 2))]
     pub location: Vec<f64>,
+    /// Fraction of the traffic; the shares of all groups sum to 1.
     pub share: f64,
+    /// Jurisdictions allowed to serve the group and store its data: `EU` or `[EU, UK]`. Default: any.
     pub residency: Option<OneOrMany>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Total demand.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Demand")]
 pub struct RawDemand {
+    /// Total peak requests per second.
     pub peak_rps: f64,
 }
 
-#[derive(Debug, Deserialize)]
+/// A service: instances placed in regions and AZs.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Service")]
 pub struct RawService {
+    /// `true` for the one service users call.
     #[serde(default)]
     pub entry: bool,
+    /// Requests per second one instance serves.
     pub capacity_per_instance: f64,
+    /// USD per running instance per hour.
+    #[schemars(extend("default" = 0))]
     pub cost_per_hour: Option<f64>,
+    /// Instances per region: `{per_az: N}` or `{azs: {<az>: N}}`, optionally with `scale_to` and `scale_up`.
     pub placement: IndexMap<String, RawPlacement>,
+    /// Services, datastores and externals it needs.
     #[serde(default)]
     pub depends_on: Vec<String>,
 }
 
 /// Instances of a service in one region: `{per_az: N}` or `{azs: {az: N}}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Shape",
+    extend("oneOf" = [{"required": ["per_az"]}, {"required": ["azs"]}])
+)]
 pub struct RawShape {
+    /// N instances in every AZ of the region.
     pub per_az: Option<u32>,
+    /// Instances per AZ id; unlisted AZs have none.
     pub azs: Option<IndexMap<String, u32>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Instances of a service in one region, and what the region grows to on failover.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Placement",
+    extend("oneOf" = [{"required": ["per_az"]}, {"required": ["azs"]}])
+)]
 pub struct RawPlacement {
+    /// N instances in every AZ of the region.
     pub per_az: Option<u32>,
+    /// Instances per AZ id; unlisted AZs have none.
     pub azs: Option<IndexMap<String, u32>>,
+    /// What the region grows to when failover sends it more load than it serves (pilot light, warm standby); same shape as the placement.
     pub scale_to: Option<RawShape>,
+    /// How long growing to `scale_to` takes.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "10m"))]
     pub scale_up: Option<Quantity>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// How a datastore keeps its copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Replication")]
 pub enum RawReplication {
+    /// One copy in one AZ (`az`).
     SingleAz,
+    /// A primary in one region (`primary`), optionally with a synchronous standby in another AZ.
     MultiAz,
+    /// A primary region and standby regions (`replicas`) promoted in order.
     ActivePassive,
+    /// Every member region (`regions`) takes writes.
     ActiveActive,
+    /// A majority quorum over `regions`; the first is the leader.
     Consensus,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Whether a failover needs a human.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Failover")]
 pub enum RawFailover {
+    /// Promote as soon as the failure is detected.
     Automatic,
+    /// Wait for `manual_decision` before promoting.
     Manual,
 }
 
-#[derive(Debug, Deserialize)]
+/// A datastore and how it replicates.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Datastore",
+    extend("allOf" = [
+        {"if": {"required": ["replication"], "properties": {"replication": {"const": "single-az"}}},
+         "then": {"required": ["az"]}},
+        {"if": {"required": ["replication"], "properties": {"replication": {"const": "multi-az"}}},
+         "then": {"required": ["primary"]}},
+        {"if": {"required": ["replication"], "properties": {"replication": {"const": "active-passive"}}},
+         "then": {"required": ["primary", "replicas"]}},
+        {"if": {"required": ["replication"], "properties": {"replication": {"enum": ["active-active", "consensus"]}}},
+         "then": {"required": ["regions"]}}
+    ])
+)]
 pub struct RawDatastore {
+    /// `single-az`, `multi-az`, `active-passive`, `active-active` or `consensus`.
     pub replication: RawReplication,
+    /// `single-az`: its AZ.
     pub az: Option<String>,
+    /// `multi-az`, `active-passive`: the home region.
     pub primary: Option<String>,
+    /// The AZ of the leader, in `primary`. Default: the first AZ of `primary`.
     pub primary_az: Option<String>,
+    /// `multi-az`, `active-passive`: a synchronous standby in another AZ of the primary region, charged as a copy.
+    #[schemars(extend("default" = true))]
     pub standby_in_region: Option<bool>,
+    /// `active-passive`: standby regions, in promotion order.
     pub replicas: Option<Vec<String>>,
+    /// `active-active`, `consensus`: member regions; for consensus the first is the leader.
     pub regions: Option<Vec<String>>,
+    /// Replication to other regions is synchronous.
+    #[schemars(extend("default" = false))]
     pub sync: Option<bool>,
+    /// Asynchronous replication lag.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "1s"))]
     pub lag: Option<Quantity>,
+    /// `automatic` or `manual` promotion.
+    #[schemars(extend("default" = "automatic"))]
     pub failover: Option<RawFailover>,
+    /// Time to promote a standby or replica.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "60s"))]
     pub promotion: Option<Quantity>,
+    /// Human time from the page to the decision and runbook.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "1h"))]
     pub manual_decision: Option<Quantity>,
+    /// Consensus and synchronous active-active: leader election time.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "10s"))]
     pub election: Option<Quantity>,
+    /// A cache: its contents never count as lost data.
+    #[schemars(extend("default" = false))]
     pub ephemeral: Option<bool>,
+    /// Each user group's data is kept only in regions its residency allows (sharded by jurisdiction).
+    #[schemars(extend("default" = false))]
     pub residency_scoped: Option<bool>,
+    /// Last-resort restore from backups.
     pub backups: Option<RawBackups>,
+    /// GB stored per copy.
+    #[schemars(extend("default" = 0))]
     pub storage_gb: Option<f64>,
+    /// Write rate in MB/s, for replication traffic.
+    #[schemars(extend("default" = 0))]
     pub write_mb_per_s: Option<f64>,
+    /// USD per copy per hour.
+    #[schemars(extend("default" = 0))]
     pub cost_per_hour: Option<f64>,
+    /// USD per GB-month of storage.
+    #[schemars(extend("default" = 0.10))]
     pub storage_cost_per_gb_month: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Backups: the last-resort restore.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Backups")]
 pub struct RawBackups {
+    /// Time between backups (the data lost on restore).
+    #[schemars(schema_with = "crate::schema::duration")]
     pub interval: Quantity,
+    /// Time to restore.
+    #[schemars(schema_with = "crate::schema::duration")]
     pub restore: Quantity,
+    /// The region where backups are kept and restored.
     pub region: String,
+    /// USD per month.
+    #[schemars(extend("default" = 0))]
     pub cost_per_month: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The CI gate: `drplan analyze` exits 1 when one of these is breached. A value equal to its limit passes.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Objectives")]
 pub struct RawObjectives {
+    /// Breached when the effective availability is below it.
+    #[schemars(default, schema_with = "crate::schema::availability")]
     pub availability: Option<Quantity>,
+    /// Scenario classes that must not be `down` (custom scenarios are always gated).
+    #[schemars(extend("default" = ["az"], "items" = {"enum": ["region", "az", "link", "routing", "shared", "external", "corruption", "custom", "combo"]}))]
     pub survive: Option<Vec<String>>,
+    /// Breached when a gated scenario's RTO exceeds it.
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub rto: Option<Quantity>,
+    /// Breached when a gated scenario's RPO exceeds it.
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub rpo: Option<Quantity>,
+    /// Breached when a gated scenario's DNS exposure exceeds it.
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub max_dns_exposure: Option<Quantity>,
+    /// Breached when the monthly cost (USD) exceeds it.
     pub max_monthly_cost: Option<f64>,
+    /// Breached when the worst user round trip with nothing failed exceeds it (`250ms`).
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub max_rtt: Option<Quantity>,
+    /// Breached when the worst request time with nothing failed exceeds it.
+    #[schemars(default, schema_with = "crate::schema::duration")]
     pub max_request_rtt: Option<Quantity>,
+    /// `true`: any residency violation with nothing failed, or in a gated scenario, is a breach.
+    #[schemars(extend("default" = false))]
     pub residency: Option<bool>,
+    /// Accepted, known breaches that do not fail the gate.
     #[serde(default)]
     pub waivers: Vec<RawWaiver>,
 }
 
 /// An accepted, known breach: `{objective, scenario, reason, expires}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Waiver")]
 pub struct RawWaiver {
+    /// The objective whose breach is accepted.
+    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency"]))]
     pub objective: String,
+    /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,
+    /// Why the risk is accepted.
     pub reason: String,
     /// `YYYY-MM-DD`; the waiver stops applying after this day.
+    #[schemars(extend("pattern" = "^\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*$"))]
     pub expires: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A named failure scenario: components that fail together.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Scenario")]
 pub struct RawScenario {
+    /// The scenario's id in reports; must not equal a generated id.
     pub name: String,
+    /// Component ids: `region:<id>`, `az:<id>`, `link:<a>~<b>` (ids sorted), `routing`, `shared:<id>`, `external:<id>`, and `corruption:<datastore>`.
+    #[schemars(extend("minItems" = 1, "items" = {"type": "string", "pattern": "^(routing|(region|az|link|shared|external|corruption):.+)$"}))]
     pub fail: Vec<String>,
 }
