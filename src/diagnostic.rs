@@ -105,8 +105,11 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: 
             path_note = format!("at `{}`", d.path);
         }
         let title = level.primary_title(d.message.as_str()).id(d.code);
-        let mut group = match d.location {
-            Some(loc) if loc.offset <= source.len() => {
+        let located = d
+            .location
+            .filter(|loc| loc.offset <= source.len() && !source.is_empty());
+        let mut group = match located {
+            Some(loc) => {
                 let span = token_span(source, loc.offset);
                 title.element(
                     Snippet::source(source)
@@ -114,15 +117,29 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: 
                         .annotation(AnnotationKind::Primary.span(span).label(path_note.as_str())),
                 )
             }
-            _ => {
-                title.element(Snippet::<annotate_snippets::Annotation>::source("").path(file_name))
-            }
+            None => Group::with_title(title),
         };
         for note in &d.notes {
             group = group.element(Level::NOTE.message(note.as_str()));
         }
-        let report: Vec<Group> = vec![group];
-        let _ = writeln!(out, "{}\n", renderer.render(&report));
+        let rendered = renderer.render(&[group]);
+        match located {
+            Some(_) => {
+                let _ = writeln!(out, "{rendered}\n");
+            }
+            None => {
+                // A whole-file problem: name the file (and the position, when known) under the title.
+                let (first, rest) = rendered.split_once('\n').unwrap_or((rendered.as_str(), ""));
+                let at = d
+                    .location
+                    .map_or(String::new(), |l| format!(":{}:{}", l.line, l.column));
+                let _ = writeln!(out, "{first}\n  --> {file_name}{at}");
+                for line in rest.lines().filter(|l| l.trim() != "|") {
+                    let _ = writeln!(out, "{line}");
+                }
+                let _ = writeln!(out);
+            }
+        }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;

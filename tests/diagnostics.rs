@@ -16,11 +16,7 @@ use crate::common::{drplan, root};
 const DIR: &str = "tests/fixtures/invalid";
 
 /// Fixtures that are not named after a code.
-const EXTRA_FIXTURES: &[&str] = &[
-    "many-problems",
-    "duplicate-reference-warning",
-    "missing-key-top-level",
-];
+const EXTRA_FIXTURES: &[&str] = &["many-problems", "missing-key-top-level"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Severity {
@@ -69,7 +65,7 @@ macro_rules! codes {
 
 codes! {
     // Reading and parsing the file.
-    not_utf8: "not-utf8" => WHOLE_FILE;
+    not_utf8: "not-utf8" => ERROR;
     file_too_large: "file-too-large" => Expect { args: &["--max-file-size", "10"], ..WHOLE_FILE };
     empty_file: "empty-file" => WHOLE_FILE;
     yaml_syntax: "yaml-syntax" => ERROR;
@@ -118,19 +114,9 @@ codes! {
     duplicate_scenario: "duplicate-scenario" => ERROR;
     empty_scenario: "empty-scenario" => ERROR;
     unknown_component: "unknown-component" => ERROR;
+    repeated_entry: "repeated-entry" => WARNING;
     // Needs an evaluation.
     nothing_serves: "nothing-serves" => ERROR;
-}
-
-/// `duplicate-reference` is a warning where a repeat is harmless (`depends_on`, a scenario's
-/// `fail`), an error in region lists; the fixture above shows the error.
-#[test]
-fn duplicate_reference_warning() {
-    check(
-        "duplicate-reference-warning",
-        "duplicate-reference",
-        WARNING,
-    );
 }
 
 /// A missing top-level section is found after decoding, not by serde.

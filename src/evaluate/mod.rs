@@ -462,22 +462,70 @@ impl<'m> Engine<'m> {
         core.surge_cost_per_hour = surge_instances * entry.cost_per_hour.0;
     }
 
-    /// A short explanation of why the entry service does not serve with nothing failed.
+    /// A short explanation of why the entry service does not serve with nothing failed: the
+    /// dependencies that are usable from no region running it.
     pub fn why_not_serving(&self) -> String {
         let m = self.model;
         let core = &self.baseline;
         let entry = &m.services[m.entry.idx()];
-        if !core.usable[m.entry.idx()].iter().any(|u| *u) {
-            let placed = entry.scaled_instances.iter().any(|n| *n > 0);
-            if !placed {
-                return format!("the entry service `{}` has no instances anywhere", entry.id);
-            }
-            return format!(
-                "the entry service `{}` is usable in no region (a dependency is unreachable from every region that runs it)",
-                entry.id
-            );
+        let running: Vec<RegionIdx> = (0..m.regions.len())
+            .map(RegionIdx::from)
+            .filter(|r| {
+                m.regions[r.idx()]
+                    .azs
+                    .iter()
+                    .any(|a| entry.scaled_instances[a.idx()] > 0)
+            })
+            .collect();
+        if running.is_empty() {
+            return format!("the entry service `{}` has no instances anywhere", entry.id);
         }
-        "routing sends users to no serving region (check `routing.primary` and `routing.failover_order`)".into()
+        if core.usable[m.entry.idx()].iter().any(|u| *u) {
+            return "routing sends users to no serving region (check `routing.primary` and `routing.failover_order`)".into();
+        }
+        let state = &core.state;
+        let blocked: Vec<String> = entry
+            .depends_on
+            .iter()
+            .filter(|d| {
+                running.iter().all(|r| match d {
+                    Dependency::Service(t) => !(0..m.regions.len())
+                        .any(|x| core.usable[t.idx()][x] && state.connected(*r, x.into())),
+                    Dependency::Datastore(x) => !core.recoveries[x.idx()]
+                        .homes
+                        .iter()
+                        .any(|h| state.connected(*r, *h)),
+                    Dependency::External(e) => !state.external_alive[e.idx()],
+                })
+            })
+            .map(|d| match d {
+                Dependency::Service(t) => format!(
+                    "service `{}` is usable in no region reachable from it",
+                    m.services[t.idx()].id
+                ),
+                Dependency::Datastore(x) => format!(
+                    "datastore `{}` has no home reachable from it",
+                    m.datastores[x.idx()].id
+                ),
+                Dependency::External(e) => {
+                    format!("external `{}` is down", m.externals[e.idx()].id)
+                }
+            })
+            .collect();
+        format!(
+            "the entry service `{}` runs in {} but {}",
+            entry.id,
+            running
+                .iter()
+                .map(|r| format!("`{}`", m.regions[r.idx()].id))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if blocked.is_empty() {
+                "a dependency is unreachable".to_string()
+            } else {
+                blocked.join("; ")
+            }
+        )
     }
 
     /// MODEL.md §3.8: users whose data has a copy (home, replica, member or backup) of a store

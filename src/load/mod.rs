@@ -29,6 +29,9 @@ pub struct Source {
 pub struct Loaded {
     pub raw: RawTopology,
     pub positions: Positions,
+    /// Problems that did not stop decoding (unknown keys, dropped so the rest could be read);
+    /// they are errors all the same, reported with validation's findings.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Why a file could not be read: I/O failures are the caller's (exit 3), content problems are
@@ -55,6 +58,28 @@ fn read_limited(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// The start of the first line that is not blank or a comment: where a missing top-level key
+/// is reported.
+fn first_content(text: &str) -> crate::diagnostic::Location {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim_start();
+        if !t.is_empty() && !t.starts_with('#') && t != "---\n" && t != "---" {
+            return crate::diagnostic::Location {
+                line: i + 1,
+                column: 1,
+                offset,
+            };
+        }
+        offset += line.len();
+    }
+    crate::diagnostic::Location {
+        line: 1,
+        column: 1,
+        offset: 0,
+    }
 }
 
 /// Checks size and encoding of bytes read from anywhere (a file, git, standard input).
@@ -87,8 +112,17 @@ pub fn source_from_bytes(
                 "not-utf8",
                 "",
                 format!("the file is not UTF-8 text: invalid byte at line {line}, column {column}"),
-            );
-            Err(ReadError::Invalid(empty, vec![d]))
+            )
+            .at(Some(crate::diagnostic::Location {
+                line,
+                column,
+                offset,
+            }));
+            let lossy = Source {
+                name,
+                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            Err(ReadError::Invalid(lossy, vec![d]))
         }
     }
 }
@@ -101,6 +135,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let mut decoder = Decoder {
         positions: &positions,
         diagnostics: Vec::new(),
+        fatal: false,
     };
     if yaml::is_null(&doc.root) {
         return Err(vec![Diagnostic::error(
@@ -159,78 +194,138 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         if !present && !had_error {
             decoder.diagnostics.push(
                 Diagnostic::error("missing-key", "", format!("missing required key `{key}`"))
-                    .at(positions.value("")),
+                    .at(Some(first_content(&source.text))),
             );
+            decoder.fatal = true;
         }
     }
-    if decoder.diagnostics.is_empty() {
-        Ok(Loaded { raw, positions })
+    let (fatal, diagnostics) = (decoder.fatal, decoder.diagnostics);
+    if fatal {
+        Err(diagnostics)
     } else {
-        Err(decoder.diagnostics)
+        Ok(Loaded {
+            raw,
+            positions,
+            diagnostics,
+        })
     }
 }
 
 struct Decoder<'a> {
     positions: &'a Positions,
     diagnostics: Vec<Diagnostic>,
+    /// Some entry could not be decoded at all: validation would only report knock-on errors.
+    fatal: bool,
+}
+
+/// The candidate closest to `name` by edit distance, if close enough to be a likely typo.
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .filter(|c| strsim::levenshtein(c, name) <= 2.max(name.len() / 4))
+        .min_by_key(|c| strsim::levenshtein(c, name))
+        .copied()
+}
+
+/// Rewrites serde's type-error wording ("invalid type: string \"x\", expected f64") in the
+/// terms of the file ("expected a number, found the string \"x\"").
+fn humanize(message: &str) -> String {
+    let Some((found, expected)) = message.split_once(", expected ") else {
+        return message.to_string();
+    };
+    let expected = match expected.trim() {
+        "f64" | "f32" => "a number".to_string(),
+        "u32" | "u64" | "usize" => "a whole number, 0 or more".to_string(),
+        "a boolean" | "bool" => "`true` or `false`".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a string" => "a string".to_string(),
+        e if e.starts_with("struct ") || e.starts_with("a map") => "a mapping of keys".to_string(),
+        e => e.to_string(),
+    };
+    let found = found
+        .trim_start_matches("invalid type: ")
+        .trim_start_matches("invalid value: ")
+        .replace("sequence", "a list")
+        .replace("map", "a mapping");
+    format!("expected {expected}, found {found}")
 }
 
 impl Decoder<'_> {
     /// Decodes one node at `path`; on failure records a located diagnostic.
+    /// Decodes one node at `path`; on failure records a located diagnostic. Unknown keys are
+    /// reported and dropped, and decoding goes on, so one typo does not hide the rest.
     fn one<T: DeserializeOwned>(&mut self, node: Node, path: &str) -> Option<T> {
-        match yaml::decode::<T>(node) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let inner = match (path.is_empty(), e.path.is_empty()) {
-                    (_, true) => path.to_string(),
-                    (true, false) => e.path.clone(),
-                    (false, false) if e.path.starts_with('[') => format!("{path}{}", e.path),
-                    (false, false) => yaml::join(path, &e.path),
-                };
-                self.diagnostics
-                    .push(self.decode_diagnostic(&inner, &e.message));
-                None
+        let mut node = node;
+        loop {
+            let e = match yaml::decode::<T>(node.clone()) {
+                Ok(v) => return Some(v),
+                Err(e) => e,
+            };
+            let inner = match (path.is_empty(), e.path.is_empty()) {
+                (_, true) => path.to_string(),
+                (true, false) => e.path.clone(),
+                (false, false) if e.path.starts_with('[') => format!("{path}{}", e.path),
+                (false, false) => yaml::join(path, &e.path),
+            };
+            let d = self.decode_diagnostic(&inner, &e.message);
+            let relative = d
+                .path
+                .strip_prefix(path)
+                .unwrap_or(&d.path)
+                .trim_start_matches('.')
+                .to_string();
+            let recoverable = d.code == "unknown-key" && yaml::remove_path(&mut node, &relative);
+            self.diagnostics.push(d);
+            if !recoverable {
+                self.fatal = true;
+                return None;
             }
         }
     }
 
     fn decode_diagnostic(&self, path: &str, message: &str) -> Diagnostic {
-        let message = message.replace("\n", " ");
-        let field = |prefix: &str| {
+        let message = message.replace('\n', " ");
+        let quoted = |prefix: &str| {
             message
                 .strip_prefix(prefix)
                 .and_then(|rest| rest.split('`').next())
                 .map(str::to_string)
         };
-        if let Some(name) = field("unknown field `") {
+        let expected: Vec<&str> = message
+            .split_once("expected one of ")
+            .map(|(_, list)| list.split(", ").map(|s| s.trim_matches('`')).collect())
+            .unwrap_or_default();
+        let did_you_mean = |d: Diagnostic, name: &str| match closest(name, &expected) {
+            Some(best) => d.note(format!("did you mean `{best}`?")),
+            None => d,
+        };
+        if let Some(name) = quoted("unknown field `") {
             let full = if path.ends_with(&name) {
                 path.to_string()
             } else {
                 yaml::join(path, &name)
             };
-            let expected: Vec<&str> = message
-                .split_once("expected one of ")
-                .map(|(_, list)| list.split(", ").map(|s| s.trim_matches('`')).collect())
-                .unwrap_or_default();
-            let mut d = Diagnostic::error("unknown-key", full.clone(), message.clone())
-                .at(self.positions.key(&full));
-            if let Some(best) = expected
-                .iter()
-                .filter(|e| strsim::levenshtein(e, &name) <= 2.max(name.len() / 4))
-                .min_by_key(|e| strsim::levenshtein(e, &name))
-            {
-                d = d.note(format!("did you mean `{best}`?"));
-            }
-            return d;
+            let text = format!(
+                "unknown key `{name}`; expected one of {}",
+                expected.join(", ")
+            );
+            let d =
+                Diagnostic::error("unknown-key", full.clone(), text).at(self.positions.key(&full));
+            return did_you_mean(d, &name);
         }
-        if message.starts_with("missing field") {
-            return Diagnostic::error("missing-key", path, message).at(self.positions.key(path));
+        if let Some(name) = quoted("missing field `") {
+            let text = format!("missing required key `{name}`");
+            return Diagnostic::error("missing-key", path, text).at(self.positions.key(path));
         }
-        if message.starts_with("unknown variant") {
-            return Diagnostic::error("unknown-value", path, message)
-                .at(self.positions.value(path));
+        if let Some(name) = quoted("unknown variant `") {
+            let text = format!(
+                "unknown value `{name}`; expected one of {}",
+                expected.join(", ")
+            );
+            let d = Diagnostic::error("unknown-value", path, text).at(self.positions.value(path));
+            return did_you_mean(d, &name);
         }
-        Diagnostic::error("invalid-value", path, message).at(self.positions.value(path))
+        Diagnostic::error("invalid-value", path, humanize(&message)).at(self.positions.value(path))
     }
 
     /// Decodes a mapping section entry by entry, keeping file order.
@@ -248,6 +343,7 @@ impl Decoder<'_> {
                 )
                 .at(self.positions.value(path)),
             );
+            self.fatal = true;
             return out;
         };
         for (id, value) in entries {
@@ -274,6 +370,7 @@ impl Decoder<'_> {
                 Diagnostic::error("invalid-value", path, format!("`{path}` must be a list"))
                     .at(self.positions.value(path)),
             );
+            self.fatal = true;
             return Vec::new();
         };
         items

@@ -164,6 +164,48 @@ pub fn remove_key(node: &mut Node, key: &str) -> bool {
     }
 }
 
+/// Removes the entry at a relative path (`a.b[2].c`) inside a node; returns whether it was
+/// there.
+pub fn remove_path(node: &mut Node, path: &str) -> bool {
+    let mut segments: Vec<String> = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                segments.push(rest[..i].to_string());
+            }
+            rest = &rest[i..];
+            while let Some(end) = rest.find(']') {
+                segments.push(rest[..=end].to_string());
+                rest = &rest[end + 1..];
+            }
+        } else if !rest.is_empty() {
+            segments.push(rest.to_string());
+        }
+    }
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut here = node;
+    for seg in parents {
+        let next = match (
+            seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')),
+            here,
+        ) {
+            (Some(i), Node::Sequence(items)) => {
+                i.parse::<usize>().ok().and_then(|i| items.get_mut(i))
+            }
+            (None, Node::Mapping(m)) => m.get_mut(seg.as_str()),
+            _ => None,
+        };
+        match next {
+            Some(n) => here = n,
+            None => return false,
+        }
+    }
+    remove_key(here, last)
+}
+
 /// An empty mapping node.
 pub fn empty_mapping() -> Node {
     Node::Mapping(serde_yaml::Mapping::new())
@@ -266,12 +308,14 @@ impl PositionBuilder {
                                 "duplicate-key",
                                 join(path, &key),
                                 format!(
-                                    "duplicate key `{key}`: it is also on line {}; a key may appear once",
-                                    first.line
+                                    "duplicate key `{key}`: a key may appear once in a mapping"
                                 ),
                             )
                             .at(Some(loc))
-                            .note(format!("first written at line {}, column {}", first.line, first.column)),
+                            .note(format!(
+                                "first written at line {}, column {}",
+                                first.line, first.column
+                            )),
                         );
                     } else {
                         seen.insert(key.clone(), loc);
@@ -384,7 +428,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, "duplicate-key");
         assert_eq!(errors[0].location.map(|l| l.line), Some(3));
-        assert!(errors[0].message.contains("line 1"));
+        assert!(errors[0].notes.iter().any(|n| n.contains("line 1")));
     }
 
     #[test]

@@ -3,19 +3,32 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::evaluate::{Engine, Outcome};
-use crate::load::yaml::{Positions, join};
-use crate::model::Model;
+use crate::load::yaml::{Positions, index, join};
+use crate::model::{Dependency, Model, ServiceIdx};
 
-/// A diagnostic for each cycle of services that depend on each other.
+/// A diagnostic for each cycle of services that depend on each other, naming the cycle in
+/// order (`web -> api -> web`) and pointing at the dependency that closes it.
 pub fn dependency_cycles(model: &Model, positions: &Positions) -> Vec<Diagnostic> {
     crate::graph::dependency_cycles(model)
         .into_iter()
-        .map(|cycle| {
-            let names: Vec<&str> = cycle
+        .map(|members| {
+            let cycle = cycle_order(model, &members);
+            let mut names: Vec<&str> = cycle
                 .iter()
                 .map(|s| model.services[s.idx()].id.as_str())
                 .collect();
-            let path = join(&join("services", names[0]), "depends_on");
+            names.push(names[0]);
+            // The edge from the last service of the cycle back to the first.
+            let (last, first) = (cycle[cycle.len() - 1], cycle[0]);
+            let j = model.services[last.idx()]
+                .depends_on
+                .iter()
+                .position(|d| *d == Dependency::Service(first))
+                .unwrap_or(0);
+            let path = index(
+                &join(&join("services", names[cycle.len() - 1]), "depends_on"),
+                j,
+            );
             Diagnostic::error(
                 "dependency-cycle",
                 path.clone(),
@@ -27,6 +40,44 @@ pub fn dependency_cycles(model: &Model, positions: &Positions) -> Vec<Diagnostic
             .at(positions.value(&path))
         })
         .collect()
+}
+
+/// Orders the members of a strongly connected group as a cycle: from the first member, follow
+/// dependencies inside the group until one leads back to the start.
+fn cycle_order(model: &Model, members: &[ServiceIdx]) -> Vec<ServiceIdx> {
+    let start = members[0];
+    let mut path = vec![start];
+    let mut seen = vec![start];
+    fn walk(
+        model: &Model,
+        members: &[ServiceIdx],
+        path: &mut Vec<ServiceIdx>,
+        seen: &mut Vec<ServiceIdx>,
+    ) -> bool {
+        let here = *path.last().unwrap_or(&members[0]);
+        for d in &model.services[here.idx()].depends_on {
+            let Dependency::Service(next) = *d else {
+                continue;
+            };
+            if next == path[0] {
+                return true;
+            }
+            if members.contains(&next) && !seen.contains(&next) {
+                seen.push(next);
+                path.push(next);
+                if walk(model, members, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    if walk(model, members, &mut path, &mut seen) {
+        path
+    } else {
+        members.to_vec()
+    }
 }
 
 /// An error when the topology serves nobody even with every component up.

@@ -28,7 +28,7 @@ pub struct Validated {
 pub fn validate(loaded: &Loaded, default_name: &str) -> Validated {
     let mut cx = Cx {
         positions: &loaded.positions,
-        diagnostics: Vec::new(),
+        diagnostics: loaded.diagnostics.clone(),
     };
     let model = build(&mut cx, &loaded.raw, default_name);
     let mut diagnostics = cx.diagnostics;
@@ -66,33 +66,32 @@ impl Cx<'_> {
         self.diagnostics.push(d);
     }
 
+    /// A warning about the value at `path`.
     fn warning(&mut self, code: &'static str, path: &str, message: impl Into<String>) {
-        let d = Diagnostic::warning(code, path, message).at(self.positions.key(path));
+        let d = Diagnostic::warning(code, path, message).at(self.loc(path));
         self.diagnostics.push(d);
     }
 
     fn duration(&mut self, q: Option<&Quantity>, path: &str, default: f64) -> Seconds {
         match q {
             None => Seconds(default),
-            Some(Quantity::Number(n)) => match parse_duration(&n.to_string()) {
-                Ok(s) if n.is_finite() => s,
-                Ok(_) | Err(_) if n.is_nan() || n.is_infinite() => {
-                    self.error(
-                        "invalid-duration",
-                        path,
-                        format!("`{n}` is not a finite duration"),
-                    );
-                    Seconds(default)
-                }
-                _ => {
-                    self.error(
-                        "invalid-duration",
-                        path,
-                        format!("`{n}` is negative; durations must be 0 or more"),
-                    );
-                    Seconds(default)
-                }
-            },
+            Some(Quantity::Number(n)) if !n.is_finite() => {
+                self.error(
+                    "invalid-duration",
+                    path,
+                    format!("`{n}` is not a finite duration"),
+                );
+                Seconds(default)
+            }
+            Some(Quantity::Number(n)) if *n < 0.0 => {
+                self.error(
+                    "invalid-duration",
+                    path,
+                    format!("`{n}` is negative; durations must be 0 or more"),
+                );
+                Seconds(default)
+            }
+            Some(Quantity::Number(n)) => Seconds(*n),
             Some(Quantity::Text(t)) => parse_duration(t).unwrap_or_else(|e| {
                 self.error("invalid-duration", path, e);
                 Seconds(default)
@@ -170,30 +169,38 @@ impl Cx<'_> {
         }
     }
 
-    fn location(&mut self, v: &[f64], path: &str) -> LatLon {
-        match v {
-            [lat, lon] if (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon) => {
-                LatLon {
+    /// A `[lat, lon]` location; `None` (after a diagnostic) when it is not one.
+    fn location(&mut self, v: &[f64], path: &str) -> Option<LatLon> {
+        let problem = match v {
+            [lat, lon] if !(-90.0..=90.0).contains(lat) => {
+                format!("latitude {lat} is outside [-90, 90]")
+            }
+            [_, lon] if !(-180.0..=180.0).contains(lon) => {
+                format!("longitude {lon} is outside [-180, 180]")
+            }
+            [lat, lon] => {
+                return Some(LatLon {
                     lat: *lat,
                     lon: *lon,
-                }
+                });
             }
-            _ => {
-                self.error(
-                    "invalid-location",
-                    path,
-                    "a location is `[latitude, longitude]` in degrees, latitude in [-90, 90] and longitude in [-180, 180]",
-                );
-                LatLon { lat: 0.0, lon: 0.0 }
-            }
-        }
+            _ => format!("it has {} numbers, not 2", v.len()),
+        };
+        self.error(
+            "invalid-location",
+            path,
+            format!("a location is `[latitude, longitude]` in degrees; {problem}"),
+        );
+        None
     }
 
     /// Warns that a key does not apply to the chosen kind and is ignored.
     fn ignored(&mut self, present: bool, path: &str, why: &str) {
         if present {
             let key = path.rsplit('.').next().unwrap_or(path);
-            self.warning("ignored-key", path, format!("`{key}` is ignored: {why}"));
+            let d = Diagnostic::warning("ignored-key", path, format!("`{key}` is ignored: {why}"))
+                .at(self.positions.key(path));
+            self.diagnostics.push(d);
         }
     }
 }
@@ -220,6 +227,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
 
     // Regions and AZs share one namespace.
     let mut regions = Vec::new();
+    let mut bad_location: Vec<bool> = Vec::new();
     let mut azs: Vec<Az> = Vec::new();
     let mut place_names: HashMap<String, String> = HashMap::new();
     let mut names = Names {
@@ -274,9 +282,11 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
                 format!("region `{rid}` has no AZs; list at least one under `azs`"),
             ),
         }
+        let location = cx.location(&r.location, &join(&path, "location"));
+        bad_location.push(location.is_none());
         regions.push(Region {
             id: rid.clone(),
-            location: cx.location(&r.location, &join(&path, "location")),
+            location: location.unwrap_or(LatLon { lat: 0.0, lon: 0.0 }),
             jurisdiction: r.jurisdiction.clone(),
             availability: cx.probability(
                 r.availability.as_ref(),
@@ -295,7 +305,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         );
     }
 
-    let links = build_links(cx, raw, &names, &regions);
+    let links = build_links(cx, raw, &names, &regions, &bad_location);
     let shared = build_shared(cx, raw, &names);
 
     // Services, datastores and externals share one namespace.
@@ -398,7 +408,14 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
     Some(model)
 }
 
-fn build_links(cx: &mut Cx, raw: &RawTopology, names: &Names, regions: &[Region]) -> Vec<Link> {
+/// `bad_location[r]`: region r's location was invalid, so no round trip is checked against it.
+fn build_links(
+    cx: &mut Cx,
+    raw: &RawTopology,
+    names: &Names,
+    regions: &[Region],
+    bad_location: &[bool],
+) -> Vec<Link> {
     let mut links = Vec::new();
     let mut pairs: HashMap<(RegionIdx, RegionIdx), String> = HashMap::new();
     for (i, l) in raw.links.iter().enumerate() {
@@ -437,7 +454,7 @@ fn build_links(cx: &mut Cx, raw: &RawTopology, names: &Names, regions: &[Region]
         if a == b {
             cx.error(
                 "self-link",
-                &between,
+                &index(&between, 1),
                 format!(
                     "a link joins two different regions; this one joins `{}` to itself",
                     l.between[0]
@@ -455,7 +472,7 @@ fn build_links(cx: &mut Cx, raw: &RawTopology, names: &Names, regions: &[Region]
         if let Some(first) = pairs.insert((ends[0], ends[1]), path.clone()) {
             cx.error(
                 "duplicate-link",
-                &between,
+                &index(&between, 0),
                 format!(
                     "`{}` and `{}` are already joined by `{first}`; one link per pair",
                     l.between[0], l.between[1]
@@ -464,7 +481,7 @@ fn build_links(cx: &mut Cx, raw: &RawTopology, names: &Names, regions: &[Region]
             continue;
         }
         let rtt = cx.rtt(l.rtt.as_ref(), &join(&path, "rtt"));
-        if let Some(rtt) = rtt {
+        if let Some(rtt) = rtt.filter(|_| !bad_location[a.idx()] && !bad_location[b.idx()]) {
             let bound = crate::geo::min_rtt(regions[a.idx()].location, regions[b.idx()].location);
             if rtt.0 < bound.0 {
                 cx.error(
@@ -652,6 +669,7 @@ fn build_routing(
 fn build_users(cx: &mut Cx, raw: &RawTopology) -> Vec<UserGroup> {
     let mut users = Vec::new();
     let mut total = 0.0;
+    let mut any_invalid = false;
     for (id, u) in &raw.users {
         let path = join("users", id);
         let share = if u.share.is_finite() && (0.0..=1.0).contains(&u.share) {
@@ -662,12 +680,15 @@ fn build_users(cx: &mut Cx, raw: &RawTopology) -> Vec<UserGroup> {
                 &join(&path, "share"),
                 format!("`share` must be between 0 and 1, not {}", u.share),
             );
+            any_invalid = true;
             0.0
         };
         total += share;
         users.push(UserGroup {
             id: id.clone(),
-            location: cx.location(&u.location, &join(&path, "location")),
+            location: cx
+                .location(&u.location, &join(&path, "location"))
+                .unwrap_or(LatLon { lat: 0.0, lon: 0.0 }),
             share,
             residency: u.residency.clone().map(raw::OneOrMany::into_vec),
         });
@@ -678,7 +699,7 @@ fn build_users(cx: &mut Cx, raw: &RawTopology) -> Vec<UserGroup> {
             "users",
             "a topology needs at least one user group under `users`",
         );
-    } else if (total - 1.0).abs() > 1e-6 {
+    } else if !any_invalid && (total - 1.0).abs() > 1e-6 {
         cx.key_error(
             "shares-not-one",
             "users",
@@ -807,9 +828,17 @@ fn build_services(
                     );
                     for a in &region.azs {
                         if target[a.idx()] < base[a.idx()] {
+                            let az_id = &azs[a.idx()].id;
+                            let at = match listed {
+                                Some(list) if list.contains_key(az_id) => {
+                                    join(&join(&spath, "azs"), az_id)
+                                }
+                                Some(_) => join(&spath, "azs"),
+                                None => join(&spath, "per_az"),
+                            };
                             cx.error(
                                 "scale-to-smaller",
-                                &spath,
+                                &at,
                                 format!("`scale_to` has {} instances in `{}`, fewer than the {} placed there", target[a.idx()], azs[a.idx()].id, base[a.idx()]),
                             );
                         }
@@ -850,11 +879,7 @@ fn build_services(
                 continue;
             };
             if svc.depends_on.contains(&d) {
-                cx.warning(
-                    "duplicate-reference",
-                    &dpath,
-                    format!("`{dep}` is listed twice"),
-                );
+                cx.warning("repeated-entry", &dpath, format!("`{dep}` is listed twice"));
             } else {
                 svc.depends_on.push(d);
             }
@@ -1275,7 +1300,7 @@ fn build_scenarios(
                 .or_else(|| corruption_target(id, names).map(FailItem::Corruption));
             match item {
                 Some(item) if !fail.contains(&item) => fail.push(item),
-                Some(_) => cx.warning("duplicate-reference", &index(&join(&path, "fail"), j), format!("`{id}` is listed twice")),
+                Some(_) => cx.warning("repeated-entry", &index(&join(&path, "fail"), j), format!("`{id}` is listed twice")),
                 None => cx.error(
                     "unknown-component",
                     &index(&join(&path, "fail"), j),
