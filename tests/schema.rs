@@ -16,7 +16,7 @@ fn schema() -> Value {
     serde_json::from_slice(&out.stdout).expect("drplan schema prints JSON")
 }
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let schema = schema();
     assert_eq!(
         schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
@@ -25,12 +25,12 @@ fn validator() -> jsonschema::Validator {
     jsonschema::draft202012::new(&schema).expect("the schema is a valid draft 2020-12 schema")
 }
 
-fn yaml_to_json(text: &str) -> Value {
+pub fn yaml_to_json(text: &str) -> Value {
     serde_yaml::from_str(text).expect("the YAML parses")
 }
 
 /// Every error of an instance, as `path: message` lines.
-fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+pub fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
     validator
         .iter_errors(instance)
         .map(|e| format!("{}: {e}", e.instance_path()))
@@ -67,7 +67,10 @@ fn the_schema_has_descriptions_defaults_and_enums() {
     assert_eq!(s["additionalProperties"], false);
     assert_eq!(defs["Region"]["properties"]["mttr"]["default"], "8h");
     assert_eq!(defs["Az"]["properties"]["availability"]["default"], 0.9999);
-    assert_eq!(s["properties"]["routing"]["properties"]["ttl"]["default"], "60s");
+    assert_eq!(
+        s["properties"]["routing"]["properties"]["ttl"]["default"],
+        "60s"
+    );
     assert!(
         defs["Region"]["properties"]["location"]["description"]
             .as_str()
@@ -127,10 +130,16 @@ fn a_misspelled_key_fails_the_schema_as_it_fails_the_loader() {
     for (right, wrong) in [
         ("    mttr: 6h\n", "    mtr: 6h\n"),
         ("demand:\n", "demnd:\n"),
-        ("    replication: active-passive ", "    replicaton: active-passive "),
+        (
+            "    replication: active-passive ",
+            "    replicaton: active-passive ",
+        ),
         ("  kind: failover-dns", "  kind: failover_dns"),
         ("  ttl: 60s", "  ttl: 60 s"),
-        ("    availability: \"99.99%\"", "    availability: \"99.99 percent\""),
+        (
+            "    availability: \"99.99%\"",
+            "    availability: \"99.99 percent\"",
+        ),
     ] {
         assert!(text.contains(right), "{right:?} is in the example");
         let broken = text.replacen(right, wrong, 1);

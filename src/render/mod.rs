@@ -5,6 +5,11 @@
 
 mod json;
 mod table;
+pub mod dot;
+pub mod html;
+pub mod mermaid;
+pub mod svg;
+pub mod topology;
 
 use std::io::{self, Write};
 
@@ -89,6 +94,7 @@ pub fn write_report(
     match format {
         Format::Table => table::write(report, out, style),
         Format::Json => json::write(report, out),
+        Format::Html => html::write(report, None, out),
         other => Err(io::Error::other(format!(
             "the `{}` format is not available yet",
             other.name()

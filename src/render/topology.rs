@@ -1,0 +1,614 @@
+//! The topology as a picture, before any drawing format: what to draw and in which state.
+//!
+//! [`Picture::new`] reads the validated model and the evaluation engine: regions holding their
+//! AZs, the service instances and datastore copies placed in them, links with their round trips,
+//! replication between copies, the routing front door, the user groups and the region serving
+//! each, externals and shared-fate groups. Single points of failure (components whose failure
+//! alone is `down`) are marked. With a scenario, the failed parts and the post-failure routing
+//! and datastore homes are marked too. The DOT, Mermaid and SVG renderers only lay this out.
+
+use crate::evaluate::{Core, Engine, Failure, Outcome};
+use crate::model::{Component, Model, RegionIdx, Replication};
+use crate::scenario::Scenario;
+
+/// State of one drawn part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mark {
+    /// Failed in the scenario (directly, or inside something that failed).
+    pub failed: bool,
+    /// Its failure alone takes the whole topology down.
+    pub spof: bool,
+}
+
+/// What a datastore copy is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The one copy of a single-AZ store.
+    Single,
+    /// The primary of a multi-AZ or active-passive store.
+    Primary,
+    /// The synchronous standby in another AZ of the primary region.
+    Standby,
+    /// An active-passive replica region.
+    Replica,
+    /// The leader (first member) of a consensus store.
+    Leader,
+    /// A member of an active-active or consensus store.
+    Member,
+    /// Where backups are kept and restored.
+    Backups,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Single => "single",
+            Role::Primary => "primary",
+            Role::Standby => "standby",
+            Role::Replica => "replica",
+            Role::Leader => "leader",
+            Role::Member => "member",
+            Role::Backups => "backups",
+        }
+    }
+}
+
+/// One copy of a datastore, drawn in an AZ or a region.
+#[derive(Clone, Debug)]
+pub struct Copy {
+    /// Index into [`Picture::stores`].
+    pub store: usize,
+    pub role: Role,
+    /// A home (takes writes) after the scenario, or with nothing failed without one.
+    pub home: bool,
+    /// The copy's place failed in the scenario.
+    pub failed: bool,
+}
+
+/// Instances of one service in one AZ.
+#[derive(Clone, Debug)]
+pub struct Instances {
+    pub service: String,
+    pub entry: bool,
+    pub count: u32,
+    /// What the AZ grows to with `scale_to`, when that is more.
+    pub scale_to: Option<u32>,
+    /// The region scaled up in the scenario.
+    pub scaled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AzView {
+    pub id: String,
+    pub mark: Mark,
+    pub instances: Vec<Instances>,
+    pub copies: Vec<Copy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegionView {
+    pub id: String,
+    pub jurisdiction: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub mark: Mark,
+    pub azs: Vec<AzView>,
+    /// Copies kept at region level: replicas, members, backups.
+    pub copies: Vec<Copy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkView {
+    /// Indices into [`Picture::regions`].
+    pub a: usize,
+    pub b: usize,
+    pub rtt_ms: f64,
+    /// The round trip is measured (`rtt:`), not derived from distance.
+    pub measured: bool,
+    pub mark: Mark,
+    /// Down in the scenario (failed, or an end region is dead).
+    pub down: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserView {
+    pub id: String,
+    pub share: f64,
+    pub lon: f64,
+    /// The region serving the group (after the scenario); `None` when down.
+    pub served_by: Option<usize>,
+    /// The region serving it with nothing failed.
+    pub before: Option<usize>,
+}
+
+impl UserView {
+    /// The group moved to another region in the scenario.
+    pub fn moved(&self) -> bool {
+        self.served_by.is_some() && self.served_by != self.before
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreView {
+    pub id: String,
+    pub replication: &'static str,
+    /// `sync` or `async 1s`.
+    pub mode: String,
+    pub ephemeral: bool,
+    /// No home after the scenario: waiting for repair or lost.
+    pub homeless: bool,
+}
+
+/// Replication from one copy to another (by region, with the role at each end).
+#[derive(Clone, Debug)]
+pub struct ReplicationEdge {
+    pub store: usize,
+    pub from: usize,
+    pub from_role: Role,
+    pub to: usize,
+    pub to_role: Role,
+}
+
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub id: String,
+    pub detail: String,
+    pub mark: Mark,
+}
+
+/// The scenario a picture shows.
+#[derive(Clone, Debug)]
+pub struct ScenarioView {
+    pub id: String,
+    pub failed: Vec<String>,
+    pub outcome: &'static str,
+    pub served_fraction: f64,
+}
+
+/// Everything to draw.
+#[derive(Clone, Debug)]
+pub struct Picture {
+    pub name: String,
+    pub scenario: Option<ScenarioView>,
+    /// `failover-dns (ttl 60s)` and so on.
+    pub routing: Named,
+    pub regions: Vec<RegionView>,
+    pub links: Vec<LinkView>,
+    pub users: Vec<UserView>,
+    pub stores: Vec<StoreView>,
+    pub replication: Vec<ReplicationEdge>,
+    pub externals: Vec<Named>,
+    pub shared: Vec<Named>,
+    /// Single points of failure, by component id.
+    pub spofs: Vec<String>,
+}
+
+impl Picture {
+    /// The picture of a topology, after `scenario` when given.
+    pub fn new(engine: &Engine, scenario: Option<&Scenario>) -> Picture {
+        let model = engine.model();
+        let components = engine.components();
+        let spof: Vec<bool> = (0..components.len())
+            .map(|i| {
+                engine
+                    .core(&Failure {
+                        components: vec![i],
+                        corrupted: Vec::new(),
+                    })
+                    .outcome
+                    == Outcome::Down
+            })
+            .collect();
+        let is_spof = |c: Component| spof[engine.component_index(c)];
+        let failure = scenario.map(|s| s.failure.clone()).unwrap_or_default();
+        let directly = |c: Component| failure.components.contains(&engine.component_index(c));
+        let core = engine.core(&failure);
+        let baseline = engine.baseline();
+        let state = &core.state;
+
+        let stores = stores(model, &core, scenario.is_some());
+        let mut regions: Vec<RegionView> = model
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(r, region)| {
+                let ridx = RegionIdx::from(r);
+                RegionView {
+                    id: region.id.clone(),
+                    jurisdiction: region.jurisdiction.clone(),
+                    lat: region.location.lat,
+                    lon: region.location.lon,
+                    mark: Mark {
+                        failed: !state.region_alive[r],
+                        spof: is_spof(Component::Region(ridx)),
+                    },
+                    azs: region
+                        .azs
+                        .iter()
+                        .map(|a| AzView {
+                            id: model.azs[a.idx()].id.clone(),
+                            mark: Mark {
+                                failed: !state.az_alive[a.idx()],
+                                spof: is_spof(Component::Az(*a)),
+                            },
+                            instances: model
+                                .services
+                                .iter()
+                                .filter(|s| {
+                                    s.instances[a.idx()] > 0 || s.scaled_instances[a.idx()] > 0
+                                })
+                                .map(|s| Instances {
+                                    service: s.id.clone(),
+                                    entry: s.entry,
+                                    count: s.instances[a.idx()],
+                                    scale_to: (s.scaled_instances[a.idx()] > s.instances[a.idx()])
+                                        .then_some(s.scaled_instances[a.idx()]),
+                                    scaled: s.entry && core.scaled[r],
+                                })
+                                .collect(),
+                            copies: Vec::new(),
+                        })
+                        .collect(),
+                    copies: Vec::new(),
+                }
+            })
+            .collect();
+
+        let mut replication = Vec::new();
+        for (i, ds) in model.datastores.iter().enumerate() {
+            let homes = &core.recoveries[i].homes;
+            let home = |r: RegionIdx| homes.contains(&r);
+            let region_failed = |r: RegionIdx| !state.region_alive[r.idx()];
+            let put_az = |regions: &mut Vec<RegionView>, az: crate::model::AzIdx, role: Role| {
+                let r = model.azs[az.idx()].region;
+                let pos = model.regions[r.idx()]
+                    .azs
+                    .iter()
+                    .position(|a| *a == az)
+                    .unwrap_or(0);
+                regions[r.idx()].azs[pos].copies.push(Copy {
+                    store: i,
+                    role,
+                    home: home(r) && matches!(role, Role::Single | Role::Primary),
+                    failed: !state.az_alive[az.idx()],
+                });
+            };
+            let restored = core.recoveries[i].restored;
+            let put_region = |regions: &mut Vec<RegionView>, r: RegionIdx, role: Role| {
+                regions[r.idx()].copies.push(Copy {
+                    store: i,
+                    role,
+                    // Backups become the home only when restored from.
+                    home: home(r) && (role != Role::Backups || restored),
+                    failed: region_failed(r),
+                });
+            };
+            match &ds.replication {
+                Replication::SingleAz { az } => put_az(&mut regions, *az, Role::Single),
+                Replication::MultiAz {
+                    primary,
+                    primary_az,
+                    standby,
+                } => {
+                    put_az(&mut regions, *primary_az, Role::Primary);
+                    if *standby {
+                        let other = model.regions[primary.idx()]
+                            .azs
+                            .iter()
+                            .find(|a| *a != primary_az);
+                        if let Some(az) = other {
+                            put_az(&mut regions, *az, Role::Standby);
+                        }
+                    }
+                }
+                Replication::ActivePassive {
+                    primary,
+                    primary_az,
+                    standby,
+                    replicas,
+                } => {
+                    put_az(&mut regions, *primary_az, Role::Primary);
+                    if *standby {
+                        let other = model.regions[primary.idx()]
+                            .azs
+                            .iter()
+                            .find(|a| *a != primary_az);
+                        if let Some(az) = other {
+                            put_az(&mut regions, *az, Role::Standby);
+                        }
+                    }
+                    for r in replicas {
+                        put_region(&mut regions, *r, Role::Replica);
+                        replication.push(ReplicationEdge {
+                            store: i,
+                            from: primary.idx(),
+                            from_role: Role::Primary,
+                            to: r.idx(),
+                            to_role: Role::Replica,
+                        });
+                    }
+                }
+                Replication::ActiveActive { regions: members }
+                | Replication::Consensus { regions: members } => {
+                    let consensus = matches!(ds.replication, Replication::Consensus { .. });
+                    for (k, r) in members.iter().enumerate() {
+                        let role = if consensus && k == 0 {
+                            Role::Leader
+                        } else {
+                            Role::Member
+                        };
+                        put_region(&mut regions, *r, role);
+                        if k > 0 {
+                            replication.push(ReplicationEdge {
+                                store: i,
+                                from: members[0].idx(),
+                                from_role: if consensus {
+                                    Role::Leader
+                                } else {
+                                    Role::Member
+                                },
+                                to: r.idx(),
+                                to_role: Role::Member,
+                            });
+                        }
+                    }
+                }
+            }
+            if let Some(b) = &ds.backups {
+                let first = ds.first_home(model);
+                put_region(&mut regions, b.region, Role::Backups);
+                replication.push(ReplicationEdge {
+                    store: i,
+                    from: first.idx(),
+                    from_role: match ds.replication {
+                        Replication::SingleAz { .. } => Role::Single,
+                        Replication::Consensus { .. } => Role::Leader,
+                        Replication::ActiveActive { .. } => Role::Member,
+                        _ => Role::Primary,
+                    },
+                    to: b.region.idx(),
+                    to_role: Role::Backups,
+                });
+            }
+        }
+
+        let links = model
+            .links
+            .iter()
+            .enumerate()
+            .map(|(l, link)| {
+                let [a, b] = link.ends;
+                let c = Component::Link(l.into());
+                LinkView {
+                    a: a.idx(),
+                    b: b.idx(),
+                    rtt_ms: engine.rtt_regions(a, b),
+                    measured: link.rtt.is_some(),
+                    mark: Mark {
+                        failed: directly(c),
+                        spof: is_spof(c),
+                    },
+                    down: !state.link_up[l],
+                }
+            })
+            .collect();
+
+        let users = model
+            .users
+            .iter()
+            .enumerate()
+            .map(|(u, user)| UserView {
+                id: user.id.clone(),
+                share: user.share,
+                lon: user.location.lon,
+                served_by: core.assignment[u].map(RegionIdx::idx),
+                before: baseline.assignment[u].map(RegionIdx::idx),
+            })
+            .collect();
+
+        let routing = &model.routing;
+        let mut detail = routing.kind.name().to_string();
+        if routing.kind.is_dns() {
+            detail.push_str(&format!(", ttl {}", routing.ttl));
+        }
+        if routing.kind == crate::model::RoutingKind::FailoverDns {
+            let order: Vec<&str> = std::iter::once(routing.primary)
+                .chain(routing.failover_order.iter().copied())
+                .map(|r| model.regions[r.idx()].id.as_str())
+                .collect();
+            detail.push_str(&format!(", {}", order.join(" > ")));
+        }
+        let routing = Named {
+            id: "routing".into(),
+            detail,
+            mark: Mark {
+                failed: state.routing_failed,
+                spof: is_spof(Component::Routing),
+            },
+        };
+
+        let externals = model
+            .externals
+            .iter()
+            .enumerate()
+            .map(|(e, ext)| {
+                let c = Component::External(e.into());
+                let users: Vec<&str> = model
+                    .services
+                    .iter()
+                    .filter(|s| {
+                        s.depends_on
+                            .contains(&crate::model::Dependency::External(e.into()))
+                    })
+                    .map(|s| s.id.as_str())
+                    .collect();
+                Named {
+                    id: ext.id.clone(),
+                    detail: if users.is_empty() {
+                        "not in the request path".into()
+                    } else {
+                        format!("used by {}", users.join(", "))
+                    },
+                    mark: Mark {
+                        failed: !state.external_alive[e],
+                        spof: is_spof(c),
+                    },
+                }
+            })
+            .collect();
+
+        let shared = model
+            .shared
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let c = Component::Shared(g.into());
+                let members: Vec<&str> = group
+                    .regions
+                    .iter()
+                    .map(|r| model.regions[r.idx()].id.as_str())
+                    .chain(group.azs.iter().map(|a| model.azs[a.idx()].id.as_str()))
+                    .collect();
+                Named {
+                    id: group.id.clone(),
+                    detail: members.join(", "),
+                    mark: Mark {
+                        failed: directly(c),
+                        spof: is_spof(c),
+                    },
+                }
+            })
+            .collect();
+
+        let mut spofs: Vec<String> = components
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| spof[*i])
+            .map(|(_, c)| model.component_id(*c))
+            .collect();
+        spofs.sort();
+
+        Picture {
+            name: model.name.clone(),
+            scenario: scenario.map(|s| ScenarioView {
+                id: s.id.clone(),
+                failed: s.failed.clone(),
+                outcome: core.outcome.name(),
+                served_fraction: core.served_fraction,
+            }),
+            routing,
+            regions,
+            links,
+            users,
+            stores,
+            replication,
+            externals,
+            shared,
+            spofs,
+        }
+    }
+
+    /// A copy's label: `orders-db (primary)`.
+    pub fn copy_label(&self, copy: &Copy) -> String {
+        format!("{} ({})", self.stores[copy.store].id, copy.role.name())
+    }
+
+    /// An instance line's label: `web x4`, `web x1 (scales to 3)`.
+    pub fn instances_label(i: &Instances) -> String {
+        let mut s = format!("{} \u{d7}{}", i.service, i.count);
+        if let Some(n) = i.scale_to {
+            if i.scaled {
+                s.push_str(&format!(" \u{2192} {n} (scaled)"));
+            } else {
+                s.push_str(&format!(" (scales to {n})"));
+            }
+        }
+        s
+    }
+
+    /// `62 ms` for a link.
+    pub fn rtt_label(link: &LinkView) -> String {
+        let ms = crate::model::units::round_to(link.rtt_ms, 0);
+        if link.measured {
+            format!("{ms} ms")
+        } else {
+            format!("~{ms} ms")
+        }
+    }
+
+    /// The user groups served by each region, for routing edges: (region, [user indices]).
+    pub fn served_groups(&self) -> Vec<(usize, Vec<usize>)> {
+        let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (u, user) in self.users.iter().enumerate() {
+            if let Some(r) = user.served_by {
+                match out.iter_mut().find(|(x, _)| *x == r) {
+                    Some((_, list)) => list.push(u),
+                    None => out.push((r, vec![u])),
+                }
+            }
+        }
+        out.sort_by_key(|(r, _)| *r);
+        out
+    }
+}
+
+fn stores(model: &Model, core: &Core, after_failure: bool) -> Vec<StoreView> {
+    model
+        .datastores
+        .iter()
+        .zip(&core.recoveries)
+        .map(|(ds, rec)| StoreView {
+            id: ds.id.clone(),
+            replication: ds.replication.name(),
+            mode: match &ds.replication {
+                Replication::SingleAz { .. } | Replication::MultiAz { .. } => String::new(),
+                _ if ds.sync || ds.is_quorum() => "sync".into(),
+                _ => format!("async {}", ds.lag),
+            },
+            ephemeral: ds.ephemeral,
+            homeless: after_failure && rec.homes.is_empty(),
+        })
+        .collect()
+}
+
+/// Finds a scenario by id among the standard ones, or builds one from `+`-joined component ids
+/// (`region:us-east+az:usw2-az1`, `corruption:orders-db`). `None` when an id is unknown.
+pub fn find_scenario(engine: &Engine, id: &str) -> Option<Scenario> {
+    let model = engine.model();
+    let standard = crate::scenario::standard(engine);
+    if let Some(s) = standard.iter().find(|s| s.id == id) {
+        return Some(s.clone());
+    }
+    let mut failure = Failure::default();
+    let mut failed = Vec::new();
+    for part in id.split('+') {
+        let part = part.trim();
+        if let Some(c) = engine
+            .components()
+            .iter()
+            .position(|c| model.component_id(*c) == part)
+        {
+            failure.components.push(c);
+        } else if let Some(d) = part
+            .strip_prefix("corruption:")
+            .and_then(|d| model.datastores.iter().position(|x| x.id == d))
+        {
+            failure.corrupted.push(d.into());
+        } else {
+            return None;
+        }
+        failed.push(part.to_string());
+    }
+    failed.sort();
+    failed.dedup();
+    Some(Scenario {
+        id: failed.join("+"),
+        class: if failed.len() == 1 {
+            crate::model::Class::Custom
+        } else {
+            crate::model::Class::Combo
+        },
+        failed,
+        failure,
+    })
+}

@@ -1,0 +1,330 @@
+//! `drplan graph`: every example's DOT renders with Graphviz `dot -Tsvg`, and every example's
+//! Mermaid parses and renders with Mermaid itself (version pinned in tests/mermaid/package.json,
+//! run in headless Chromium), with nothing failed and after scenarios.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{drplan, root};
+use crate::examples::topologies;
+
+/// An external tool, or a visible skip (a failure when DRPLAN_REQUIRE_TOOLS is set).
+pub fn tool(name: &str, why: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        skip(&format!("`{name}` is not installed ({why})"));
+    }
+    found
+}
+
+/// Prints a visible skip, or panics when DRPLAN_REQUIRE_TOOLS is set.
+pub fn skip(what: &str) {
+    if std::env::var_os("DRPLAN_REQUIRE_TOOLS").is_some() {
+        panic!("{what}, and DRPLAN_REQUIRE_TOOLS is set");
+    }
+    eprintln!("SKIPPED: {what}");
+}
+
+/// Headless Chromium with the flags this machine needs, a fresh profile, and `args`.
+pub fn chromium(chromium: &Path, args: &[String]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+fn graph(args: &[&str], file: &Path) -> String {
+    let out = drplan().arg("graph").arg(file).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "drplan graph {} {args:?}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Each example with nothing failed, after each of its regions fails, and after its first
+/// single point of failure.
+fn cases() -> Vec<(PathBuf, Option<String>)> {
+    let mut out = Vec::new();
+    for path in topologies() {
+        out.push((path.clone(), None));
+        let report = crate::common::analyze_json(&path);
+        let scenarios = report["scenarios"].as_array().unwrap();
+        for s in scenarios {
+            let id = s["id"].as_str().unwrap();
+            if id.starts_with("region:") || id.starts_with("corruption:") {
+                out.push((path.clone(), Some(id.to_string())));
+            }
+        }
+        if let Some(spof) = report["summary"]["single_points_of_failure"][0].as_str() {
+            out.push((path.clone(), Some(spof.to_string())));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_renders_with_graphviz_dot() {
+    let Some(dot) = tool("dot", "Debian package graphviz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rendered = 0;
+    for (path, scenario) in cases() {
+        let mut args = vec![];
+        if let Some(s) = &scenario {
+            args.extend(["--scenario", s.as_str()]);
+        }
+        let text = graph(&args, &path);
+        let file = dir.path().join("g.dot");
+        std::fs::write(&file, &text).unwrap();
+        let out = Command::new(&dot).arg("-Tsvg").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.trim().is_empty(),
+            "dot -Tsvg fails on {} {scenario:?}: {stderr}",
+            path.display()
+        );
+        let svg = String::from_utf8(out.stdout).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("cluster_r0"));
+        rendered += 1;
+    }
+    assert!(rendered >= 20, "rendered {rendered} graphs");
+}
+
+#[test]
+fn dot_shows_regions_azs_links_users_and_spofs() {
+    let file = root().join("topologies/active-passive.yaml");
+    let text = graph(&[], &file);
+    for needle in [
+        "subgraph cluster_r0 {",
+        "label=\"us-east (US)\"",
+        "label=\"use1-az1\"",
+        "web \u{d7}4",
+        "orders-db (primary)",
+        "orders-db (replica)",
+        "label=\"62 ms\"",
+        "label=\"async 1s\"",
+        "us-east-coast\\n45%",
+        "routing\\nfailover-dns",
+        "single points of failure: routing, shared:provider-wide",
+    ] {
+        assert!(text.contains(needle), "the graph shows {needle}");
+    }
+    // The routing node is a single point of failure: a thick red border.
+    let routing = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("routing ["))
+        .unwrap();
+    assert!(routing.contains("penwidth=3") && routing.contains("#c62828"));
+}
+
+#[test]
+fn a_scenario_greys_out_what_failed_and_shows_the_new_routing() {
+    let file = root().join("topologies/active-passive.yaml");
+    let text = graph(&["--scenario", "region:us-east"], &file);
+    assert!(text.contains("after region:us-east (up, 100% served)"));
+    let cluster = text
+        .split("subgraph cluster_r0 {")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .nth(2)
+        .unwrap();
+    assert!(
+        cluster.contains("dashed") && cluster.contains("#e6e6e6"),
+        "{cluster}"
+    );
+    // Everyone now goes to us-west (r1), in orange; the replica is the home.
+    let edge = text
+        .lines()
+        .find(|l| l.contains("routing -> r1 [lhead"))
+        .unwrap();
+    assert!(edge.contains("#ef6c00"), "{edge}");
+    assert!(text.contains("orders-db (replica)\\nhome after failover"));
+    // A combination of components, joined by `+`.
+    let combo = graph(&["--scenario", "region:us-east+az:usw2-az2"], &file);
+    assert!(combo.contains("after az:usw2-az2+region:us-east (degraded"));
+}
+
+#[test]
+fn an_unknown_scenario_is_a_usage_error() {
+    let file = root().join("topologies/active-passive.yaml");
+    drplan()
+        .arg("graph")
+        .arg(&file)
+        .args(["--scenario", "region:mars"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no scenario `region:mars`"));
+}
+
+#[test]
+fn mermaid_is_well_formed() {
+    for (path, scenario) in cases() {
+        let mut args = vec!["--format", "mermaid"];
+        if let Some(s) = &scenario {
+            args.extend(["--scenario", s.as_str()]);
+        }
+        let text = graph(&args, &path);
+        let what = format!("{} {scenario:?}", path.display());
+        assert!(text.starts_with("---\ntitle: "), "{what}");
+        assert!(text.contains("\nflowchart TB\n"), "{what}");
+        let opens = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("subgraph "))
+            .count();
+        let ends = text.lines().filter(|l| l.trim() == "end").count();
+        assert_eq!(opens, ends, "{what}: balanced subgraphs");
+        // Every edge joins defined ids, and ids are plain words.
+        let mut defined = std::collections::HashSet::new();
+        for line in text.lines().map(str::trim) {
+            let id: String = line
+                .trim_start_matches("subgraph ")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !id.is_empty()
+                && (line.contains("[\"")
+                    || line.contains("([")
+                    || line.contains("{{")
+                    || line.contains("[(")
+                    || line.contains("[/"))
+            {
+                defined.insert(id);
+            }
+        }
+        let edges = text.lines().map(str::trim).filter(|l| {
+            l.contains(" --> ") || l.contains(" ---|") || l.contains(" -.->") || l.contains(" -->|")
+        });
+        for edge in edges {
+            let from = edge.split_whitespace().next().unwrap();
+            let to = edge.split_whitespace().last().unwrap();
+            for id in [from, to] {
+                assert!(
+                    defined.contains(id),
+                    "{what}: `{id}` in `{edge}` is defined"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn mermaid_parses_and_renders_with_mermaid() {
+    let Some(chromium_bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let mermaid_js = root().join("tests/mermaid/node_modules/mermaid/dist/mermaid.min.js");
+    if !mermaid_js.exists() {
+        skip("tests/mermaid/node_modules is missing (run `npm ci --prefix tests/mermaid`)");
+        return;
+    }
+    let mut graphs = Vec::new();
+    for (path, scenario) in cases() {
+        let mut args = vec!["--format", "mermaid"];
+        if let Some(s) = &scenario {
+            args.extend(["--scenario", s.as_str()]);
+        }
+        graphs.push((
+            format!("{} {scenario:?}", path.display()),
+            graph(&args, &path),
+        ));
+    }
+    // One broken graph proves that a parse error is seen.
+    graphs.push(("broken".into(), "flowchart TB\n  a --> b(\n".into()));
+    let texts: Vec<&str> = graphs.iter().map(|(_, t)| t.as_str()).collect();
+    let page = format!(
+        r#"<!doctype html><html><body><pre id="result">pending</pre>
+<script src="file://{js}"></script>
+<script>
+const graphs = {graphs};
+mermaid.initialize({{ startOnLoad: false, securityLevel: "strict" }});
+(async () => {{
+  const out = [];
+  for (const [i, g] of graphs.entries()) {{
+    try {{
+      await mermaid.parse(g);
+      const r = await mermaid.render("g" + i, g);
+      out.push(r.svg.includes("<svg") ? "OK" : "EMPTY");
+    }} catch (e) {{
+      out.push("ERR " + String(e && e.message || e).split("\n").join(" "));
+    }}
+  }}
+  document.getElementById("result").textContent = out.join("\n");
+}})();
+</script></body></html>"#,
+        js = mermaid_js.display(),
+        graphs = serde_json::to_string(&texts).unwrap()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("mermaid.html");
+    std::fs::write(&html, page).unwrap();
+    let out = chromium(
+        &chromium_bin,
+        &[
+            "--allow-file-access-from-files".into(),
+            "--virtual-time-budget=60000".into(),
+            "--dump-dom".into(),
+            format!("file://{}", html.display()),
+        ],
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let result = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no result in the page:\n{dom}"));
+    let lines: Vec<&str> = result.lines().collect();
+    assert_eq!(
+        lines.len(),
+        graphs.len(),
+        "every graph was tried:\n{result}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for ((what, _), line) in graphs.iter().zip(&lines).take(graphs.len() - 1) {
+        assert_eq!(*line, "OK", "Mermaid fails on {what}");
+    }
+    assert!(
+        lines.last().unwrap().starts_with("ERR "),
+        "the broken graph is refused"
+    );
+}
+
+#[test]
+fn graph_writes_to_a_file_with_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.mmd");
+    drplan()
+        .arg("graph")
+        .arg(root().join("topologies/multi-az.yaml"))
+        .args(["--format", "mermaid", "--output"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("flowchart TB")
+    );
+}
