@@ -69,6 +69,7 @@ pub fn analyze(checked: &Checked) -> Result<Report, Box<Diagnostic>> {
     let baseline = engine.evaluate(&Default::default());
     let storage = engine.storage_residency_violations();
     let baseline_residency = engine.baseline_residency_violations(&baseline, &storage);
+    let today = gate::today().map_err(|m| Box::new(Diagnostic::error("invalid-date", "", m)))?;
     let verdict = gate::check(&gate::Inputs {
         engine: &engine,
         scenarios: &scenarios,
@@ -77,6 +78,9 @@ pub fn analyze(checked: &Checked) -> Result<Report, Box<Diagnostic>> {
         monthly_cost: cost.total,
         baseline: &baseline,
         baseline_residency: &baseline_residency,
+        positions: &checked.loaded.positions,
+        file: &checked.source.name,
+        today,
     });
     Ok(Report::new(Parts {
         engine: &engine,

@@ -109,6 +109,9 @@ codes! {
     dependency_cycle: "dependency-cycle" => ERROR;
     // Objectives and scenarios.
     unknown_class: "unknown-class" => ERROR;
+    unknown_objective: "unknown-objective" => ERROR;
+    invalid_waiver: "invalid-waiver" => ERROR;
+    invalid_date: "invalid-date" => ERROR;
     invalid_scenario: "invalid-scenario" => ERROR;
     scenario_name_taken: "scenario-name-taken" => ERROR;
     duplicate_scenario: "duplicate-scenario" => ERROR;
