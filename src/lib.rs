@@ -11,13 +11,16 @@
 pub mod availability;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod cost;
 pub mod diagnostic;
+pub mod diff;
 pub mod evaluate;
 pub mod exit;
 pub mod gate;
 pub mod generate;
 pub mod geo;
+pub mod git;
 pub mod graph;
 pub mod load;
 pub mod model;

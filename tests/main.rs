@@ -2,8 +2,11 @@
 
 mod cli;
 mod common;
+mod compare;
 mod diagnostics;
+mod diff;
 mod examples;
+mod gate;
 mod graph;
 mod hand_computed;
 mod init;

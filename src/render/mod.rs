@@ -3,12 +3,21 @@
 //! One [`Format`] enum covers every command; each command accepts the formats that make sense
 //! for it (see [`Format::check_allowed`]).
 
-mod json;
-mod table;
+pub mod check;
+pub mod compare;
+pub mod describe;
+pub mod diff;
 pub mod dot;
+mod github;
 pub mod html;
+mod json;
+mod junit;
+pub mod markdown;
 pub mod mermaid;
+mod sarif;
 pub mod svg;
+mod table;
+mod terminal;
 pub mod topology;
 
 use std::io::{self, Write};
@@ -94,6 +103,10 @@ pub fn write_report(
     match format {
         Format::Table => table::write(report, out, style),
         Format::Json => json::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
         Format::Html => html::write(report, None, out),
         other => Err(io::Error::other(format!(
             "the `{}` format is not available yet",

@@ -1,0 +1,93 @@
+//! GitHub Actions workflow commands: `::error file=...,line=...::` lines that the runner turns
+//! into annotations on the topology file in the pull request's diff.
+//!
+//! Breaches are errors at the line of their objective, expired waivers are named in the
+//! breach's message, waived breaches are notices, stale waivers warnings at the waiver's line.
+//! A last plain line states the verdict for the log.
+
+use std::io::{self, Write};
+
+use super::check::verdict_line;
+use super::describe;
+use crate::diagnostic::Location;
+use crate::report::Report;
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let v = &report.objectives;
+    for b in &v.breaches {
+        command(
+            out,
+            "error",
+            &v.file,
+            b.location,
+            &format!("drplan: {}", describe::breach_title(b)),
+            &describe::breach_message(b),
+        )?;
+    }
+    for w in &v.waived {
+        command(
+            out,
+            "notice",
+            &v.file,
+            w.breach.location,
+            &format!("drplan: {} (waived)", describe::breach_title(&w.breach)),
+            &format!(
+                "{}; waived by {} {}: {}",
+                describe::breach_message(&w.breach),
+                w.waiver.path,
+                describe::waiver_expiry(&w.waiver),
+                w.waiver.reason
+            ),
+        )?;
+    }
+    for w in &v.stale_waivers {
+        command(
+            out,
+            "warning",
+            &v.file,
+            w.location,
+            "drplan: stale waiver",
+            &describe::stale_sentence(w),
+        )?;
+    }
+    writeln!(out, "drplan: {}", verdict_line(&report.topology, v))
+}
+
+fn command(
+    out: &mut dyn Write,
+    level: &str,
+    file: &str,
+    at: Option<Location>,
+    title: &str,
+    message: &str,
+) -> io::Result<()> {
+    let mut props = format!("file={}", property(file));
+    if let Some(l) = at {
+        props.push_str(&format!(",line={},col={}", l.line, l.column));
+    }
+    props.push_str(&format!(",title={}", property(title)));
+    writeln!(out, "::{level} {props}::{}", data(message))
+}
+
+/// Escapes a command's message (GitHub's `escapeData`).
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value (GitHub's `escapeProperty`).
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_as_the_runner_expects() {
+        assert_eq!(data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(property("rto in region:a, b"), "rto in region%3Aa%2C b");
+    }
+}

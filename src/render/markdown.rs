@@ -1,0 +1,369 @@
+//! GitHub-flavoured markdown for a pull-request comment: a verdict line first, then details in
+//! collapsible `<details>` sections. No ANSI codes; ids are code spans so that `~` in a link id
+//! never turns into strikethrough.
+
+use std::io::{self, Write};
+
+use super::check::objective_names;
+use super::describe::{self, file_line};
+use crate::model::units::{nines, percent, round_to};
+use crate::model::{Millis, Seconds, Usd};
+use crate::report::{Report, ScenarioReport};
+
+/// `analyze --format markdown`: the verdict, the key figures, then breaches and scenarios.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}\n", headline(report))?;
+    writeln!(out, "{}\n", figures_line(report))?;
+    write_gate_sections(report, out)?;
+    write_summary(report, out)?;
+    write_scenarios(report, out)
+}
+
+/// `check --format markdown`: the verdict and the breaches only.
+pub fn write_verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}\n", headline(report))?;
+    write_gate_sections(report, out)
+}
+
+/// The first line: the verdict, naming the objectives that fail.
+pub fn headline(report: &Report) -> String {
+    let v = &report.objectives;
+    let name = code(&report.topology);
+    let waived = match v.waived.len() {
+        0 => String::new(),
+        1 => " (1 breach waived)".into(),
+        n => format!(" ({n} breaches waived)"),
+    };
+    if !v.has_objectives {
+        format!("### ℹ️ drplan: {name} sets no objectives (nothing is gated)")
+    } else if v.passed {
+        let n = v.checked.len();
+        format!(
+            "### ✅ drplan: {name} passes its {n} objective{}{waived}",
+            if n == 1 { "" } else { "s" }
+        )
+    } else {
+        let names = objective_names(&v.breaches);
+        let list: Vec<String> = names.iter().map(|n| code(n)).collect();
+        format!(
+            "### ❌ drplan: {name} fails {} objective{}: {}{waived}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        )
+    }
+}
+
+/// One line of the figures a reviewer looks at first.
+fn figures_line(report: &Report) -> String {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    match (s.availability, s.effective_availability) {
+        (Some(a), Some(e)) => parts.push(format!(
+            "availability **{}** ({} nines), effective {}",
+            percent(a),
+            round_to(nines(a), 2),
+            percent(e)
+        )),
+        _ => parts.push("availability not computed".into()),
+    }
+    if let Some(d) = s.downtime_minutes_per_year {
+        parts.push(format!("downtime **{}**/year", Seconds(d * 60.0)));
+    }
+    parts.push(format!("monthly cost **{}**", Usd(s.monthly_cost)));
+    parts.push(format!("worst RTO {}", duration(s.worst_rto_s)));
+    parts.push(format!("worst RPO {}", duration(s.worst_rpo_s)));
+    let spofs = if s.single_points_of_failure.is_empty() {
+        "none".to_string()
+    } else {
+        codes(&s.single_points_of_failure)
+    };
+    parts.push(format!("single points of failure: {spofs}"));
+    capitalize(&parts.join(" · "))
+}
+
+/// Breaches (open when failing), expired waivers, waived breaches and stale waivers.
+fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let v = &report.objectives;
+    if !v.breaches.is_empty() {
+        open_details(out, &format!("Breaches ({})", v.breaches.len()), true)?;
+        writeln!(out, "| Objective | Scenario | Limit | Actual | Line |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for b in &v.breaches {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                code(b.objective),
+                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                cell(&describe::value(b.objective, &b.limit)),
+                cell(&describe::value(b.objective, &b.actual)),
+                code(&file_line(&v.file, b.location))
+            )?;
+        }
+        writeln!(out)?;
+        write_expired(report, out)?;
+        close_details(out)?;
+    }
+    if !v.waived.is_empty() {
+        let n = v.waived.len();
+        open_details(
+            out,
+            &format!(
+                "Waived: {n} accepted risk{}, not failing",
+                if n == 1 { "" } else { "s" }
+            ),
+            false,
+        )?;
+        writeln!(
+            out,
+            "| Objective | Scenario | Limit | Actual | Reason | Expires | Waiver |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        for w in &v.waived {
+            let b = &w.breach;
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                code(b.objective),
+                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                cell(&describe::value(b.objective, &b.limit)),
+                cell(&describe::value(b.objective, &b.actual)),
+                cell(&w.waiver.reason),
+                w.waiver.expires.as_deref().unwrap_or("never"),
+                code(&file_line(&v.file, w.waiver.location))
+            )?;
+        }
+        writeln!(out)?;
+        close_details(out)?;
+    }
+    for w in &v.stale_waivers {
+        writeln!(
+            out,
+            "> ⚠️ {} ({})\n",
+            cell(&describe::stale_sentence(w)),
+            code(&file_line(&v.file, w.location))
+        )?;
+    }
+    Ok(())
+}
+
+/// A list item for each breach that fails because its waiver expired.
+pub fn write_expired(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_expired_of(&report.objectives, out)
+}
+
+/// The same, from a verdict.
+pub fn write_expired_of(v: &crate::gate::Verdict, out: &mut dyn Write) -> io::Result<()> {
+    let mut any = false;
+    for (b, w) in v.expired_waivers() {
+        writeln!(
+            out,
+            "- ❌ {}: {}",
+            code(&describe::breach_title(b)),
+            cell(&describe::expired_sentence(w))
+        )?;
+        any = true;
+    }
+    if any {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    open_details(out, "Summary", false)?;
+    writeln!(out, "| Figure | Value |")?;
+    writeln!(out, "|---|---|")?;
+    let mut row = |k: &str, v: String| writeln!(out, "| {k} | {v} |");
+    match (
+        s.availability,
+        s.full_capacity_availability,
+        s.effective_availability,
+    ) {
+        (Some(a), Some(f), Some(e)) => {
+            row(
+                "Availability",
+                format!("{} ({} nines)", percent(a), round_to(nines(a), 2)),
+            )?;
+            row("Full-capacity availability", percent(f))?;
+            row("Effective availability", percent(e))?;
+        }
+        _ => row(
+            "Availability",
+            cell(s.availability_note.as_deref().unwrap_or("not computed")),
+        )?,
+    }
+    if let Some(d) = s.downtime_minutes_per_year {
+        row(
+            "Expected downtime",
+            format!("{} per year", Seconds(d * 60.0)),
+        )?;
+    }
+    let c = &report.cost;
+    row(
+        "Monthly cost",
+        format!(
+            "{} (compute {}, datastores {}, replication {}, routing {})",
+            Usd(c.total),
+            Usd(c.compute),
+            Usd(c.datastores),
+            Usd(c.replication),
+            Usd(c.routing)
+        ),
+    )?;
+    row("Worst RTO", duration(s.worst_rto_s))?;
+    row("Worst RPO", duration(s.worst_rpo_s))?;
+    row(
+        "Worst DNS exposure",
+        Seconds(s.worst_dns_exposure_s).to_string(),
+    )?;
+    let b = &report.baseline;
+    row(
+        "Latency, nothing failed",
+        format!(
+            "worst RTT {}, worst request {}",
+            millis(b.worst_rtt_ms),
+            millis(b.worst_request_ms)
+        ),
+    )?;
+    row(
+        "Single points of failure",
+        if s.single_points_of_failure.is_empty() {
+            "none".into()
+        } else {
+            codes(&s.single_points_of_failure)
+        },
+    )?;
+    writeln!(out)?;
+    close_details(out)
+}
+
+fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().collect();
+    rows.sort_by(|a, b| {
+        severity(a.outcome)
+            .cmp(&severity(b.outcome))
+            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+    });
+    let count = |o: &str| rows.iter().filter(|s| s.outcome == o).count();
+    open_details(
+        out,
+        &format!(
+            "Scenarios: {} ({} down, {} degraded, {} up)",
+            rows.len(),
+            count("down"),
+            count("degraded"),
+            count("up")
+        ),
+        false,
+    )?;
+    writeln!(
+        out,
+        "| Scenario | Outcome | Served | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Residency |"
+    )?;
+    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    for s in rows {
+        writeln!(
+            out,
+            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} |",
+            code(&s.id),
+            outcome(s.outcome),
+            round_to(s.served_fraction * 100.0, 1),
+            duration(s.rto_s),
+            duration(s.rpo_s),
+            Seconds(s.dns_exposure_s),
+            duration(s.impact_s),
+            millis(s.worst_rtt_ms),
+            millis(s.worst_request_ms),
+            if s.residency_violations.is_empty() {
+                String::new()
+            } else {
+                codes(&s.residency_violations)
+            }
+        )?;
+    }
+    writeln!(out)?;
+    close_details(out)
+}
+
+fn severity(outcome: &str) -> u8 {
+    match outcome {
+        "down" => 0,
+        "degraded" => 1,
+        _ => 2,
+    }
+}
+
+/// An outcome with a marker a reader sees at a glance.
+pub fn outcome(o: &str) -> String {
+    match o {
+        "down" => "🔴 down".into(),
+        "degraded" => "🟡 degraded".into(),
+        "up" => "🟢 up".into(),
+        other => other.into(),
+    }
+}
+
+/// `<details>` with a summary line; a blank line after it so that GitHub renders the markdown
+/// inside.
+pub fn open_details(out: &mut dyn Write, summary: &str, open: bool) -> io::Result<()> {
+    let open = if open { " open" } else { "" };
+    writeln!(
+        out,
+        "<details{open}><summary>{}</summary>\n",
+        html_escape(summary)
+    )
+}
+
+pub fn close_details(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "</details>\n")
+}
+
+/// Text safe inside a table cell: no pipe, no line break, no raw HTML.
+pub fn cell(text: &str) -> String {
+    html_escape(text)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A code span, with a fence longer than any backtick run inside; pipes escaped for tables.
+pub fn code(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+}
+
+/// Several ids as code spans, comma-separated.
+pub fn codes(ids: &[String]) -> String {
+    ids.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+}
+
+/// A duration, or `unbounded`.
+pub fn duration(v: Option<f64>) -> String {
+    v.map_or("unbounded".into(), |s| Seconds(s).to_string())
+}
+
+fn millis(v: Option<f64>) -> String {
+    v.map_or("-".into(), |m| Millis(m).to_string())
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
