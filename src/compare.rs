@@ -77,6 +77,7 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The row of one metric (renderers look up the single points of failure's ids).
     pub fn row(&self, metric: Metric) -> Option<&Row> {
         self.rows.iter().find(|r| r.metric == metric)
     }

@@ -9,6 +9,7 @@ use crate::render::{self, Style, describe};
 
 use super::{Context, gate_exit};
 
+/// Runs `check`: analyze, warn about stale waivers, write the verdict, exit 0 or 1.
 pub fn run(args: &CheckArgs, cx: &mut Context) -> Exit {
     if let Err(exit) = cx.check_format(args.format, "check", render::check::FORMATS) {
         return exit;

@@ -9,6 +9,7 @@ use crate::render::{self, Style};
 
 use super::Context;
 
+/// Runs `compare`: read and analyze every file, write the comparison, exit 0.
 pub fn run(args: &CompareArgs, cx: &mut Context) -> Exit {
     if let Err(exit) = cx.check_format(args.format, "compare", render::compare::FORMATS) {
         return exit;

@@ -14,6 +14,7 @@ use crate::render::{self, Style};
 use super::Context;
 use super::check::warn_stale_waivers;
 
+/// Runs `diff`: read both sides (files or git), analyze both, write the diff, exit per HEAD.
 pub fn run(args: &DiffArgs, cx: &mut Context) -> Exit {
     if let Err(exit) = cx.check_format(args.format, "diff", render::diff::FORMATS) {
         return exit;

@@ -75,6 +75,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// The terminal verdict: a line, the breaches with their lines, expired and waived ones.
 pub fn write_table(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
     let v = &report.objectives;
     let line = verdict_line(&report.topology, v);
@@ -215,6 +216,7 @@ struct JsonCheck<'a> {
     stale_waivers: Vec<JsonWaiver<'a>>,
 }
 
+/// The verdict as JSON, with each breach's line and message, for bots and scripts.
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let v: &Verdict = &report.objectives;
     let doc = JsonCheck {

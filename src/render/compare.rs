@@ -18,6 +18,7 @@ pub const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Markdown];
 /// The marker of the best value in a row.
 const BEST: &str = "★";
 
+/// Writes a comparison in one of [`FORMATS`].
 pub fn write(
     format: Format,
     comparison: &Comparison,

@@ -18,6 +18,7 @@ use crate::model::units::{nines, round_to};
 /// The formats `diff` writes.
 pub const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Markdown];
 
+/// Writes a diff in one of [`FORMATS`].
 pub fn write(format: Format, diff: &Diff, out: &mut dyn Write, style: Style) -> io::Result<()> {
     match format {
         Format::Json => {

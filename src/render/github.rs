@@ -12,6 +12,7 @@ use super::describe;
 use crate::diagnostic::Location;
 use crate::report::Report;
 
+/// One workflow command per breach, waived breach and stale waiver, then the verdict.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let v = &report.objectives;
     for b in &v.breaches {

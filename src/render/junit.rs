@@ -32,6 +32,7 @@ impl Suite {
     }
 }
 
+/// The JUnit report of the gate; deterministic (no timestamps or durations).
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let v = &report.objectives;
     let suites = suites(v);

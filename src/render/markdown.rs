@@ -316,6 +316,7 @@ pub fn open_details(out: &mut dyn Write, summary: &str, open: bool) -> io::Resul
     )
 }
 
+/// Ends a `<details>` section, with the blank line GitHub needs after it.
 pub fn close_details(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</details>\n")
 }

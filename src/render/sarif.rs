@@ -18,6 +18,7 @@ use crate::report::Report;
 /// The rule of stale and expired waivers.
 const WAIVER_RULE: &str = "waiver";
 
+/// The SARIF log of the gate: one run, rules for every objective, results at their lines.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let v = &report.objectives;
     let mut results: Vec<Value> = Vec::new();
