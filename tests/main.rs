@@ -10,6 +10,7 @@ mod examples;
 mod gate;
 mod graph;
 mod hand_computed;
+mod html;
 mod init;
 mod readme;
 mod robustness;

@@ -26,7 +26,10 @@ fn completions_cover_every_shell_and_command() {
             assert!(text.contains(command), "{shell} completes {command}");
         }
         assert!(text.contains("pattern"), "{shell} completes options");
-        assert!(text.contains("single-region"), "{shell} completes values");
+        if shell != "powershell" {
+            // clap_complete's PowerShell script completes names, not values.
+            assert!(text.contains("single-region"), "{shell} completes values");
+        }
     }
     drplan().args(["completions", "tcsh"]).assert().code(2);
 }

@@ -105,10 +105,9 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
     summary(&mut h, report);
     breaches(&mut h, report);
     if let Some(t) = topology {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            r#"<section id="topology"><h2>Topology</h2><p class="note">Regions hold their AZs and what runs there; arcs are links with their round trip (~ derived from distance); arrows show where routing sends each share of users. Red borders: single points of failure.</p><div class="picture">{}</div></section>
-"#,
+            r#"<section id="topology"><h2>Topology</h2><p class="note">Regions hold their AZs and what runs there; arcs are links with their round trip (~ derived from distance); arrows show where routing sends each share of users. Red borders: single points of failure.</p><div class="picture">{}</div></section>"#,
             super::svg::render(&t.picture)
         );
         downtime_chart(&mut h, report, t);
@@ -380,10 +379,9 @@ fn downtime_chart(h: &mut String, report: &Report, t: &Topology) {
             esc(&minutes_text(rows[shown.len()..].iter().map(|r| r.1).sum()))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        r#"<p class="note">Legend: <span class="swatch" style="background:#c62828"></span> down <span class="swatch" style="background:#f9a825"></span> degraded <span class="swatch" style="background:#1e88e5"></span> up (recovery transients). Total {}.</p></section>
-"#,
+        r#"<p class="note">Legend: <span class="swatch" style="background:#c62828"></span> down <span class="swatch" style="background:#f9a825"></span> degraded <span class="swatch" style="background:#1e88e5"></span> up (recovery transients). Total {}.</p></section>"#,
         esc(&minutes_text(total))
     );
 }

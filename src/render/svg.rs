@@ -238,9 +238,7 @@ pub fn render(p: &Picture) -> String {
     // Links: arcs under a row, straight lines between rows (drawn before the boxes).
     for link in &p.links {
         let (a, b) = (&boxes[link.a], &boxes[link.b]);
-        let color = if link.down {
-            RED
-        } else if link.mark.spof {
+        let color = if link.down || link.mark.spof {
             RED
         } else {
             "#78909c"

@@ -1,0 +1,233 @@
+//! `analyze --format html`: one self-contained file, rendered in headless Chromium without a
+//! console message, a screenshot that is not blank, and a table that sorts.
+
+use std::path::Path;
+
+use crate::common::{drplan, root};
+use crate::examples::topologies;
+use crate::graph::{chromium, tool};
+
+fn html(path: &Path) -> String {
+    let out = drplan()
+        .args(["analyze", "--format", "html"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 1,
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_is_one_self_contained_file() {
+    for path in topologies() {
+        let page = html(&path);
+        let what = path.display();
+        let lower = page.to_lowercase();
+        for banned in [
+            "<link",
+            "src=\"http",
+            "src='http",
+            "href=\"http",
+            "url(http",
+            "@import",
+            "@font-face",
+        ] {
+            assert!(!lower.contains(banned), "{what}: no external `{banned}`");
+        }
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+        for section in [
+            "id=\"summary\"",
+            "id=\"topology\"",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"topology\"",
+            "id=\"downtime\"",
+            "id=\"rto-rpo\"",
+            "id=\"scenario-table\"",
+        ] {
+            assert!(page.contains(section), "{what}: has {section}");
+        }
+        let report = crate::common::analyze_json(&path);
+        for s in report["scenarios"].as_array().unwrap() {
+            let id = s["id"].as_str().unwrap().replace('&', "&amp;");
+            assert!(
+                page.contains(&format!("<code>{id}</code>")),
+                "{what}: scenario {id} in the table"
+            );
+        }
+        for spof in report["summary"]["single_points_of_failure"]
+            .as_array()
+            .unwrap()
+        {
+            assert!(page.contains(&format!("<code>{}</code>", spof.as_str().unwrap())));
+        }
+    }
+}
+
+#[test]
+fn the_downtime_chart_follows_model_section_5() {
+    // active-passive: routing is down for its MTTR (1h) at 0.99999: (1e-5 x 8766 / 1) x 3600 s
+    // / 60 = 5.26 min a year; shared:provider-wide the same (0.99999, 3h, down for 3h).
+    let page = html(&root().join("topologies/active-passive.yaml"));
+    let chart = page
+        .split("id=\"downtime\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(chart.contains(">routing</text>"), "{chart}");
+    assert!(chart.contains("routing: 5.26 min a year"), "{chart}");
+    assert!(chart.contains("shared:provider-wide: 5.26 min a year"));
+    // The objectives are drawn on the RTO/RPO chart.
+    assert!(page.contains("RTO objective 30m") && page.contains("RPO objective 5m"));
+}
+
+#[test]
+fn chromium_renders_every_example_without_console_messages() {
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for path in topologies() {
+        let file = dir.path().join("report.html");
+        std::fs::write(&file, html(&path)).unwrap();
+        let out = chromium(
+            &bin,
+            &["--dump-dom".into(), format!("file://{}", file.display())],
+        );
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let log = String::from_utf8_lossy(&out.stderr);
+        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(
+            console.is_empty(),
+            "{}: console messages:\n{}",
+            path.display(),
+            console.join("\n")
+        );
+        assert!(
+            dom.contains("data-drplan-ready=\"1\""),
+            "{}: the page script ran to the end",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_screenshot_is_not_blank() {
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, html(&root().join("topologies/active-passive.yaml"))).unwrap();
+    let shot = dir.path().join("shot.png");
+    let out = chromium(
+        &bin,
+        &[
+            "--window-size=1280,1600".into(),
+            "--hide-scrollbars".into(),
+            format!("--screenshot={}", shot.display()),
+            format!("file://{}", file.display()),
+        ],
+    );
+    assert!(
+        shot.exists(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = &buf[..info.buffer_size()];
+    let total = (info.width * info.height) as usize;
+    let mut ink = 0usize;
+    let mut colors = std::collections::HashSet::new();
+    for px in pixels.chunks(channels) {
+        let (r, g, b) = (px[0], px[1], px[2]);
+        if r < 235 || g < 235 || b < 235 {
+            ink += 1;
+        }
+        colors.insert((r / 16, g / 16, b / 16));
+    }
+    assert_eq!((info.width, info.height), (1280, 1600));
+    let share = ink as f64 / total as f64;
+    assert!(
+        share > 0.03,
+        "only {:.2}% of the page is not white",
+        share * 100.0
+    );
+    assert!(colors.len() > 30, "only {} colors", colors.len());
+    // Red (down, single points of failure) and green (up) both show.
+    assert!(
+        colors.contains(&(0xc6 / 16, 0x28 / 16, 0x28 / 16)),
+        "red shows"
+    );
+    assert!(
+        colors.contains(&(0x2e / 16, 0x7d / 16, 0x32 / 16)),
+        "green shows"
+    );
+}
+
+#[test]
+fn the_scenario_table_sorts_in_the_browser() {
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let page = html(&root().join("topologies/active-passive.yaml"));
+    // Click the RTO header twice (descending), then record the first rows.
+    let probe = r#"<script>
+var t = document.getElementById("scenario-table");
+var rto = t.tHead.rows[0].cells[4];
+rto.click();
+var asc = t.tBodies[0].rows[0].cells[0].textContent;
+rto.click();
+var desc = t.tBodies[0].rows[0].cells[0].textContent;
+document.body.setAttribute("data-probe", asc + "|" + desc + "|" + rto.getAttribute("aria-sort"));
+</script></body>"#;
+    let page = page.replace("</body>", probe);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, page).unwrap();
+    let out = chromium(
+        &bin,
+        &["--dump-dom".into(), format!("file://{}", file.display())],
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let probe = dom
+        .split("data-probe=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .unwrap_or_else(|| panic!("no probe result: {}", String::from_utf8_lossy(&out.stderr)));
+    let parts: Vec<&str> = probe.split('|').collect();
+    // Ascending starts with a 0 s RTO (ties keep their order); descending with the longest,
+    // corruption:orders-db at 3h 15m.
+    assert!(
+        parts[0].starts_with("az:usw2")
+            || parts[0].starts_with("corruption:sessions")
+            || parts[0].starts_with("link:")
+            || parts[0].starts_with("region:us-west"),
+        "{probe}"
+    );
+    assert_eq!(parts[1], "corruption:orders-db", "{probe}");
+    assert_eq!(parts[2], "descending");
+}
+
+#[test]
+fn the_committed_screenshot_is_in_docs_and_the_readme() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for picture in [
+        "docs/report-active-passive.png",
+        "docs/graph-active-passive.svg",
+    ] {
+        assert!(root().join(picture).exists(), "{picture} is committed");
+        assert!(readme.contains(picture), "the README shows {picture}");
+    }
+}
