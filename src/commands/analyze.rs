@@ -21,7 +21,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
     };
     let format = args.format;
     if let Err(exit) = cx.emit(&args.output, |w, color| {
-        render::write_report(format, &report, w, Style { color })
+        render::html::write_report(format, &report, &checked.model, w, Style { color })
     }) {
         return exit;
     }
