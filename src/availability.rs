@@ -62,6 +62,7 @@ pub fn enumerate(engine: &Engine) -> Option<StateProbabilities> {
         expected_shortfall: 0.0,
     };
     let mut failure = Failure::default();
+    let mut core = engine.scratch();
     for mask in 0u64..(1u64 << n) {
         failure.components.clear();
         let mut p = 1.0;
@@ -76,7 +77,7 @@ pub fn enumerate(engine: &Engine) -> Option<StateProbabilities> {
         if p == 0.0 {
             continue;
         }
-        let core = engine.core(&failure);
+        engine.core_into(&failure, &mut core);
         match core.outcome {
             Outcome::Down => {
                 out.unavailability += p;

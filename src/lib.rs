@@ -30,6 +30,7 @@ pub mod render;
 pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod sweep;
 pub mod validate;
 
 use std::io::IsTerminal;

@@ -16,7 +16,10 @@ pub fn emit(
 ) -> io::Result<()> {
     match path {
         None => {
-            let result = write(stdout, stdout_is_terminal).and_then(|()| stdout.flush());
+            // Rust's standard output is line-buffered: buffer in large blocks so streaming
+            // millions of lines does not cost a system call each.
+            let mut buffered = io::BufWriter::with_capacity(1 << 20, stdout);
+            let result = write(&mut buffered, stdout_is_terminal).and_then(|()| buffered.flush());
             match result {
                 // A closed pipe (`drplan ... | head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -41,7 +44,7 @@ pub fn write_atomically(
         .suffix(".tmp")
         .tempfile_in(dir)?;
     {
-        let mut buffered = io::BufWriter::new(tmp.as_file_mut());
+        let mut buffered = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         write(&mut buffered)?;
         buffered.flush()?;
     }

@@ -1,17 +1,19 @@
 //! The stages in order, as the commands use them:
-//! load -> validate -> graph -> scenarios -> evaluate -> availability -> cost -> gate -> report.
+//! load -> validate -> graph -> scenarios -> sweep (evaluate each) -> availability -> cost ->
+//! gate -> report.
 
 use std::path::Path;
 
 use crate::availability;
 use crate::cost;
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::{Engine, ScenarioResult};
+use crate::evaluate::{Engine, Failure, Outcome, ScenarioResult};
 use crate::gate;
 use crate::load::{self, Loaded, ReadError, Source};
-use crate::model::Model;
-use crate::report::{Parts, Report};
-use crate::scenario::{self, Scenario};
+use crate::model::{Class, Model};
+use crate::report::{Collector, Parts, Report};
+use crate::scenario::{Plan, Scenario};
+use crate::sweep;
 use crate::validate;
 
 /// A file that loaded and validated, with its warnings.
@@ -56,24 +58,112 @@ pub fn analyze_serving(checked: &Checked) -> Result<(), Box<Diagnostic>> {
     validate::serving(&engine, &checked.loaded.positions).map_or(Ok(()), |d| Err(Box::new(d)))
 }
 
-/// Analyzes a validated topology; fails with a diagnostic when nothing serves at all.
+/// How much to analyze.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Evaluate every combination of up to this many components (1: singles only).
+    pub max_failures: usize,
+    /// The component classes that may fail in combinations (`None`: all).
+    pub classes: Option<Vec<Class>>,
+    /// How many of the worst combinations the report keeps.
+    pub top: usize,
+    /// Evaluation threads (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_failures: 1,
+            classes: None,
+            top: crate::report::DEFAULT_TOP,
+            threads: None,
+        }
+    }
+}
+
+/// Why an analysis stopped.
+#[derive(Debug)]
+pub enum AnalyzeError<E> {
+    /// A problem in the file found by evaluation (`nothing-serves`) or in the environment
+    /// (`DRPLAN_TODAY`): exit 2.
+    Invalid(Box<Diagnostic>),
+    /// The stream of rendered scenarios failed (writing the output): exit 3.
+    Stream(E),
+}
+
+/// Analyzes a validated topology with the default options.
 pub fn analyze(checked: &Checked) -> Result<Report, Box<Diagnostic>> {
     let engine = Engine::new(&checked.model);
-    if let Some(d) = validate::serving(&engine, &checked.loaded.positions) {
-        return Err(Box::new(d));
+    let plan = Plan::new(&engine, 1, None);
+    let mut no_stream = |_: &[u8]| Ok::<(), std::convert::Infallible>(());
+    let options = Options::default();
+    match analyze_with(
+        checked,
+        &engine,
+        &plan,
+        &options,
+        None,
+        &mut |_| {},
+        &mut no_stream,
+    ) {
+        Ok(report) => Ok(report),
+        Err(AnalyzeError::Invalid(d)) => Err(d),
+        Err(AnalyzeError::Stream(never)) => match never {},
     }
-    let scenarios = scenario::standard(&engine);
-    let results = evaluate_all(&engine, &scenarios);
-    let availability = availability_of(&engine, &scenarios, &results);
+}
+
+/// Whether each component alone takes the service down (index as in `Engine::components`).
+pub fn single_down(engine: &Engine) -> Vec<bool> {
+    (0..engine.components().len())
+        .map(|i| {
+            let failure = Failure {
+                components: vec![i],
+                corrupted: Vec::new(),
+            };
+            engine.core(&failure).outcome == Outcome::Down
+        })
+        .collect()
+}
+
+/// The whole analysis: sweep every scenario of `plan` (streaming each to `stream`, rendered by
+/// `render` when given), then availability, cost, the gate and the report.
+pub fn analyze_with<E>(
+    checked: &Checked,
+    engine: &Engine,
+    plan: &Plan,
+    options: &Options,
+    render: Option<sweep::RenderFn>,
+    progress: &mut dyn FnMut(u64),
+    stream: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+) -> Result<Report, AnalyzeError<E>> {
+    if let Some(d) = validate::serving(engine, &checked.loaded.positions) {
+        return Err(AnalyzeError::Invalid(Box::new(d)));
+    }
+    let today = gate::today()
+        .map_err(|m| AnalyzeError::Invalid(Box::new(Diagnostic::error("invalid-date", "", m))))?;
+    let pool = sweep::pool(options.threads);
+    let mut collector = Collector::new(engine, options.top, single_down(engine));
+    sweep::sweep(engine, plan, pool.as_ref(), render, progress, &mut |e| {
+        collector.add(&e);
+        if e.rendered.is_empty() {
+            Ok(())
+        } else {
+            stream(&e.rendered)
+        }
+    })
+    .map_err(AnalyzeError::Stream)?;
+    let availability = availability_of(engine, &collector.standard);
     let cost = cost::monthly(&checked.model);
-    let baseline = engine.evaluate(&Default::default());
+    let baseline = engine.evaluate(&Failure::default());
     let storage = engine.storage_residency_violations();
     let baseline_residency = engine.baseline_residency_violations(&baseline, &storage);
-    let today = gate::today().map_err(|m| Box::new(Diagnostic::error("invalid-date", "", m)))?;
+    let (gated_scenarios, gated_results): (Vec<Scenario>, Vec<ScenarioResult>) =
+        collector.gated.iter().cloned().unzip();
     let verdict = gate::check(&gate::Inputs {
-        engine: &engine,
-        scenarios: &scenarios,
-        results: &results,
+        engine,
+        scenarios: &gated_scenarios,
+        results: &gated_results,
         availability: availability.as_ref().ok(),
         monthly_cost: cost.total,
         baseline: &baseline,
@@ -82,31 +172,29 @@ pub fn analyze(checked: &Checked) -> Result<Report, Box<Diagnostic>> {
         file: &checked.source.name,
         today,
     });
+    let combinations = (options.max_failures > 1).then(|| {
+        let classes = options
+            .classes
+            .clone()
+            .unwrap_or_else(|| crate::scenario::COMPONENT_CLASSES.to_vec());
+        (options.max_failures, classes)
+    });
     Ok(Report::new(Parts {
-        engine: &engine,
-        scenarios: &scenarios,
-        results: &results,
+        engine,
+        collector,
         availability,
         cost,
         verdict,
         baseline: &baseline,
         storage_violations: &storage,
+        combinations,
     }))
-}
-
-/// Evaluates every scenario, in order.
-pub fn evaluate_all(engine: &Engine, scenarios: &[Scenario]) -> Vec<ScenarioResult> {
-    scenarios
-        .iter()
-        .map(|s| engine.evaluate(&s.failure))
-        .collect()
 }
 
 /// The §5 figures, or why they are not computed.
 fn availability_of(
     engine: &Engine,
-    scenarios: &[Scenario],
-    results: &[ScenarioResult],
+    standard: &[(Scenario, ScenarioResult)],
 ) -> Result<availability::Availability, String> {
     let probabilities = availability::enumerate(engine).ok_or_else(|| {
         format!(
@@ -115,16 +203,11 @@ fn availability_of(
             availability::MAX_ENUMERATED_COMPONENTS
         )
     })?;
-    let singles: Vec<(usize, Option<f64>)> = scenarios
+    let singles: Vec<(usize, Option<f64>)> = standard
         .iter()
-        .zip(results)
-        .filter(|(s, _)| {
-            s.class != crate::model::Class::Custom
-                && s.failure.corrupted.is_empty()
-                && s.failure.components.len() == 1
-        })
+        .filter(|(s, _)| s.is_single())
         .map(|(s, r)| {
-            let impact = if r.outcome == crate::evaluate::Outcome::Down {
+            let impact = if r.outcome == Outcome::Down {
                 None
             } else {
                 r.impact

@@ -1,7 +1,12 @@
 //! Stage 6: the report, a plain data structure that every renderer reads.
 //!
-//! Its serde form is the JSON of MODEL.md §8 (plus documented extra fields), so the JSON
-//! renderer is a straight serialization and other renderers read the same numbers.
+//! Scenarios stream past a [`Collector`] that keeps only what is bounded: the standard
+//! scenarios (one per component, corruption and custom scenario), the gated ones the objectives
+//! need, running worst values and counts, the N worst combinations and the hidden dependencies.
+//! Its serde form is the JSON of MODEL.md §8 (plus documented extra fields); the scenarios of a
+//! JSON document are streamed by the renderer, so the full list is never held in memory.
+
+use std::collections::{BTreeMap, HashSet};
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -10,23 +15,32 @@ use crate::availability::Availability;
 use crate::cost::MonthlyCost;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
 use crate::gate::Verdict;
-use crate::model::UserIdx;
+use crate::model::{Class, Model, UserIdx};
 use crate::scenario::Scenario;
+use crate::sweep::Evaluated;
 
 /// The version of the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many of the worst combinations the report keeps by default.
+pub const DEFAULT_TOP: usize = 20;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub schema_version: u32,
     pub topology: String,
     pub summary: Summary,
+    /// The standard scenarios (every single component, corruption and custom scenario), sorted
+    /// by id. Combinations are in `combinations` (and streamed in full by JSON output).
     pub scenarios: Vec<ScenarioReport>,
     pub objectives: Verdict,
     /// Extra: the topology with nothing failed.
     pub baseline: Baseline,
     /// Extra: the monthly cost by part.
     pub cost: MonthlyCost,
+    /// Extra: what `--max-failures` found, when it is above 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combinations: Option<Combinations>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,6 +66,8 @@ pub struct Summary {
     pub worst_rpo_s: Option<f64>,
     pub worst_dns_exposure_s: f64,
     pub single_points_of_failure: Vec<String>,
+    /// Extra: how many scenarios were evaluated.
+    pub scenario_count: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -74,6 +90,104 @@ pub struct ScenarioReport {
     pub served_by: IndexMap<String, Option<String>>,
 }
 
+impl ScenarioReport {
+    /// The owned form (for reports kept in memory; streaming uses [`ScenarioView`]).
+    pub fn new(model: &Model, s: &Scenario, r: &ScenarioResult) -> ScenarioReport {
+        ScenarioReport {
+            id: s.id.clone(),
+            class: s.class.name(),
+            failed: s.failed.clone(),
+            outcome: r.outcome.name(),
+            rto_s: r.rto,
+            rpo_s: r.rpo,
+            dns_exposure_s: r.dns_exposure,
+            impact_s: r.impact,
+            failed_requests: r.failed_requests,
+            served_fraction: r.served_fraction,
+            worst_rtt_ms: r.worst_rtt_ms,
+            worst_request_ms: r.worst_request_ms,
+            surge_cost_per_hour: r.surge_cost_per_hour,
+            residency_violations: user_ids(model, &r.residency_violations),
+            served_by: served_by(model, r),
+        }
+    }
+}
+
+/// A scenario as [`ScenarioReport`] serializes it, borrowed from the model and the result so
+/// that streaming millions of scenarios clones no strings. Field for field the same JSON.
+pub struct ScenarioView<'a> {
+    pub model: &'a Model,
+    pub scenario: &'a Scenario,
+    pub result: &'a ScenarioResult,
+}
+
+impl Serialize for ScenarioView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeStruct};
+        struct Residency<'a>(&'a Model, &'a [UserIdx]);
+        impl Serialize for Residency<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut ids: Vec<&str> = self
+                    .1
+                    .iter()
+                    .map(|u| self.0.users[u.idx()].id.as_str())
+                    .collect();
+                ids.sort_unstable();
+                ids.serialize(serializer)
+            }
+        }
+        struct ServedBy<'a>(&'a Model, &'a ScenarioResult);
+        impl Serialize for ServedBy<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.users.len()))?;
+                for (u, a) in self.0.users.iter().zip(&self.1.assignment) {
+                    map.serialize_entry(&u.id, &a.map(|a| self.0.regions[a.idx()].id.as_str()))?;
+                }
+                map.end()
+            }
+        }
+        let (m, s, r) = (self.model, self.scenario, self.result);
+        let mut st = serializer.serialize_struct("ScenarioReport", 15)?;
+        st.serialize_field("id", &s.id)?;
+        st.serialize_field("class", s.class.name())?;
+        st.serialize_field("failed", &s.failed)?;
+        st.serialize_field("outcome", r.outcome.name())?;
+        st.serialize_field("rto_s", &r.rto)?;
+        st.serialize_field("rpo_s", &r.rpo)?;
+        st.serialize_field("dns_exposure_s", &r.dns_exposure)?;
+        st.serialize_field("impact_s", &r.impact)?;
+        st.serialize_field("failed_requests", &r.failed_requests)?;
+        st.serialize_field("served_fraction", &r.served_fraction)?;
+        st.serialize_field("worst_rtt_ms", &r.worst_rtt_ms)?;
+        st.serialize_field("worst_request_ms", &r.worst_request_ms)?;
+        st.serialize_field("surge_cost_per_hour", &r.surge_cost_per_hour)?;
+        st.serialize_field(
+            "residency_violations",
+            &Residency(m, &r.residency_violations),
+        )?;
+        st.serialize_field("served_by", &ServedBy(m, r))?;
+        st.end()
+    }
+}
+
+fn user_ids(model: &Model, users: &[UserIdx]) -> Vec<String> {
+    let mut v: Vec<String> = users
+        .iter()
+        .map(|u| model.users[u.idx()].id.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+fn served_by(model: &Model, r: &ScenarioResult) -> IndexMap<String, Option<String>> {
+    model
+        .users
+        .iter()
+        .zip(&r.assignment)
+        .map(|(u, a)| (u.id.clone(), a.map(|a| model.regions[a.idx()].id.clone())))
+        .collect()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Baseline {
     pub outcome: &'static str,
@@ -88,84 +202,223 @@ pub struct Baseline {
     pub storage_residency_violations: Vec<String>,
 }
 
+/// What the combinations of `--max-failures` showed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Combinations {
+    pub max_failures: usize,
+    /// Classes that could fail in combinations.
+    pub classes: Vec<&'static str>,
+    /// Combination scenarios evaluated.
+    pub evaluated: u64,
+    /// Scenarios by class and outcome, every evaluated scenario included.
+    pub outcomes: BTreeMap<&'static str, OutcomeCounts>,
+    /// The worst scenarios (by outcome, then impact, then id), at most `--top` of them.
+    pub worst: Vec<ScenarioReport>,
+    /// Combinations that are down although no smaller part of them is: failures that only
+    /// hurt together, which single-failure analysis cannot see.
+    pub hidden_dependencies: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct OutcomeCounts {
+    pub up: u64,
+    pub degraded: u64,
+    pub down: u64,
+}
+
+/// What ranks a scenario among the worst: outcome, impact, id.
+type WorstKey = (Outcome, Option<f64>, String);
+
+/// Severity order for "worst": down, degraded, up; then larger impact (unbounded first); then id.
+fn worse(a: &WorstKey, b: &WorstKey) -> std::cmp::Ordering {
+    b.0.cmp(&a.0)
+        .then_with(|| match (a.1, b.1) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => y.total_cmp(&x),
+        })
+        .then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
+}
+
+/// Aggregates scenarios as they stream past, keeping only bounded state.
+pub struct Collector<'e> {
+    engine: &'e Engine<'e>,
+    top: usize,
+    gated_classes: Vec<Class>,
+    single_down: Vec<bool>,
+    /// Standard scenarios with their results, in id order.
+    pub standard: Vec<(Scenario, ScenarioResult)>,
+    /// Scenarios the objectives gate, with their results, in id order.
+    pub gated: Vec<(Scenario, ScenarioResult)>,
+    count: u64,
+    combos: u64,
+    worst_rto: Option<f64>,
+    any_lost: bool,
+    worst_rpo: f64,
+    worst_dns: f64,
+    outcomes: BTreeMap<&'static str, OutcomeCounts>,
+    worst: Vec<(WorstKey, ScenarioReport)>,
+    hidden: Vec<Vec<usize>>,
+}
+
+impl<'e> Collector<'e> {
+    /// `top`: how many worst combinations to keep; `single_down[i]`: whether component i alone
+    /// is down (for hidden dependencies).
+    pub fn new(engine: &'e Engine<'e>, top: usize, single_down: Vec<bool>) -> Self {
+        let model = engine.model();
+        let mut gated_classes = model
+            .objectives
+            .as_ref()
+            .map(|o| o.survive.clone())
+            .unwrap_or_default();
+        if model.objectives.is_some() {
+            gated_classes.push(Class::Custom);
+        }
+        Collector {
+            engine,
+            top,
+            gated_classes,
+            single_down,
+            standard: Vec::new(),
+            gated: Vec::new(),
+            count: 0,
+            combos: 0,
+            worst_rto: None,
+            any_lost: false,
+            worst_rpo: 0.0,
+            worst_dns: 0.0,
+            outcomes: BTreeMap::new(),
+            worst: Vec::new(),
+            hidden: Vec::new(),
+        }
+    }
+
+    /// Takes one evaluated scenario.
+    pub fn add(&mut self, e: &Evaluated) {
+        let (s, r) = (&e.scenario, &e.result);
+        self.count += 1;
+        if r.outcome != Outcome::Down {
+            self.worst_rto = Some(self.worst_rto.unwrap_or(0.0).max(r.rto.unwrap_or(0.0)));
+        }
+        match r.rpo {
+            Some(x) => self.worst_rpo = self.worst_rpo.max(x),
+            None => self.any_lost = true,
+        }
+        self.worst_dns = self.worst_dns.max(r.dns_exposure);
+        let counts = self.outcomes.entry(s.class.name()).or_default();
+        match r.outcome {
+            Outcome::Up => counts.up += 1,
+            Outcome::Degraded => counts.degraded += 1,
+            Outcome::Down => counts.down += 1,
+        }
+        if self.gated_classes.contains(&s.class) {
+            self.gated.push((s.clone(), r.clone()));
+        }
+        if s.class != Class::Combo {
+            self.standard.push((s.clone(), r.clone()));
+            return;
+        }
+        self.combos += 1;
+        if r.outcome == Outcome::Down && s.failure.components.iter().all(|i| !self.single_down[*i])
+        {
+            self.hidden.push(s.failure.components.clone());
+        }
+        if self.top > 0 {
+            // Cheap test first: most combinations are not among the worst.
+            let full = self.worst.len() >= self.top;
+            if full
+                && let Some((last, _)) = self.worst.last()
+                && worse(
+                    &(r.outcome, r.impact, String::new()),
+                    &(last.0, last.1, String::new()),
+                ) == std::cmp::Ordering::Greater
+            {
+                return;
+            }
+            let key = (r.outcome, r.impact, s.id.clone());
+            let keep = self.worst.len() < self.top
+                || self
+                    .worst
+                    .last()
+                    .is_some_and(|(k, _)| worse(&key, k) == std::cmp::Ordering::Less);
+            if keep {
+                let report = ScenarioReport::new(self.engine.model(), s, r);
+                let at = self
+                    .worst
+                    .partition_point(|(k, _)| worse(k, &key) == std::cmp::Ordering::Less);
+                self.worst.insert(at, (key, report));
+                self.worst.truncate(self.top);
+            }
+        }
+    }
+
+    /// The hidden dependencies: down combinations none of whose smaller parts (of two or more
+    /// components) is down, as ids.
+    fn hidden_dependencies(&self) -> Vec<String> {
+        let down: HashSet<&Vec<usize>> = self.hidden.iter().collect();
+        let model = self.engine.model();
+        let components = self.engine.components();
+        let mut out: Vec<String> = self
+            .hidden
+            .iter()
+            .filter(|set| !proper_subsets(set).any(|sub| down.contains(&sub)))
+            .map(|set| {
+                let mut ids: Vec<String> = set
+                    .iter()
+                    .map(|i| model.component_id(components[*i]))
+                    .collect();
+                ids.sort();
+                ids.join("+")
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// Every subset of two or more elements, smaller than the set.
+fn proper_subsets(set: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let n = set.len();
+    (1u32..(1u32 << n) - 1)
+        .filter(|mask| mask.count_ones() >= 2)
+        .map(move |mask| {
+            (0..n)
+                .filter(|i| mask >> i & 1 == 1)
+                .map(|i| set[i])
+                .collect()
+        })
+}
+
 /// Everything the report is made from.
 pub struct Parts<'a> {
     pub engine: &'a Engine<'a>,
-    pub scenarios: &'a [Scenario],
-    pub results: &'a [ScenarioResult],
+    pub collector: Collector<'a>,
     pub availability: Result<Availability, String>,
     pub cost: MonthlyCost,
     pub verdict: Verdict,
     pub baseline: &'a ScenarioResult,
     pub storage_violations: &'a [UserIdx],
+    /// `--max-failures` and the classes allowed in combinations, when above 1.
+    pub combinations: Option<(usize, Vec<Class>)>,
 }
 
 impl Report {
     pub fn new(parts: Parts) -> Report {
-        let engine = parts.engine;
-        let model = engine.model();
-        let user_ids = |users: &[UserIdx]| -> Vec<String> {
-            let mut v: Vec<String> = users
-                .iter()
-                .map(|u| model.users[u.idx()].id.clone())
-                .collect();
-            v.sort();
-            v
-        };
-        let served_by = |r: &ScenarioResult| -> IndexMap<String, Option<String>> {
-            model
-                .users
-                .iter()
-                .zip(&r.assignment)
-                .map(|(u, a)| (u.id.clone(), a.map(|a| model.regions[a.idx()].id.clone())))
-                .collect()
-        };
-        let scenarios: Vec<ScenarioReport> = parts
-            .scenarios
+        let model = parts.engine.model();
+        let c = parts.collector;
+        let hidden_dependencies = c.hidden_dependencies();
+        let scenarios: Vec<ScenarioReport> = c
+            .standard
             .iter()
-            .zip(parts.results)
-            .map(|(s, r)| ScenarioReport {
-                id: s.id.clone(),
-                class: s.class.name(),
-                failed: s.failed.clone(),
-                outcome: r.outcome.name(),
-                rto_s: r.rto,
-                rpo_s: r.rpo,
-                dns_exposure_s: r.dns_exposure,
-                impact_s: r.impact,
-                failed_requests: r.failed_requests,
-                served_fraction: r.served_fraction,
-                worst_rtt_ms: r.worst_rtt_ms,
-                worst_request_ms: r.worst_request_ms,
-                surge_cost_per_hour: r.surge_cost_per_hour,
-                residency_violations: user_ids(&r.residency_violations),
-                served_by: served_by(r),
-            })
+            .map(|(s, r)| ScenarioReport::new(model, s, r))
             .collect();
-        let results = parts.results;
-        let worst_rto_s = results
+        let single_points_of_failure: Vec<String> = c
+            .standard
             .iter()
-            .filter(|r| r.outcome != Outcome::Down)
-            .filter_map(|r| r.rto)
-            .reduce(f64::max);
-        let worst_rpo_s = results
-            .iter()
-            .map(|r| r.rpo)
-            .try_fold(0.0_f64, |acc, x| x.map(|x| acc.max(x)));
-        let worst_dns_exposure_s = results.iter().map(|r| r.dns_exposure).fold(0.0, f64::max);
-        let mut single_points_of_failure: Vec<String> = parts
-            .scenarios
-            .iter()
-            .zip(results)
-            .filter(|(s, r)| {
-                s.failure.corrupted.is_empty()
-                    && s.failure.components.len() == 1
-                    && s.class != crate::model::Class::Custom
-                    && r.outcome == Outcome::Down
-            })
+            .filter(|(s, r)| s.is_single() && r.outcome == Outcome::Down)
             .map(|(s, _)| s.id.clone())
             .collect();
-        single_points_of_failure.sort();
         let (a, note) = match parts.availability {
             Ok(a) => (Some(a), None),
             Err(note) => (None, Some(note)),
@@ -179,11 +432,22 @@ impl Report {
             unavailability: a.as_ref().map(|a| a.unavailability),
             availability_note: note,
             monthly_cost: parts.cost.total,
-            worst_rto_s,
-            worst_rpo_s,
-            worst_dns_exposure_s,
+            worst_rto_s: c.worst_rto,
+            worst_rpo_s: if c.any_lost { None } else { Some(c.worst_rpo) },
+            worst_dns_exposure_s: c.worst_dns,
             single_points_of_failure,
+            scenario_count: c.count,
         };
+        let combinations = parts
+            .combinations
+            .map(|(max_failures, classes)| Combinations {
+                max_failures,
+                classes: classes.iter().map(|c| c.name()).collect(),
+                evaluated: c.combos,
+                outcomes: c.outcomes.clone(),
+                worst: c.worst.iter().map(|(_, r)| r.clone()).collect(),
+                hidden_dependencies,
+            });
         let b = parts.baseline;
         Report {
             schema_version: SCHEMA_VERSION,
@@ -196,11 +460,12 @@ impl Report {
                 served_fraction: b.served_fraction,
                 worst_rtt_ms: b.worst_rtt_ms,
                 worst_request_ms: b.worst_request_ms,
-                served_by: served_by(b),
-                serving_residency_violations: user_ids(&b.residency_violations),
-                storage_residency_violations: user_ids(parts.storage_violations),
+                served_by: served_by(model, b),
+                serving_residency_violations: user_ids(model, &b.residency_violations),
+                storage_residency_violations: user_ids(model, parts.storage_violations),
             },
             cost: parts.cost,
+            combinations,
         }
     }
 }

@@ -1,29 +1,251 @@
-//! `drplan analyze FILE`: evaluate every scenario, render the report, gate on objectives.
+//! `drplan analyze FILE`: evaluate every scenario (and with `--max-failures`, every
+//! combination), render the report, gate on objectives.
+
+use std::io::{Seek, Write};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::AnalyzeArgs;
+use crate::evaluate::Engine;
 use crate::exit::Exit;
-use crate::pipeline;
-use crate::render::{self, ANALYZE_FORMATS, Style};
+use crate::model::Class;
+use crate::model::units::{Seconds, group_thousands};
+use crate::pipeline::{self, AnalyzeError, Options};
+use crate::render::{self, ANALYZE_FORMATS, Format, Style, json};
+use crate::report::{DEFAULT_TOP, Report};
+use crate::scenario::{COMPONENT_CLASSES, Plan};
 
 use super::{Context, gate_exit};
+
+/// Analyses estimated to take longer than this are refused without `--force`.
+pub const REFUSE_AFTER: Duration = Duration::from_secs(30 * 60);
+
+/// The JSON document's scenarios stay in memory up to this size, then go to a temporary file.
+const SPOOL_IN_MEMORY: usize = 64 * 1024 * 1024;
 
 pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
     if let Err(exit) = cx.check_format(args.format, "analyze", ANALYZE_FORMATS) {
         return exit;
     }
+    if args.max_failures == 0 {
+        return cx.fail(Exit::Invalid, "--max-failures must be 1 or more");
+    }
+    let classes = match parse_classes(args.classes.as_deref()) {
+        Ok(c) => c,
+        Err(m) => return cx.fail(Exit::Invalid, m),
+    };
     let checked = match cx.checked_file(&args.file) {
         Ok(c) => c,
         Err(exit) => return exit,
     };
-    let report = match pipeline::analyze(&checked) {
-        Ok(r) => r,
-        Err(d) => return cx.invalid(*d, &checked.source),
+    let engine = Engine::new(&checked.model);
+    let plan = Plan::new(&engine, args.max_failures, classes.as_deref());
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if !args.force
+        && let Some(message) = too_long(&engine, &plan, args.max_failures, threads)
+    {
+        return cx.fail(Exit::Invalid, message);
+    }
+    let options = Options {
+        max_failures: args.max_failures,
+        classes,
+        top: args.top.unwrap_or(DEFAULT_TOP),
+        threads: args.threads,
     };
+    let bar = progress_bar(plan.total(), cx.err_is_terminal && !args.quiet);
+    let started = Instant::now();
+    let mut progress = |done: u64| {
+        if started.elapsed() > Duration::from_secs(1) && bar.is_hidden() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_position(done);
+    };
+    let model = &checked.model;
     let format = args.format;
-    if let Err(exit) = cx.emit(&args.output, |w, color| {
-        render::html::write_report(format, &report, &checked.model, w, Style { color })
-    }) {
+    let top = args.top;
+    let mut report: Option<Report> = None;
+    let written = match format {
+        Format::Json => {
+            // Scenarios are spooled as they are evaluated; the document is written once the
+            // summary (which comes first) is known.
+            let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
+            let mut first = true;
+            let render_item = |s: &_, r: &_| json::scenario_item(model, s, r);
+            let result = pipeline::analyze_with(
+                &checked,
+                &engine,
+                &plan,
+                &options,
+                Some(&render_item),
+                &mut progress,
+                &mut |item| {
+                    spool.write_all(if first { b"\n" } else { b",\n" })?;
+                    first = false;
+                    spool.write_all(item)
+                },
+            );
+            bar.finish_and_clear();
+            report = match finished(result, cx, &checked.source) {
+                Ok(r) => Some(r),
+                Err(exit) => return exit,
+            };
+            let Some(rep) = report.as_ref() else {
+                return Exit::Internal;
+            };
+            cx.emit(&args.output, |w, _| {
+                spool.rewind()?;
+                json::write_document(rep, &mut spool, w)
+            })
+        }
+        Format::Jsonl => {
+            // Scenarios go straight to the output as they are evaluated, the summary last.
+            let render_line = |s: &_, r: &_| json::scenario_line(model, s, r);
+            let mut failure = None;
+            let emitted = cx.emit(&args.output, |w, _| {
+                let result = pipeline::analyze_with(
+                    &checked,
+                    &engine,
+                    &plan,
+                    &options,
+                    Some(&render_line),
+                    &mut progress,
+                    &mut |line| w.write_all(line),
+                );
+                match result {
+                    Ok(r) => {
+                        json::write_summary_line(&r, w)?;
+                        report = Some(r);
+                        Ok(())
+                    }
+                    Err(AnalyzeError::Stream(e)) => Err(e),
+                    Err(e) => {
+                        failure = Some(e);
+                        Ok(())
+                    }
+                }
+            });
+            bar.finish_and_clear();
+            if let Some(e) = failure {
+                return match finished(Err(e), cx, &checked.source) {
+                    Ok(_) => Exit::Internal,
+                    Err(exit) => exit,
+                };
+            }
+            emitted
+        }
+        _ => {
+            let result = pipeline::analyze_with(
+                &checked,
+                &engine,
+                &plan,
+                &options,
+                None,
+                &mut progress,
+                &mut |_| Ok(()),
+            );
+            bar.finish_and_clear();
+            report = match finished(result, cx, &checked.source) {
+                Ok(r) => Some(r),
+                Err(exit) => return exit,
+            };
+            let Some(rep) = report.as_ref() else {
+                return Exit::Internal;
+            };
+            cx.emit(&args.output, |w, color| {
+                let style = Style { color };
+                if format == Format::Table {
+                    render::table::write_with(rep, w, style, top)
+                } else {
+                    render::html::write_report(format, rep, model, w, style)
+                }
+            })
+        }
+    };
+    if let Err(exit) = written {
         return exit;
     }
-    gate_exit(report.objectives.passed, args.no_fail)
+    match report {
+        Some(r) => gate_exit(r.objectives.passed, args.no_fail),
+        None => Exit::Internal,
+    }
+}
+
+/// Turns an analysis error into its exit code, printing it.
+fn finished(
+    result: Result<Report, AnalyzeError<std::io::Error>>,
+    cx: &mut Context,
+    source: &crate::load::Source,
+) -> Result<Report, Exit> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(AnalyzeError::Invalid(d)) => Err(cx.invalid(*d, source)),
+        Err(AnalyzeError::Stream(e)) => {
+            Err(cx.fail(Exit::Internal, format!("writing the report: {e}")))
+        }
+    }
+}
+
+/// `--classes`: component classes only (combinations are made of components).
+fn parse_classes(list: Option<&[String]>) -> Result<Option<Vec<Class>>, String> {
+    let Some(list) = list else { return Ok(None) };
+    let mut out = Vec::new();
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match Class::parse(name).filter(|c| COMPONENT_CLASSES.contains(c)) {
+            Some(c) if !out.contains(&c) => out.push(c),
+            Some(_) => {}
+            None => {
+                let names: Vec<&str> = COMPONENT_CLASSES.iter().map(|c| c.name()).collect();
+                return Err(format!(
+                    "`{name}` is not a component class for --classes; use {}",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A refusal message when the plan would take longer than [`REFUSE_AFTER`], from the measured
+/// cost of a sample of scenarios on this machine.
+fn too_long(engine: &Engine, plan: &Plan, max_failures: usize, threads: usize) -> Option<String> {
+    let total = plan.total();
+    if total < 100_000 {
+        return None;
+    }
+    let sample: Vec<_> = plan.scenarios().take(2000).collect();
+    let started = Instant::now();
+    for s in &sample {
+        std::hint::black_box(engine.evaluate(&s.failure));
+    }
+    let per_scenario = started.elapsed().as_secs_f64() / sample.len().max(1) as f64;
+    // Output and bookkeeping roughly double the evaluation time.
+    let estimate = 2.0 * per_scenario * total as f64 / threads.max(1) as f64;
+    if estimate <= REFUSE_AFTER.as_secs_f64() {
+        return None;
+    }
+    Some(format!(
+        "--max-failures {max_failures} means {} scenarios, about {} on {threads} thread{} here (over the {} limit); narrow it with --classes (for example --classes region,az), a smaller --max-failures, or run it anyway with --force",
+        group_thousands(total),
+        Seconds(estimate),
+        if threads == 1 { "" } else { "s" },
+        Seconds(REFUSE_AFTER.as_secs_f64()),
+    ))
+}
+
+/// A progress bar on standard error, hidden until the work has run for a second, and never
+/// shown when standard error is not a terminal or with `--quiet`.
+fn progress_bar(total: u64, enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {human_pos}/{human_len} scenarios, {per_sec}, ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -5,7 +5,7 @@ use super::State;
 use crate::model::{Datastore, Failover, Model, RegionIdx, Replication};
 
 /// The recovered state of one datastore in one scenario.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recovery {
     /// Regions where writes go after recovery; empty when the store has no home.
     pub homes: Vec<RegionIdx>,
@@ -18,13 +18,19 @@ pub struct Recovery {
 }
 
 impl Recovery {
-    fn at(homes: Vec<RegionIdx>, time: f64, loss: f64) -> Recovery {
-        Recovery {
-            homes,
-            time,
-            loss: Some(loss),
-            restored: false,
-        }
+    /// Writes into `self`, keeping the homes' allocation.
+    fn set(
+        &mut self,
+        homes: impl IntoIterator<Item = RegionIdx>,
+        time: f64,
+        loss: Option<f64>,
+        restored: bool,
+    ) {
+        self.homes.clear();
+        self.homes.extend(homes);
+        self.time = time;
+        self.loss = loss;
+        self.restored = restored;
     }
 }
 
@@ -35,67 +41,67 @@ pub enum Corruption {
     Yes,
 }
 
-/// Recovers one store. `was_serving[r]` tells whether region r served some user group with
-/// nothing failed (for active-active loss).
-pub fn recover(
+/// Recovers one store into `out`. `was_serving[r]` tells whether region r served some user
+/// group with nothing failed (for active-active loss).
+pub fn recover_into(
     model: &Model,
     ds: &Datastore,
     state: &State,
     corruption: Corruption,
     was_serving: &[bool],
-) -> Recovery {
-    let mut r = if corruption == Corruption::Yes && !ds.ephemeral {
-        corrupted(ds, state)
+    out: &mut Recovery,
+) {
+    if corruption == Corruption::Yes && !ds.ephemeral {
+        corrupted(ds, state, out);
     } else {
-        after_failure(model, ds, state, was_serving)
-    };
-    if ds.ephemeral {
-        r.loss = Some(0.0);
+        after_failure(model, ds, state, was_serving, out);
     }
-    r
+    if ds.ephemeral {
+        out.loss = Some(0.0);
+    }
 }
 
 /// Logical corruption: replication copied it everywhere, only backups help.
-fn corrupted(ds: &Datastore, state: &State) -> Recovery {
+fn corrupted(ds: &Datastore, state: &State, out: &mut Recovery) {
     match &ds.backups {
-        Some(b) if state.region_alive[b.region.idx()] => Recovery {
-            homes: vec![b.region],
-            time: ds.manual_decision.0 + b.restore.0,
-            loss: Some(b.interval.0),
-            restored: true,
-        },
-        _ => Recovery {
-            homes: Vec::new(),
-            time: 0.0,
-            loss: None,
-            restored: false,
-        },
+        Some(b) if state.region_alive[b.region.idx()] => out.set(
+            [b.region],
+            ds.manual_decision.0 + b.restore.0,
+            Some(b.interval.0),
+            true,
+        ),
+        _ => out.set([], 0.0, None, false),
     }
 }
 
 /// Restore from backups if that beats waiting for repair, else wait (no home, time W, loss 0).
-fn restore_or_wait(ds: &Datastore, state: &State) -> Recovery {
+fn restore_or_wait(ds: &Datastore, state: &State, out: &mut Recovery) {
     if let Some(b) = &ds.backups {
         let restore_time = ds.manual_decision.0 + b.restore.0;
         if state.region_alive[b.region.idx()] && restore_time < state.wait {
-            return Recovery {
-                homes: vec![b.region],
-                time: restore_time,
-                loss: Some(b.interval.0),
-                restored: true,
-            };
+            out.set([b.region], restore_time, Some(b.interval.0), true);
+            return;
         }
     }
-    Recovery::at(Vec::new(), state.wait, 0.0)
+    out.set([], state.wait, Some(0.0), false);
 }
 
-fn after_failure(model: &Model, ds: &Datastore, state: &State, was_serving: &[bool]) -> Recovery {
+fn after_failure(
+    model: &Model,
+    ds: &Datastore,
+    state: &State,
+    was_serving: &[bool],
+    out: &mut Recovery,
+) {
+    let at = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64| {
+        out.set([home], time, Some(loss), false)
+    };
     match &ds.replication {
         Replication::SingleAz { az } => {
             if state.az_alive[az.idx()] {
-                Recovery::at(vec![model.azs[az.idx()].region], 0.0, 0.0)
+                at(out, model.azs[az.idx()].region, 0.0, 0.0);
             } else {
-                restore_or_wait(ds, state)
+                restore_or_wait(ds, state, out);
             }
         }
         Replication::MultiAz {
@@ -104,13 +110,13 @@ fn after_failure(model: &Model, ds: &Datastore, state: &State, was_serving: &[bo
             standby,
         } => {
             if !state.region_alive[primary.idx()] {
-                restore_or_wait(ds, state)
+                restore_or_wait(ds, state, out);
             } else if state.az_alive[primary_az.idx()] {
-                Recovery::at(vec![*primary], 0.0, 0.0)
+                at(out, *primary, 0.0, 0.0);
             } else if *standby {
-                Recovery::at(vec![*primary], ds.promotion.0, 0.0)
+                at(out, *primary, ds.promotion.0, 0.0);
             } else {
-                restore_or_wait(ds, state)
+                restore_or_wait(ds, state, out);
             }
         }
         Replication::ActivePassive {
@@ -121,10 +127,10 @@ fn after_failure(model: &Model, ds: &Datastore, state: &State, was_serving: &[bo
         } => {
             if state.region_alive[primary.idx()] {
                 if state.az_alive[primary_az.idx()] {
-                    return Recovery::at(vec![*primary], 0.0, 0.0);
+                    return at(out, *primary, 0.0, 0.0);
                 }
                 if *standby {
-                    return Recovery::at(vec![*primary], ds.promotion.0, 0.0);
+                    return at(out, *primary, ds.promotion.0, 0.0);
                 }
             }
             match replicas.iter().find(|r| state.region_alive[r.idx()]) {
@@ -134,53 +140,69 @@ fn after_failure(model: &Model, ds: &Datastore, state: &State, was_serving: &[bo
                         Failover::Manual => ds.manual_decision.0,
                     };
                     let loss = if ds.sync { 0.0 } else { ds.lag.0 };
-                    Recovery::at(vec![*r], state.detection + decision + ds.promotion.0, loss)
+                    at(out, *r, state.detection + decision + ds.promotion.0, loss);
                 }
-                None => restore_or_wait(ds, state),
+                None => restore_or_wait(ds, state, out),
             }
         }
         Replication::ActiveActive { regions } if !ds.sync => {
-            let homes: Vec<RegionIdx> = regions
-                .iter()
-                .copied()
-                .filter(|r| state.region_alive[r.idx()])
-                .collect();
-            if homes.is_empty() {
-                return restore_or_wait(ds, state);
+            if !regions.iter().any(|r| state.region_alive[r.idx()]) {
+                return restore_or_wait(ds, state, out);
             }
             let lost_serving = regions
                 .iter()
                 .any(|r| !state.region_alive[r.idx()] && was_serving[r.idx()]);
-            Recovery::at(homes, 0.0, if lost_serving { ds.lag.0 } else { 0.0 })
+            let homes = regions
+                .iter()
+                .copied()
+                .filter(|r| state.region_alive[r.idx()]);
+            out.set(
+                homes,
+                0.0,
+                Some(if lost_serving { ds.lag.0 } else { 0.0 }),
+                false,
+            );
         }
         Replication::ActiveActive { regions } | Replication::Consensus { regions } => {
             let majority = regions.len() / 2 + 1;
-            // Alive members grouped by connected component; a majority lives in at most one.
-            let mut best: Option<Vec<RegionIdx>> = None;
-            for r in regions.iter().filter(|r| state.region_alive[r.idx()]) {
-                let group: Vec<RegionIdx> = regions
+            // A strict majority of alive members can live in at most one connected component:
+            // count members per component label and take the first that reaches it.
+            let mut label = None;
+            for (i, r) in regions.iter().enumerate() {
+                if !state.region_alive[r.idx()] {
+                    continue;
+                }
+                let l = state.component[r.idx()];
+                if regions[..i]
                     .iter()
-                    .copied()
-                    .filter(|m| {
-                        state.region_alive[m.idx()]
-                            && state.component[m.idx()] == state.component[r.idx()]
-                    })
-                    .collect();
-                if group.len() >= majority {
-                    best = Some(group);
+                    .any(|p| state.region_alive[p.idx()] && state.component[p.idx()] == l)
+                {
+                    continue; // this component was counted already
+                }
+                let count = regions[i..]
+                    .iter()
+                    .filter(|m| state.region_alive[m.idx()] && state.component[m.idx()] == l)
+                    .count();
+                if count >= majority {
+                    label = Some(l);
                     break;
                 }
             }
-            match best {
-                Some(homes) => {
-                    let time = if homes.contains(&regions[0]) {
-                        0.0
-                    } else {
-                        ds.election.0
-                    };
-                    Recovery::at(homes, time, 0.0)
+            match label {
+                Some(label) => {
+                    let homes = regions.iter().copied().filter(|m| {
+                        state.region_alive[m.idx()] && state.component[m.idx()] == label
+                    });
+                    let leader_in = state.region_alive[regions[0].idx()]
+                        && state.component[regions[0].idx()] == label;
+                    out.set(
+                        homes,
+                        if leader_in { 0.0 } else { ds.election.0 },
+                        Some(0.0),
+                        false,
+                    );
                 }
-                None => restore_or_wait(ds, state),
+                None => restore_or_wait(ds, state, out),
             }
         }
     }

@@ -1,60 +1,67 @@
 //! MODEL.md §4: round trips after recovery, including the speed-of-light cost of calling a
 //! dependency or committing a write in another region.
+//!
+//! Everything here depends on the serving region, not on the user group, so it is computed once
+//! per serving region per scenario; "nearest" searches walk precomputed lists of regions sorted
+//! by round trip and stop at the first match.
 
 use super::{Core, Engine};
 use crate::model::{RegionIdx, Replication, UserIdx};
 
 /// (worst_rtt_ms, worst_request_ms) over the served user groups.
-pub fn worst(engine: &Engine, core: &Core) -> (f64, f64) {
+pub fn worst(engine: &Engine, core: &mut Core) -> (f64, f64) {
+    let n = engine.model().regions.len();
+    // backend[r]: the time a request served in r spends beyond the user's round trip (NaN
+    // until computed).
+    let mut backend = std::mem::take(&mut core.backend);
+    backend.clear();
+    backend.resize(n, f64::NAN);
     let mut worst_rtt: f64 = 0.0;
     let mut worst_request: f64 = 0.0;
     for (u, r) in core.assignment.iter().enumerate() {
         let Some(r) = *r else { continue };
         let rtt = engine.rtt_user(UserIdx::from(u), r);
+        if backend[r.idx()].is_nan() {
+            backend[r.idx()] = backend_ms(engine, core, r);
+        }
         worst_rtt = worst_rtt.max(rtt);
-        worst_request = worst_request.max(rtt + backend_ms(engine, core, r));
+        worst_request = worst_request.max(rtt + backend[r.idx()]);
     }
+    core.backend = backend;
     (worst_rtt, worst_request)
 }
 
 /// The time a request served in region `r` spends on dependencies in other regions and on
 /// commits.
-pub fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
-    let model = engine.model();
+fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
     let graphs = engine.graphs();
     let state = &core.state;
-    let n = model.regions.len();
     let mut total = 0.0;
     for s in &graphs.entry_services {
-        if core.usable[s.idx()][r.idx()] {
+        if core.usable(s.idx(), r.idx()) {
             continue;
         }
-        let nearest = (0..n)
-            .map(RegionIdx::from)
-            .filter(|x| core.usable[s.idx()][x.idx()] && state.connected(r, *x))
-            .map(|x| engine.rtt_regions(r, x))
-            .fold(f64::INFINITY, f64::min);
-        if nearest.is_finite() {
-            total += nearest;
+        // The nearest connected region where the service is usable (usable implies alive).
+        if let Some(x) = engine
+            .regions_by_rtt(r)
+            .iter()
+            .find(|x| core.usable(s.idx(), x.idx()) && state.connected(r, **x))
+        {
+            total += engine.rtt_regions(r, *x);
         }
     }
     for d in &graphs.entry_datastores {
         let recovery = &core.recoveries[d.idx()];
-        let mut best: Option<(f64, &str, RegionIdx)> = None;
-        for h in recovery.homes.iter().filter(|h| state.connected(r, **h)) {
-            let key = (
-                engine.rtt_regions(r, *h),
-                model.regions[h.idx()].id.as_str(),
-                *h,
-            );
-            if best
-                .is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && key.1.as_bytes() < b.1.as_bytes()))
-            {
-                best = Some(key);
-            }
+        if recovery.homes.is_empty() {
+            continue;
         }
-        if let Some((rtt, _, home)) = best {
-            total += rtt + commit_ms(engine, core, d.idx(), home);
+        // The nearest home connected to r (ties by region id, as the lists are sorted).
+        let home = engine
+            .regions_by_rtt(r)
+            .iter()
+            .find(|h| state.connected(r, **h) && recovery.homes.contains(h));
+        if let Some(home) = home {
+            total += engine.rtt_regions(r, *home) + commit_ms(engine, core, d.idx(), *home);
         }
     }
     total
@@ -64,9 +71,8 @@ pub fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
 fn commit_ms(engine: &Engine, core: &Core, d: usize, home: RegionIdx) -> f64 {
     let model = engine.model();
     let ds = &model.datastores[d];
-    let recovery = &core.recoveries[d];
     let state = &core.state;
-    if recovery.restored {
+    if core.recoveries[d].restored {
         return 0.0;
     }
     match &ds.replication {
@@ -85,23 +91,22 @@ fn commit_ms(engine: &Engine, core: &Core, d: usize, home: RegionIdx) -> f64 {
         Replication::Consensus { regions } | Replication::ActiveActive { regions }
             if ds.is_quorum() =>
         {
+            // Members sorted by round trip from the home (the home first, at 0): the
+            // majority-th alive member connected to the home, or the farthest such member if
+            // fewer are reachable.
             let majority = regions.len() / 2 + 1;
-            let mut rtts: Vec<f64> = regions
-                .iter()
-                .filter(|x| state.connected(home, **x))
-                .map(|x| {
-                    if *x == home {
-                        0.0
-                    } else {
-                        engine.rtt_regions(home, *x)
+            let mut count = 0;
+            let mut last = 0.0;
+            for (rtt, m) in engine.members_by_rtt(d, home) {
+                if state.connected(home, *m) {
+                    count += 1;
+                    last = *rtt;
+                    if count == majority {
+                        break;
                     }
-                })
-                .collect();
-            rtts.sort_by(f64::total_cmp);
-            rtts.get(majority - 1)
-                .or(rtts.last())
-                .copied()
-                .unwrap_or(0.0)
+                }
+            }
+            last
         }
         _ => 0.0,
     }

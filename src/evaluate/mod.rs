@@ -9,14 +9,17 @@ pub mod datastore;
 mod latency;
 
 use crate::graph::Graphs;
-use crate::model::{Component, DatastoreIdx, Dependency, Model, RegionIdx, RoutingKind, UserIdx};
+use crate::model::{
+    Component, DatastoreIdx, Dependency, Model, RegionIdx, Replication, RoutingKind, UserIdx,
+};
 use datastore::{Corruption, Recovery};
 
 /// The outcome of a scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
     Up,
     Degraded,
+    #[default]
     Down,
 }
 
@@ -39,19 +42,23 @@ pub struct Failure {
 }
 
 /// Which parts are alive and connected in a scenario (MODEL.md §3.1).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct State {
     pub region_alive: Vec<bool>,
     pub az_alive: Vec<bool>,
     pub link_up: Vec<bool>,
     pub external_alive: Vec<bool>,
-    /// Connected-component label per region (alive regions only are meaningful).
+    /// Connected-component label per region (alive regions only are meaningful): the index of
+    /// a region of the component.
     pub component: Vec<usize>,
     pub routing_failed: bool,
     /// W: the largest MTTR among the failed components, seconds.
     pub wait: f64,
     /// D: health-check detection time, seconds.
     pub detection: f64,
+    /// Scratch: failed flag per component index, and regions down by themselves or a group.
+    failed: Vec<bool>,
+    region_down: Vec<bool>,
 }
 
 impl State {
@@ -62,13 +69,15 @@ impl State {
     }
 }
 
-/// Outcome and capacity: what the availability engine needs from every state.
-#[derive(Clone, Debug)]
+/// Outcome and capacity: what the availability engine needs from every state. It doubles as
+/// the scratch space of an evaluation: [`Engine::core_into`] refills it in place, so a loop over
+/// many scenarios allocates nothing per scenario.
+#[derive(Clone, Debug, Default)]
 pub struct Core {
     pub state: State,
     pub recoveries: Vec<Recovery>,
-    /// usable[service][region].
-    pub usable: Vec<Vec<bool>>,
+    /// usable[service * R + region].
+    usable: Vec<bool>,
     /// The region serving each user group; `None` for all when down.
     pub assignment: Vec<Option<RegionIdx>>,
     /// Per region: whether it scaled up to `scale_to`.
@@ -77,6 +86,23 @@ pub struct Core {
     pub served_fraction: f64,
     /// Extra instances needed to serve everyone, per hour cost (0 when not degraded).
     pub surge_cost_per_hour: f64,
+    /// Scratch, indexed by component label (a region index): whether service s is usable in
+    /// some region of the component ([s * R + label]), and whether datastore d has a home
+    /// there ([d * R + label]).
+    usable_in_component: Vec<bool>,
+    home_in_component: Vec<bool>,
+    load: Vec<f64>,
+    capacity: Vec<f64>,
+    /// Per serving region: request time beyond the user's round trip, NaN until computed.
+    backend: Vec<f64>,
+    regions: usize,
+}
+
+impl Core {
+    /// Whether service `s` is usable in region `r` (MODEL.md §3.3).
+    pub fn usable(&self, s: usize, r: usize) -> bool {
+        self.usable[s * self.regions + r]
+    }
 }
 
 /// Everything MODEL.md reports for one scenario.
@@ -112,6 +138,14 @@ pub struct Engine<'m> {
     baseline: Core,
     /// Per region: whether it served some user group with nothing failed.
     was_serving: Vec<bool>,
+    /// Per user group, every region by round trip (ties by region id): nearest[u * R + k].
+    nearest: Vec<RegionIdx>,
+    /// Per region, every region by round trip from it (itself at 0, ties by id):
+    /// by_rtt[r * R + k].
+    by_rtt: Vec<RegionIdx>,
+    /// Per quorum datastore and member home, the members by round trip from the home (the
+    /// home first, at 0): members_by_rtt[d][home] (empty for other stores and regions).
+    members_by_rtt: Vec<Vec<Vec<(f64, RegionIdx)>>>,
 }
 
 impl<'m> Engine<'m> {
@@ -164,9 +198,73 @@ impl<'m> Engine<'m> {
             user_rtt,
             region_groups,
             az_groups,
-            baseline: placeholder_core(),
+            baseline: Core::default(),
             was_serving: vec![false; n],
+            nearest: Vec::new(),
+            by_rtt: Vec::new(),
+            members_by_rtt: Vec::new(),
         };
+        for r in 0..n {
+            let mut order: Vec<RegionIdx> = (0..n).map(RegionIdx::from).collect();
+            order.sort_by(|a, b| {
+                let rtt = |x: &RegionIdx| engine.rtt_regions(r.into(), *x);
+                rtt(a).total_cmp(&rtt(b)).then_with(|| {
+                    model.regions[a.idx()]
+                        .id
+                        .as_bytes()
+                        .cmp(model.regions[b.idx()].id.as_bytes())
+                })
+            });
+            engine.by_rtt.extend(order);
+        }
+        engine.members_by_rtt = model
+            .datastores
+            .iter()
+            .map(|ds| match &ds.replication {
+                Replication::Consensus { regions } | Replication::ActiveActive { regions }
+                    if ds.is_quorum() =>
+                {
+                    (0..n)
+                        .map(|h| {
+                            if !regions.iter().any(|m| m.idx() == h) {
+                                return Vec::new();
+                            }
+                            let mut list: Vec<(f64, RegionIdx)> = regions
+                                .iter()
+                                .map(|m| {
+                                    (
+                                        if m.idx() == h {
+                                            0.0
+                                        } else {
+                                            engine.rtt_regions(h.into(), *m)
+                                        },
+                                        *m,
+                                    )
+                                })
+                                .collect();
+                            list.sort_by(|a, b| a.0.total_cmp(&b.0));
+                            list
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        for u in 0..model.users.len() {
+            let mut order: Vec<RegionIdx> = (0..n).map(RegionIdx::from).collect();
+            order.sort_by(|a, b| {
+                engine
+                    .rtt_user(u.into(), *a)
+                    .total_cmp(&engine.rtt_user(u.into(), *b))
+                    .then_with(|| {
+                        model.regions[a.idx()]
+                            .id
+                            .as_bytes()
+                            .cmp(model.regions[b.idx()].id.as_bytes())
+                    })
+            });
+            engine.nearest.extend(order);
+        }
         // Active-active loss depends on where users were served before the failure; with
         // nothing failed no member is lost, so the baseline does not need it.
         let baseline = engine.core(&Failure::default());
@@ -175,6 +273,20 @@ impl<'m> Engine<'m> {
         }
         engine.baseline = baseline;
         engine
+    }
+
+    /// Every region by round trip from `r` (itself at 0), nearest first, ties by id.
+    pub fn regions_by_rtt(&self, r: RegionIdx) -> &[RegionIdx] {
+        let n = self.model.regions.len();
+        &self.by_rtt[r.idx() * n..(r.idx() + 1) * n]
+    }
+
+    /// A quorum store's members by round trip from one of them (itself first, at 0).
+    pub fn members_by_rtt(&self, d: usize, home: RegionIdx) -> &[(f64, RegionIdx)] {
+        self.members_by_rtt
+            .get(d)
+            .and_then(|per_home| per_home.get(home.idx()))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn model(&self) -> &'m Model {
@@ -219,174 +331,192 @@ impl<'m> Engine<'m> {
 
     /// MODEL.md §3.1: which parts are alive and connected.
     pub fn state(&self, failure: &Failure) -> State {
+        let mut st = State::default();
+        self.fill_state(failure, &mut st);
+        st
+    }
+
+    fn fill_state(&self, failure: &Failure, st: &mut State) {
         let m = self.model;
-        let mut failed = vec![false; self.components.len()];
+        let (n_regions, n_azs) = (m.regions.len(), m.azs.len());
+        reset(&mut st.failed, self.components.len(), false);
         let mut wait: f64 = 0.0;
         for &i in &failure.components {
-            failed[i] = true;
+            st.failed[i] = true;
             wait = wait.max(m.mttr(self.components[i]).0);
         }
-        let group_failed = |groups: &[usize]| {
-            groups
-                .iter()
-                .any(|g| failed[self.component_index(Component::Shared((*g).into()))])
-        };
-        let region_down: Vec<bool> = (0..m.regions.len())
-            .map(|r| failed[r] || group_failed(&self.region_groups[r]))
-            .collect();
-        let az_alive: Vec<bool> = m
-            .azs
-            .iter()
-            .enumerate()
-            .map(|(a, az)| {
-                !failed[self.component_index(Component::Az(a.into()))]
-                    && !region_down[az.region.idx()]
-                    && !group_failed(&self.az_groups[a])
-            })
-            .collect();
-        let region_alive: Vec<bool> = m
-            .regions
-            .iter()
-            .enumerate()
-            .map(|(r, region)| !region_down[r] && region.azs.iter().any(|a| az_alive[a.idx()]))
-            .collect();
-        let mut link_up = vec![false; m.links.len()];
-        let mut uf = petgraph::unionfind::UnionFind::<usize>::new(m.regions.len());
-        for (l, a, b) in self.graphs.links() {
-            let up = !failed[self.component_index(Component::Link(l))]
-                && region_alive[a.idx()]
-                && region_alive[b.idx()];
-            link_up[l.idx()] = up;
+        let shared_base = self.component_index(Component::Shared(0usize.into()));
+        let failed = &st.failed;
+        let group_failed = |groups: &[usize]| groups.iter().any(|g| failed[shared_base + g]);
+        reset(&mut st.region_down, n_regions, false);
+        for (r, down) in st.region_down.iter_mut().enumerate() {
+            *down = failed[r] || group_failed(&self.region_groups[r]);
+        }
+        reset(&mut st.az_alive, n_azs, false);
+        for (a, az) in m.azs.iter().enumerate() {
+            st.az_alive[a] = !failed[n_regions + a]
+                && !st.region_down[az.region.idx()]
+                && !group_failed(&self.az_groups[a]);
+        }
+        reset(&mut st.region_alive, n_regions, false);
+        for (r, region) in m.regions.iter().enumerate() {
+            st.region_alive[r] =
+                !st.region_down[r] && region.azs.iter().any(|a| st.az_alive[a.idx()]);
+        }
+        // Connected components by union-find over the up links; the label is the root.
+        reset(&mut st.component, n_regions, 0);
+        for r in 0..n_regions {
+            st.component[r] = r;
+        }
+        reset(&mut st.link_up, m.links.len(), false);
+        let link_base = n_regions + n_azs;
+        for (l, link) in m.links.iter().enumerate() {
+            let [a, b] = link.ends;
+            let up = !failed[link_base + l] && st.region_alive[a.idx()] && st.region_alive[b.idx()];
+            st.link_up[l] = up;
             if up {
-                uf.union(a.idx(), b.idx());
+                let (ra, rb) = (
+                    find(&mut st.component, a.idx()),
+                    find(&mut st.component, b.idx()),
+                );
+                if ra != rb {
+                    let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+                    st.component[hi] = lo;
+                }
             }
         }
-        let component = (0..m.regions.len()).map(|r| uf.find(r)).collect();
-        let external_alive = (0..m.externals.len())
-            .map(|e| !failed[self.component_index(Component::External(e.into()))])
-            .collect();
-        State {
-            region_alive,
-            az_alive,
-            link_up,
-            external_alive,
-            component,
-            routing_failed: failed[self.component_index(Component::Routing)],
-            wait,
-            detection: m.routing.detection().0,
+        for r in 0..n_regions {
+            let root = find(&mut st.component, r);
+            st.component[r] = root;
         }
+        let ext_base = self.component_index(Component::External(0usize.into()));
+        reset(&mut st.external_alive, m.externals.len(), false);
+        for e in 0..m.externals.len() {
+            st.external_alive[e] = !failed[ext_base + e];
+        }
+        st.routing_failed = failed[self.component_index(Component::Routing)];
+        st.wait = wait;
+        st.detection = m.routing.detection().0;
+    }
+
+    /// An empty scratch for [`Engine::core_into`] and [`Engine::evaluate_into`].
+    pub fn scratch(&self) -> Core {
+        Core::default()
     }
 
     /// MODEL.md §3.2-§3.6: recovery, serving regions, routing and capacity.
     pub fn core(&self, failure: &Failure) -> Core {
-        let m = self.model;
-        let state = self.state(failure);
-        let recoveries: Vec<Recovery> = m
-            .datastores
-            .iter()
-            .enumerate()
-            .map(|(i, ds)| {
-                let corruption = if failure.corrupted.contains(&DatastoreIdx::from(i)) {
-                    Corruption::Yes
-                } else {
-                    Corruption::No
-                };
-                datastore::recover(m, ds, &state, corruption, &self.was_serving)
-            })
-            .collect();
-        let usable = self.usable(&state, &recoveries);
-        let serving = &usable[m.entry.idx()];
-        let assignment = if state.routing_failed {
-            vec![None; m.users.len()]
-        } else {
-            self.route(serving)
-        };
-        let down = assignment.iter().any(Option::is_none);
-        let mut core = Core {
-            state,
-            recoveries,
-            usable,
-            assignment: if down {
-                vec![None; m.users.len()]
-            } else {
-                assignment
-            },
-            scaled: vec![false; m.regions.len()],
-            outcome: Outcome::Down,
-            served_fraction: 0.0,
-            surge_cost_per_hour: 0.0,
-        };
-        if !down {
-            self.capacity(&mut core);
-        }
+        let mut core = Core::default();
+        self.core_into(failure, &mut core);
         core
     }
 
-    /// MODEL.md §3.3: where each service is usable, services in dependency order.
-    fn usable(&self, state: &State, recoveries: &[Recovery]) -> Vec<Vec<bool>> {
+    /// Like [`Engine::core`], refilling `core` in place.
+    pub fn core_into(&self, failure: &Failure, core: &mut Core) {
         let m = self.model;
         let n = m.regions.len();
-        let mut usable = vec![vec![false; n]; m.services.len()];
+        core.regions = n;
+        self.fill_state(failure, &mut core.state);
+        core.recoveries
+            .resize_with(m.datastores.len(), Recovery::default);
+        for (i, ds) in m.datastores.iter().enumerate() {
+            let corruption = if failure.corrupted.contains(&DatastoreIdx::from(i)) {
+                Corruption::Yes
+            } else {
+                Corruption::No
+            };
+            datastore::recover_into(
+                m,
+                ds,
+                &core.state,
+                corruption,
+                &self.was_serving,
+                &mut core.recoveries[i],
+            );
+        }
+        self.fill_usable(core);
+        reset(&mut core.assignment, m.users.len(), None);
+        if !core.state.routing_failed {
+            self.route(core);
+        }
+        let down = core.assignment.iter().any(Option::is_none);
+        if down {
+            core.assignment.iter_mut().for_each(|a| *a = None);
+        }
+        reset(&mut core.scaled, n, false);
+        core.outcome = Outcome::Down;
+        core.served_fraction = 0.0;
+        core.surge_cost_per_hour = 0.0;
+        if !down {
+            self.capacity(core);
+        }
+    }
+
+    /// MODEL.md §3.3: where each service is usable, services in dependency order. A dependency
+    /// is usable from r when it is usable (or has a home) somewhere in r's connected component,
+    /// so per-component tables replace a search over regions.
+    fn fill_usable(&self, core: &mut Core) {
+        let m = self.model;
+        let n = m.regions.len();
+        let st = &core.state;
+        reset(&mut core.usable, m.services.len() * n, false);
+        reset(&mut core.usable_in_component, m.services.len() * n, false);
+        reset(&mut core.home_in_component, m.datastores.len() * n, false);
+        for (d, rec) in core.recoveries.iter().enumerate() {
+            for h in &rec.homes {
+                if st.region_alive[h.idx()] {
+                    core.home_in_component[d * n + st.component[h.idx()]] = true;
+                }
+            }
+        }
         for &s in &self.graphs.service_order {
             let svc = &m.services[s.idx()];
             for r in 0..n {
-                let region = &m.regions[r];
-                if !state.region_alive[r] {
+                if !st.region_alive[r] {
                     continue;
                 }
-                let has_instance = region
+                let has_instance = m.regions[r]
                     .azs
                     .iter()
-                    .any(|a| state.az_alive[a.idx()] && svc.scaled_instances[a.idx()] > 0);
+                    .any(|a| st.az_alive[a.idx()] && svc.scaled_instances[a.idx()] > 0);
                 if !has_instance {
                     continue;
                 }
-                let rr = RegionIdx::from(r);
+                let label = st.component[r];
                 let deps_ok = svc.depends_on.iter().all(|d| match d {
-                    Dependency::Service(t) => {
-                        (0..n).any(|x| usable[t.idx()][x] && state.connected(rr, x.into()))
-                    }
-                    Dependency::Datastore(x) => recoveries[x.idx()]
-                        .homes
-                        .iter()
-                        .any(|h| state.connected(rr, *h)),
-                    Dependency::External(e) => state.external_alive[e.idx()],
+                    Dependency::Service(t) => core.usable_in_component[t.idx() * n + label],
+                    Dependency::Datastore(x) => core.home_in_component[x.idx() * n + label],
+                    Dependency::External(e) => st.external_alive[e.idx()],
                 });
-                usable[s.idx()][r] = deps_ok;
+                if deps_ok {
+                    core.usable[s.idx() * n + r] = true;
+                    core.usable_in_component[s.idx() * n + label] = true;
+                }
             }
         }
-        usable
     }
 
     /// MODEL.md §3.4: the serving region of each user group (`None` when none serves it).
-    fn route(&self, serving: &[bool]) -> Vec<Option<RegionIdx>> {
+    fn route(&self, core: &mut Core) {
         let m = self.model;
+        let n = m.regions.len();
+        let serving = &core.usable[m.entry.idx() * n..(m.entry.idx() + 1) * n];
         match m.routing.kind {
             RoutingKind::FailoverDns => {
                 let order = std::iter::once(m.routing.primary)
                     .chain(m.routing.failover_order.iter().copied());
                 let pick = order.into_iter().find(|r| serving[r.idx()]);
-                vec![pick; m.users.len()]
+                core.assignment.iter_mut().for_each(|a| *a = pick);
             }
-            _ => (0..m.users.len())
-                .map(|u| {
-                    let mut best: Option<(f64, &str, RegionIdx)> = None;
-                    for (r, _) in serving.iter().enumerate().filter(|(_, s)| **s) {
-                        let rr = RegionIdx::from(r);
-                        let key = (self.rtt_user(u.into(), rr), m.regions[r].id.as_str(), rr);
-                        let better = match &best {
-                            None => true,
-                            Some(b) => {
-                                key.0 < b.0 || (key.0 == b.0 && key.1.as_bytes() < b.1.as_bytes())
-                            }
-                        };
-                        if better {
-                            best = Some(key);
-                        }
-                    }
-                    best.map(|b| b.2)
-                })
-                .collect(),
+            _ => {
+                // Regions by round trip from each group, ties by id, precomputed.
+                for (u, a) in core.assignment.iter_mut().enumerate() {
+                    *a = self.nearest[u * n..(u + 1) * n]
+                        .iter()
+                        .copied()
+                        .find(|r| serving[r.idx()]);
+                }
+            }
         }
     }
 
@@ -397,15 +527,17 @@ impl<'m> Engine<'m> {
         let peak = m.peak_rps;
         let tolerance = 1e-9 * peak;
         let n = m.regions.len();
-        let mut load = vec![0.0; n];
+        let mut load = std::mem::take(&mut core.load);
+        let mut capacity = std::mem::take(&mut core.capacity);
+        reset(&mut load, n, 0.0);
+        reset(&mut capacity, n, 0.0);
         for (u, r) in core.assignment.iter().enumerate() {
             if let Some(r) = r {
                 load[r.idx()] += peak * m.users[u].share;
             }
         }
-        let mut capacity = vec![0.0; n];
         for r in 0..n {
-            if !core.usable[m.entry.idx()][r] {
+            if !core.usable(m.entry.idx(), r) {
                 continue;
             }
             let (steady, scaled) = m.regions[r]
@@ -460,6 +592,8 @@ impl<'m> Engine<'m> {
             Outcome::Up
         };
         core.surge_cost_per_hour = surge_instances * entry.cost_per_hour.0;
+        core.load = load;
+        core.capacity = capacity;
     }
 
     /// A short explanation of why the entry service does not serve with nothing failed: the
@@ -480,7 +614,7 @@ impl<'m> Engine<'m> {
         if running.is_empty() {
             return format!("the entry service `{}` has no instances anywhere", entry.id);
         }
-        if core.usable[m.entry.idx()].iter().any(|u| *u) {
+        if (0..m.regions.len()).any(|r| core.usable(m.entry.idx(), r)) {
             return "routing sends users to no serving region (check `routing.primary` and `routing.failover_order`)".into();
         }
         let state = &core.state;
@@ -490,7 +624,7 @@ impl<'m> Engine<'m> {
             .filter(|d| {
                 running.iter().all(|r| match d {
                     Dependency::Service(t) => !(0..m.regions.len())
-                        .any(|x| core.usable[t.idx()][x] && state.connected(*r, x.into())),
+                        .any(|x| core.usable(t.idx(), x) && state.connected(*r, x.into())),
                     Dependency::Datastore(x) => !core.recoveries[x.idx()]
                         .homes
                         .iter()
@@ -571,11 +705,18 @@ impl<'m> Engine<'m> {
 
     /// Evaluates one scenario fully (MODEL.md §3 and §4).
     pub fn evaluate(&self, failure: &Failure) -> ScenarioResult {
-        let core = self.core(failure);
-        self.finish(failure, core)
+        let mut core = Core::default();
+        self.evaluate_into(failure, &mut core)
     }
 
-    fn finish(&self, failure: &Failure, core: Core) -> ScenarioResult {
+    /// Like [`Engine::evaluate`], reusing `scratch` (from [`Engine::scratch`]) for the
+    /// intermediate state.
+    pub fn evaluate_into(&self, failure: &Failure, scratch: &mut Core) -> ScenarioResult {
+        self.core_into(failure, scratch);
+        self.finish(scratch)
+    }
+
+    fn finish(&self, core: &mut Core) -> ScenarioResult {
         let m = self.model;
         let rpo = core
             .recoveries
@@ -605,12 +746,11 @@ impl<'m> Engine<'m> {
                 worst_request_ms: None,
                 surge_cost_per_hour: None,
                 residency_violations: Vec::new(),
-                assignment: core.assignment,
+                assignment: core.assignment.clone(),
             };
         }
-        let _ = failure;
-        let times = self.times(&core);
-        let (worst_rtt, worst_request) = latency::worst(self, &core);
+        let times = self.times(core);
+        let (worst_rtt, worst_request) = latency::worst(self, core);
         let residency_violations = m
             .users
             .iter()
@@ -633,7 +773,7 @@ impl<'m> Engine<'m> {
             worst_request_ms: Some(worst_request),
             surge_cost_per_hour: Some(core.surge_cost_per_hour),
             residency_violations,
-            assignment: core.assignment,
+            assignment: core.assignment.clone(),
         }
     }
 
@@ -706,24 +846,17 @@ struct Times {
     dns_exposure: f64,
 }
 
-fn placeholder_core() -> Core {
-    Core {
-        state: State {
-            region_alive: Vec::new(),
-            az_alive: Vec::new(),
-            link_up: Vec::new(),
-            external_alive: Vec::new(),
-            component: Vec::new(),
-            routing_failed: false,
-            wait: 0.0,
-            detection: 0.0,
-        },
-        recoveries: Vec::new(),
-        usable: Vec::new(),
-        assignment: Vec::new(),
-        scaled: Vec::new(),
-        outcome: Outcome::Down,
-        served_fraction: 0.0,
-        surge_cost_per_hour: 0.0,
+/// Clears a scratch vector and fills it with `len` copies of `value`, keeping its allocation.
+fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
+    v.clear();
+    v.resize(len, value);
+}
+
+/// Union-find root with path halving.
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
     }
+    x
 }

@@ -153,17 +153,23 @@ impl fmt::Display for Usd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cents = (self.0 * 100.0).round() as i64;
         let (whole, frac) = (cents / 100, (cents % 100).abs());
-        let digits = whole.abs().to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
+        let grouped = group_thousands(whole.unsigned_abs());
         let sign = if cents < 0 { "-" } else { "" };
         write!(f, "{sign}${grouped}.{frac:02}")
     }
+}
+
+/// Formats a whole number with commas between thousands (`1,090,029`).
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 /// Formats a number with at most `digits` decimals and no trailing zeros.

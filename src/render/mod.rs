@@ -10,13 +10,13 @@ pub mod diff;
 pub mod dot;
 mod github;
 pub mod html;
-mod json;
+pub mod json;
 mod junit;
 pub mod markdown;
 pub mod mermaid;
 mod sarif;
 pub mod svg;
-mod table;
+pub mod table;
 mod terminal;
 pub mod topology;
 
@@ -103,11 +103,11 @@ pub fn write_report(
     match format {
         Format::Table => table::write(report, out, style),
         Format::Json => json::write(report, out),
+        Format::Html => html::write(report, None, out),
         Format::Markdown => markdown::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
-        Format::Html => html::write(report, None, out),
         other => Err(io::Error::other(format!(
             "the `{}` format is not available yet",
             other.name()

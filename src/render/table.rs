@@ -13,22 +13,150 @@ use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
 
 pub fn write(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    write_with(report, out, style, None)
+}
+
+/// The report, with the scenario table limited to the `top` worst scenarios when given.
+pub fn write_with(
+    report: &Report,
+    out: &mut dyn Write,
+    style: Style,
+    top: Option<usize>,
+) -> io::Result<()> {
     writeln!(out, "drplan analysis of {}\n", report.topology)?;
     writeln!(out, "{}\n", summary(report, style))?;
-    writeln!(out, "{}", scenarios(report, style))?;
-    let counts = count_outcomes(&report.scenarios);
-    writeln!(
-        out,
-        "{} scenarios: {} down, {} degraded, {} up\n",
-        report.scenarios.len(),
-        counts[2],
-        counts[1],
-        counts[0]
-    )?;
+    if let Some(c) = &report.combinations {
+        writeln!(out, "{}\n", combinations(c, style))?;
+        if c.hidden_dependencies.is_empty() {
+            writeln!(
+                out,
+                "Hidden dependencies: none (no combination is down unless a smaller part of it is)\n"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Hidden dependencies: {} combination{} down although no smaller part of {} is:",
+                c.hidden_dependencies.len(),
+                if c.hidden_dependencies.len() == 1 {
+                    " is"
+                } else {
+                    "s are"
+                },
+                if c.hidden_dependencies.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+            )?;
+            for id in c.hidden_dependencies.iter().take(20) {
+                writeln!(out, "  {id}")?;
+            }
+            if c.hidden_dependencies.len() > 20 {
+                writeln!(
+                    out,
+                    "  ... and {} more (see --format json)",
+                    c.hidden_dependencies.len() - 20
+                )?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let (rows, hidden) = rows(report, top);
+    writeln!(out, "{}", scenarios(&rows, style))?;
+    let all = report.summary.scenario_count;
+    if hidden > 0 {
+        writeln!(
+            out,
+            "showing the {} worst of {} scenarios (by outcome, then impact); --top N shows more, --format json or jsonl lists all\n",
+            rows.len(),
+            all
+        )?;
+    } else {
+        let counts = count_outcomes(&report.scenarios);
+        writeln!(
+            out,
+            "{} scenarios: {} down, {} degraded, {} up\n",
+            report.scenarios.len(),
+            counts[2],
+            counts[1],
+            counts[0]
+        )?;
+    }
     if !report.objectives.breaches.is_empty() {
         writeln!(out, "Objectives breached:\n{}\n", breaches(report, style))?;
     }
     Ok(())
+}
+
+/// The rows to show and how many scenarios are left out. Without `top` every standard scenario
+/// is shown (worst first, then by id) with the worst combinations after it; with `top`, the N
+/// worst of all, worst first.
+fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
+    let combos = report
+        .combinations
+        .as_ref()
+        .map_or(&[][..], |c| c.worst.as_slice());
+    let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().chain(combos).collect();
+    let all = report.summary.scenario_count;
+    match top {
+        Some(n) => {
+            rows.sort_by(|a, b| {
+                severity(a.outcome)
+                    .cmp(&severity(b.outcome))
+                    .then_with(|| impact_order(b.impact_s, a.impact_s))
+                    .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+            });
+            rows.truncate(n);
+        }
+        None => rows.sort_by(|a, b| {
+            (a.class == "combo")
+                .cmp(&(b.class == "combo"))
+                .then_with(|| severity(a.outcome).cmp(&severity(b.outcome)))
+                .then_with(|| {
+                    if a.class == "combo" {
+                        impact_order(b.impact_s, a.impact_s)
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+        }),
+    }
+    let hidden = all.saturating_sub(rows.len() as u64);
+    (rows, hidden)
+}
+
+/// Orders impacts ascending with unbounded (`None`) largest.
+fn impact_order(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (Some(x), Some(y)) => x.total_cmp(&y),
+    }
+}
+
+/// Scenario counts by class and outcome.
+fn combinations(c: &crate::report::Combinations, style: Style) -> Table {
+    let mut t = new_table(style);
+    t.set_header(vec!["Class", "Down", "Degraded", "Up", "Scenarios"]);
+    for (class, n) in &c.outcomes {
+        t.add_row(vec![
+            Cell::new(class),
+            paint(
+                Cell::new(n.down),
+                Color::Red,
+                Style {
+                    color: style.color && n.down > 0,
+                },
+            )
+            .set_alignment(CellAlignment::Right),
+            Cell::new(n.degraded).set_alignment(CellAlignment::Right),
+            Cell::new(n.up).set_alignment(CellAlignment::Right),
+            Cell::new(n.down + n.degraded + n.up).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    t
 }
 
 fn new_table(style: Style) -> Table {
@@ -218,7 +346,7 @@ fn count_outcomes(scenarios: &[ScenarioReport]) -> [usize; 3] {
     c
 }
 
-fn scenarios(report: &Report, style: Style) -> Table {
+fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
     let mut t = new_table(style);
     t.set_header(vec![
         "Scenario",
@@ -233,12 +361,6 @@ fn scenarios(report: &Report, style: Style) -> Table {
         "Surge/h",
         "Residency",
     ]);
-    let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().collect();
-    rows.sort_by(|a, b| {
-        severity(a.outcome)
-            .cmp(&severity(b.outcome))
-            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
-    });
     for s in rows {
         let color = match s.outcome {
             "down" => Color::Red,
