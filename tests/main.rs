@@ -2,6 +2,7 @@
 
 mod ci_doc;
 mod cli;
+mod combos;
 mod common;
 mod compare;
 mod diagnostics;
