@@ -231,3 +231,51 @@ fn the_committed_screenshot_is_in_docs_and_the_readme() {
         assert!(readme.contains(picture), "the README shows {picture}");
     }
 }
+
+#[test]
+fn the_comparison_page_is_self_contained_and_renders() {
+    use drplan::render::html::{Topology, write_comparison};
+    let files = [
+        "topologies/single-region.yaml",
+        "topologies/multi-az.yaml",
+        "topologies/active-passive.yaml",
+    ];
+    let mut reports = Vec::new();
+    let mut models = Vec::new();
+    for f in files {
+        let checked = drplan::pipeline::check_file(&root().join(f), 1 << 24)
+            .ok()
+            .expect("the example loads");
+        let report = drplan::pipeline::analyze(&checked)
+            .ok()
+            .expect("the example analyzes");
+        reports.push((f.to_string(), report));
+        models.push(checked.model);
+    }
+    let comparison = drplan::compare::compare(&reports);
+    let topologies: Vec<Topology> = models.iter().map(Topology::new).collect();
+    let architectures: Vec<_> = reports
+        .iter()
+        .zip(&topologies)
+        .map(|((_, r), t)| (r, Some(t)))
+        .collect();
+    let mut out = Vec::new();
+    write_comparison(&comparison, &architectures, &mut out).unwrap();
+    let page = String::from_utf8(out).unwrap();
+    assert!(!page.to_lowercase().contains("<link") && !page.contains("src=\"http"));
+    assert_eq!(page.matches("class=\"topology\"").count(), 3);
+    assert!(page.contains("Cost per extra nine") && page.contains("&#9733;"));
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compare.html");
+    std::fs::write(&file, &page).unwrap();
+    let out = chromium(
+        &bin,
+        &["--dump-dom".into(), format!("file://{}", file.display())],
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(":CONSOLE"), "{log}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data-drplan-ready=\"1\""));
+}
