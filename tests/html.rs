@@ -243,12 +243,12 @@ fn the_comparison_page_is_self_contained_and_renders() {
     let mut reports = Vec::new();
     let mut models = Vec::new();
     for f in files {
-        let checked = drplan::pipeline::check_file(&root().join(f), 1 << 24)
-            .ok()
-            .expect("the example loads");
-        let report = drplan::pipeline::analyze(&checked)
-            .ok()
-            .expect("the example analyzes");
+        let Ok(checked) = drplan::pipeline::check_file(&root().join(f), 1 << 24) else {
+            panic!("{f} loads");
+        };
+        let Ok(report) = drplan::pipeline::analyze(&checked) else {
+            panic!("{f} analyzes");
+        };
         reports.push((f.to_string(), report));
         models.push(checked.model);
     }
