@@ -328,3 +328,16 @@ fn graph_writes_to_a_file_with_output() {
             .contains("flowchart TB")
     );
 }
+
+#[test]
+fn the_pictures_of_one_example_are_pinned() {
+    let file = root().join("topologies/active-passive.yaml");
+    insta::assert_snapshot!("graph-dot-active-passive", graph(&[], &file));
+    insta::assert_snapshot!(
+        "graph-mermaid-active-passive-region-us-east",
+        graph(
+            &["--format", "mermaid", "--scenario", "region:us-east"],
+            &file
+        )
+    );
+}
