@@ -56,9 +56,11 @@ pub struct State {
     pub wait: f64,
     /// D: health-check detection time, seconds.
     pub detection: f64,
-    /// Scratch: failed flag per component index, and regions down by themselves or a group.
+    /// Scratch: failed flag per component index, regions down by themselves or a group, and
+    /// failed links.
     failed: Vec<bool>,
     region_down: Vec<bool>,
+    link_failed: Vec<bool>,
 }
 
 impl State {
@@ -336,7 +338,96 @@ impl<'m> Engine<'m> {
         st
     }
 
+    /// Fills `st` for `failure`: from the no-failure baseline, marking only what the failed
+    /// components take down (a scenario fails a few components of many).
     fn fill_state(&self, failure: &Failure, st: &mut State) {
+        let m = self.model;
+        let base = &self.baseline.state;
+        if base.region_alive.len() != m.regions.len() {
+            // The baseline itself is being computed.
+            return self.fill_state_full(failure, st);
+        }
+        st.region_alive.clone_from(&base.region_alive);
+        st.az_alive.clone_from(&base.az_alive);
+        st.external_alive.clone_from(&base.external_alive);
+        st.routing_failed = false;
+        st.wait = 0.0;
+        st.detection = base.detection;
+        let mut topology_changed = false;
+        reset(&mut st.link_failed, m.links.len(), false);
+        let kill_region = |st: &mut State, r: RegionIdx| {
+            st.region_alive[r.idx()] = false;
+            for a in &m.regions[r.idx()].azs {
+                st.az_alive[a.idx()] = false;
+            }
+        };
+        let kill_az = |st: &mut State, a: crate::model::AzIdx| {
+            st.az_alive[a.idx()] = false;
+            let r = m.azs[a.idx()].region;
+            if st.region_alive[r.idx()]
+                && !m.regions[r.idx()].azs.iter().any(|x| st.az_alive[x.idx()])
+            {
+                st.region_alive[r.idx()] = false;
+            }
+        };
+        for &i in &failure.components {
+            let c = self.components[i];
+            st.wait = st.wait.max(m.mttr(c).0);
+            match c {
+                Component::Region(r) => {
+                    kill_region(st, r);
+                    topology_changed = true;
+                }
+                Component::Az(a) => {
+                    kill_az(st, a);
+                    topology_changed = true;
+                }
+                Component::Link(l) => {
+                    st.link_failed[l.idx()] = true;
+                    topology_changed = true;
+                }
+                Component::Routing => st.routing_failed = true,
+                Component::Shared(g) => {
+                    let group = &m.shared[g.idx()];
+                    for r in &group.regions {
+                        kill_region(st, *r);
+                    }
+                    for a in &group.azs {
+                        kill_az(st, *a);
+                    }
+                    topology_changed = true;
+                }
+                Component::External(e) => st.external_alive[e.idx()] = false,
+            }
+        }
+        if !topology_changed {
+            st.link_up.clone_from(&base.link_up);
+            st.component.clone_from(&base.component);
+            return;
+        }
+        let n = m.regions.len();
+        reset(&mut st.component, n, 0);
+        for (r, label) in st.component.iter_mut().enumerate() {
+            *label = r;
+        }
+        reset(&mut st.link_up, m.links.len(), false);
+        for (l, link) in m.links.iter().enumerate() {
+            let [a, b] = link.ends;
+            let up = !st.link_failed[l] && st.region_alive[a.idx()] && st.region_alive[b.idx()];
+            st.link_up[l] = up;
+            if up {
+                union(&mut st.component, a.idx(), b.idx());
+            }
+        }
+        for r in 0..n {
+            let root = find(&mut st.component, r);
+            st.component[r] = root;
+        }
+    }
+
+    /// MODEL.md §3.1 computed from scratch, for the baseline and as the reference the fast
+    /// path is tested against.
+    fn fill_state_full(&self, failure: &Failure, st: &mut State) {
         let m = self.model;
         let (n_regions, n_azs) = (m.regions.len(), m.azs.len());
         reset(&mut st.failed, self.components.len(), false);
@@ -375,14 +466,7 @@ impl<'m> Engine<'m> {
             let up = !failed[link_base + l] && st.region_alive[a.idx()] && st.region_alive[b.idx()];
             st.link_up[l] = up;
             if up {
-                let (ra, rb) = (
-                    find(&mut st.component, a.idx()),
-                    find(&mut st.component, b.idx()),
-                );
-                if ra != rb {
-                    let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-                    st.component[hi] = lo;
-                }
+                union(&mut st.component, a.idx(), b.idx());
             }
         }
         for r in 0..n_regions {
@@ -852,6 +936,15 @@ fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
     v.resize(len, value);
 }
 
+/// Joins the sets of `a` and `b`, the smaller root becoming the label.
+fn union(parent: &mut [usize], a: usize, b: usize) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        parent[hi] = lo;
+    }
+}
+
 /// Union-find root with path halving.
 fn find(parent: &mut [usize], mut x: usize) -> usize {
     while parent[x] != x {
@@ -859,4 +952,74 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
         x = parent[x];
     }
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The incremental state equals the from-scratch state for every pair of components, on a
+    /// topology with a shared-fate group holding a region and an AZ.
+    #[test]
+    fn incremental_state_matches_the_full_computation() {
+        let text = r#"
+version: 1
+regions:
+  a: { location: [0, 0], azs: { a1: {}, a2: {} } }
+  b: { location: [0, 10], azs: { b1: {} } }
+  c: { location: [0, 20], azs: { c1: {}, c2: {} } }
+  d: { location: [0, 30], azs: { d1: {} } }
+links:
+  - between: [a, b]
+  - between: [b, c]
+  - between: [c, d]
+  - between: [a, d]
+shared_fate:
+  grid: { members: [b, c2] }
+externals:
+  idp: { availability: 0.999 }
+routing: { kind: geodns }
+users:
+  u: { location: [0, 0], share: 1 }
+demand: { peak_rps: 10 }
+services:
+  web:
+    entry: true
+    capacity_per_instance: 10
+    placement: { a: { per_az: 1 }, b: { per_az: 1 }, c: { per_az: 1 }, d: { per_az: 1 } }
+    depends_on: [idp]
+"#;
+        let source = crate::load::Source {
+            name: "t.yaml".into(),
+            text: text.into(),
+        };
+        let Ok(checked) = crate::pipeline::check_source(source, "t") else {
+            panic!("the test topology validates")
+        };
+        let engine = Engine::new(&checked.model);
+        let n = engine.components().len();
+        let (mut fast, mut full) = (State::default(), State::default());
+        for i in 0..n {
+            for j in i..n {
+                let failure = Failure {
+                    components: if i == j { vec![i] } else { vec![i, j] },
+                    corrupted: Vec::new(),
+                };
+                engine.fill_state(&failure, &mut fast);
+                engine.fill_state_full(&failure, &mut full);
+                let ids: Vec<String> = failure
+                    .components
+                    .iter()
+                    .map(|c| checked.model.component_id(engine.components()[*c]))
+                    .collect();
+                assert_eq!(fast.region_alive, full.region_alive, "{ids:?}");
+                assert_eq!(fast.az_alive, full.az_alive, "{ids:?}");
+                assert_eq!(fast.link_up, full.link_up, "{ids:?}");
+                assert_eq!(fast.component, full.component, "{ids:?}");
+                assert_eq!(fast.external_alive, full.external_alive, "{ids:?}");
+                assert_eq!(fast.routing_failed, full.routing_failed, "{ids:?}");
+                assert_eq!(fast.wait, full.wait, "{ids:?}");
+            }
+        }
+    }
 }

@@ -42,7 +42,10 @@ pub fn scenario_line(model: &Model, s: &Scenario, r: &ScenarioResult) -> Vec<u8>
         scenario: s,
         result: r,
     };
-    let mut line = serde_json::to_vec(&view).unwrap_or_default();
+    let mut line = Vec::with_capacity(1024);
+    if serde_json::to_writer(&mut line, &view).is_err() {
+        line.clear();
+    }
     line.push(b'\n');
     line
 }
