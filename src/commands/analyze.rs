@@ -40,6 +40,13 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         Err(exit) => return exit,
     };
     let engine = Engine::new(&checked.model);
+    // Problems found by evaluation are reported before any output starts.
+    if let Some(d) = crate::validate::serving(&engine, &checked.loaded.positions) {
+        return cx.invalid(d, &checked.source);
+    }
+    if let Err(message) = crate::gate::today() {
+        return cx.fail(Exit::Invalid, message);
+    }
     let plan = Plan::new(&engine, args.max_failures, classes.as_deref());
     let threads = args
         .threads
@@ -64,10 +71,8 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         bar.set_position(done);
     };
     let model = &checked.model;
-    let format = args.format;
-    let top = args.top;
-    let mut report: Option<Report> = None;
-    let written = match format {
+    let source = &checked.source;
+    match args.format {
         Format::Json => {
             // Scenarios are spooled as they are evaluated; the document is written once the
             // summary (which comes first) is known.
@@ -88,23 +93,24 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
                 },
             );
             bar.finish_and_clear();
-            report = match finished(result, cx, &checked.source) {
-                Ok(r) => Some(r),
+            let report = match finished(result, cx, source) {
+                Ok(r) => r,
                 Err(exit) => return exit,
             };
-            let Some(rep) = report.as_ref() else {
-                return Exit::Internal;
-            };
-            cx.emit(&args.output, |w, _| {
+            let written = cx.emit(&args.output, |w, _| {
                 spool.rewind()?;
-                json::write_document(rep, &mut spool, w)
-            })
+                json::write_document(&report, &mut spool, w)
+            });
+            written.map_or_else(
+                |exit| exit,
+                |()| gate_exit(report.objectives.passed, args.no_fail),
+            )
         }
         Format::Jsonl => {
             // Scenarios go straight to the output as they are evaluated, the summary last.
             let render_line = |s: &_, r: &_| json::scenario_line(model, s, r);
-            let mut failure = None;
-            let emitted = cx.emit(&args.output, |w, _| {
+            let mut outcome: Option<Result<Report, AnalyzeError<std::io::Error>>> = None;
+            let written = cx.emit(&args.output, |w, _| {
                 let result = pipeline::analyze_with(
                     &checked,
                     &engine,
@@ -114,29 +120,28 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
                     &mut progress,
                     &mut |line| w.write_all(line),
                 );
-                match result {
-                    Ok(r) => {
-                        json::write_summary_line(&r, w)?;
-                        report = Some(r);
-                        Ok(())
+                let written = match &result {
+                    Ok(report) => json::write_summary_line(report, w),
+                    // A failed write leaves no file behind (the atomic write is abandoned).
+                    Err(AnalyzeError::Stream(e)) => {
+                        Err(std::io::Error::new(e.kind(), e.to_string()))
                     }
-                    Err(AnalyzeError::Stream(e)) => Err(e),
-                    Err(e) => {
-                        failure = Some(e);
-                        Ok(())
-                    }
-                }
+                    Err(AnalyzeError::Invalid(_)) => Ok(()),
+                };
+                outcome = Some(result);
+                written
             });
             bar.finish_and_clear();
-            if let Some(e) = failure {
-                return match finished(Err(e), cx, &checked.source) {
-                    Ok(_) => Exit::Internal,
+            match (written, outcome) {
+                (Err(exit), _) => exit,
+                (Ok(()), Some(result)) => match finished(result, cx, source) {
+                    Ok(report) => gate_exit(report.objectives.passed, args.no_fail),
                     Err(exit) => exit,
-                };
+                },
+                (Ok(()), None) => cx.fail(Exit::Internal, "the analysis did not run"),
             }
-            emitted
         }
-        _ => {
+        format => {
             let result = pipeline::analyze_with(
                 &checked,
                 &engine,
@@ -147,29 +152,25 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
                 &mut |_| Ok(()),
             );
             bar.finish_and_clear();
-            report = match finished(result, cx, &checked.source) {
-                Ok(r) => Some(r),
+            let report = match finished(result, cx, source) {
+                Ok(r) => r,
                 Err(exit) => return exit,
             };
-            let Some(rep) = report.as_ref() else {
-                return Exit::Internal;
-            };
-            cx.emit(&args.output, |w, color| {
+            let top = args.top;
+            let written = cx.emit(&args.output, |w, color| {
                 let style = Style { color };
                 if format == Format::Table {
-                    render::table::write_with(rep, w, style, top)
+                    render::table::write_with(&report, w, style, top)
                 } else {
-                    render::html::write_report(format, rep, model, w, style)
+                    // HTML draws the topology, so it takes the model too.
+                    render::html::write_report(format, &report, model, w, style)
                 }
-            })
+            });
+            written.map_or_else(
+                |exit| exit,
+                |()| gate_exit(report.objectives.passed, args.no_fail),
+            )
         }
-    };
-    if let Err(exit) = written {
-        return exit;
-    }
-    match report {
-        Some(r) => gate_exit(r.objectives.passed, args.no_fail),
-        None => Exit::Internal,
     }
 }
 

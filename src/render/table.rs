@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
-use serde_json::Value;
+use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::Style;
+use super::describe::value;
+use super::terminal::{new_table, paint};
 use crate::model::units::{nines, percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
@@ -157,22 +157,6 @@ fn combinations(c: &crate::report::Combinations, style: Style) -> Table {
         ]);
     }
     t
-}
-
-fn new_table(style: Style) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    if style.color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
-    }
-    t
-}
-
-fn paint(cell: Cell, color: Color, style: Style) -> Cell {
-    if style.color { cell.fg(color) } else { cell }
 }
 
 fn duration(v: Option<f64>) -> String {
@@ -415,28 +399,4 @@ fn breaches(report: &Report, style: Style) -> Table {
         ]);
     }
     t
-}
-
-/// A breach limit or actual value in human units.
-fn value(objective: &str, v: &Value) -> String {
-    match (objective, v) {
-        (_, Value::Null) => "unbounded".into(),
-        ("availability", Value::Number(n)) => n.as_f64().map_or(v.to_string(), percent),
-        ("rto" | "rpo" | "max_dns_exposure", Value::Number(n)) => {
-            n.as_f64().map_or(v.to_string(), |s| Seconds(s).to_string())
-        }
-        ("max_rtt" | "max_request_rtt", Value::Number(n)) => {
-            n.as_f64().map_or(v.to_string(), |m| Millis(m).to_string())
-        }
-        ("max_monthly_cost", Value::Number(n)) => {
-            n.as_f64().map_or(v.to_string(), |c| Usd(c).to_string())
-        }
-        (_, Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join(", "),
-        (_, Value::String(s)) => s.clone(),
-        _ => v.to_string(),
-    }
 }
