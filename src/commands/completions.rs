@@ -7,6 +7,7 @@ use crate::exit::Exit;
 
 use super::Context;
 
+/// Prints the completion script of one shell.
 pub fn run(args: &CompletionsArgs, cx: &mut Context) -> Exit {
     let shell = match args.shell {
         Shell::Bash => clap_complete::Shell::Bash,

@@ -8,6 +8,7 @@ use crate::render::{dot, mermaid};
 
 use super::Context;
 
+/// Loads the file, resolves `--scenario`, and prints the picture in `--format`.
 pub fn run(args: &GraphArgs, cx: &mut Context) -> Exit {
     let checked = match cx.checked_file(&args.file) {
         Ok(c) => c,

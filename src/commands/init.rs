@@ -25,6 +25,7 @@ pub fn template(pattern: Pattern) -> &'static str {
     }
 }
 
+/// Writes the template of `--pattern` to PATH (or standard output for `-`).
 pub fn run(args: &InitArgs, cx: &mut Context) -> Exit {
     let text = template(args.pattern);
     let path = args.path.as_path();

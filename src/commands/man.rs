@@ -10,6 +10,7 @@ use crate::exit::Exit;
 
 use super::Context;
 
+/// Prints the man page, or writes it to `--output`.
 pub fn run(args: &ManArgs, cx: &mut Context) -> Exit {
     match cx.emit(&args.output, |w, _color| write_page(w)) {
         Ok(()) => Exit::Success,

@@ -5,6 +5,7 @@ use crate::exit::Exit;
 
 use super::Context;
 
+/// Prints the schema, or writes it to `--output`.
 pub fn run(args: &SchemaArgs, cx: &mut Context) -> Exit {
     let schema = crate::schema::topology();
     let emitted = cx.emit(&args.output, |w, _color| {

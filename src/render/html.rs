@@ -36,6 +36,7 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// Builds the picture (nothing failed), the failure rates and the limits from the model.
     pub fn new(model: &Model) -> Topology {
         let engine = Engine::new(model);
         let rates = engine

@@ -40,6 +40,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role as shown in labels.
     pub fn name(self) -> &'static str {
         match self {
             Role::Single => "single",
@@ -77,6 +78,7 @@ pub struct Instances {
     pub scaled: bool,
 }
 
+/// One AZ and what runs in it.
 #[derive(Clone, Debug)]
 pub struct AzView {
     pub id: String,
@@ -85,6 +87,7 @@ pub struct AzView {
     pub copies: Vec<Copy>,
 }
 
+/// One region, its AZs and its region-level datastore copies.
 #[derive(Clone, Debug)]
 pub struct RegionView {
     pub id: String,
@@ -97,6 +100,7 @@ pub struct RegionView {
     pub copies: Vec<Copy>,
 }
 
+/// One inter-region link.
 #[derive(Clone, Debug)]
 pub struct LinkView {
     /// Indices into [`Picture::regions`].
@@ -110,6 +114,7 @@ pub struct LinkView {
     pub down: bool,
 }
 
+/// One user group and where it is served.
 #[derive(Clone, Debug)]
 pub struct UserView {
     pub id: String,
@@ -128,6 +133,7 @@ impl UserView {
     }
 }
 
+/// One datastore, as its copies are labelled.
 #[derive(Clone, Debug)]
 pub struct StoreView {
     pub id: String,
@@ -149,6 +155,7 @@ pub struct ReplicationEdge {
     pub to_role: Role,
 }
 
+/// A part drawn as one labelled node: the routing front door, an external, a shared-fate group.
 #[derive(Clone, Debug)]
 pub struct Named {
     pub id: String,
