@@ -102,3 +102,35 @@ fn compare_exit_codes() {
     // A breached gate does not matter to compare.
     expect(&["compare", BASE, HEAD], 0);
 }
+
+#[test]
+fn compare_writes_a_self_contained_html_page_with_each_topology() {
+    let out = crate::common::drplan()
+        .current_dir(crate::common::root())
+        .args([
+            "compare",
+            "topologies/single-region.yaml",
+            "topologies/multi-az.yaml",
+            "--format",
+            "html",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        page.matches("<svg").count(),
+        2,
+        "one topology picture per architecture"
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://")
+            || page.contains("xmlns=\"http://www.w3.org/2000/svg\"")
+    );
+}

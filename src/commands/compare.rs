@@ -5,7 +5,8 @@ use crate::cli::CompareArgs;
 use crate::compare;
 use crate::exit::Exit;
 use crate::pipeline;
-use crate::render::{self, Style};
+use crate::render::html::Topology;
+use crate::render::{self, Format, Style};
 
 use super::Context;
 
@@ -23,9 +24,10 @@ pub fn run(args: &CompareArgs, cx: &mut Context) -> Exit {
     {
         return *exit;
     }
+    let checked: Vec<_> = loaded.into_iter().flatten().collect();
     let mut reports = Vec::new();
-    for (file, checked) in args.files.iter().zip(loaded.into_iter().flatten()) {
-        match pipeline::analyze(&checked) {
+    for (file, checked) in args.files.iter().zip(&checked) {
+        match pipeline::analyze(checked) {
             Ok(r) => reports.push((file.display().to_string(), r)),
             Err(d) => return cx.invalid(*d, &checked.source),
         }
@@ -33,7 +35,19 @@ pub fn run(args: &CompareArgs, cx: &mut Context) -> Exit {
     let comparison = compare::compare(&reports);
     let format = args.format;
     if let Err(exit) = cx.emit(&args.output, |w, color| {
-        render::compare::write(format, &comparison, w, Style { color })
+        if format == Format::Html {
+            // The HTML page draws each architecture, so it takes the models too.
+            let topologies: Vec<Topology> =
+                checked.iter().map(|c| Topology::new(&c.model)).collect();
+            let architectures: Vec<_> = reports
+                .iter()
+                .map(|(_, r)| r)
+                .zip(topologies.iter().map(Some))
+                .collect();
+            render::html::write_comparison(&comparison, &architectures, w)
+        } else {
+            render::compare::write(format, &comparison, w, Style { color })
+        }
     }) {
         return exit;
     }

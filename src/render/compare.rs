@@ -13,7 +13,7 @@ use crate::compare::{Comparison, Metric, Row};
 use crate::model::units::round_to;
 
 /// The formats `compare` writes.
-pub const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Markdown];
+pub const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Markdown, Format::Html];
 
 /// The marker of the best value in a row.
 const BEST: &str = "★";
