@@ -332,12 +332,7 @@ impl<'m> Engine<'m> {
     }
 
     /// MODEL.md §3.1: which parts are alive and connected.
-    pub fn state(&self, failure: &Failure) -> State {
-        let mut st = State::default();
-        self.fill_state(failure, &mut st);
-        st
-    }
-
+    ///
     /// Fills `st` for `failure`: from the no-failure baseline, marking only what the failed
     /// components take down (a scenario fails a few components of many).
     fn fill_state(&self, failure: &Failure, st: &mut State) {
