@@ -11,6 +11,7 @@ mod examples;
 mod gate;
 mod graph;
 mod hand_computed;
+mod hostile;
 mod html;
 mod init;
 mod readme;

@@ -305,6 +305,9 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         );
     }
 
+    if !within_limits(cx, raw) {
+        return None;
+    }
     let links = build_links(cx, raw, &names, &regions, &bad_location);
     let shared = build_shared(cx, raw, &names);
 
@@ -406,6 +409,51 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         return None;
     }
     Some(model)
+}
+
+/// The largest topology drplan accepts. Evaluation keeps round-trip tables over pairs of
+/// regions (and of users and regions), so sizes far beyond any real estate would exhaust memory
+/// rather than fail clearly. Real estates have tens of regions; an anycast network a few
+/// hundred points of presence.
+pub const LIMITS: [(&str, usize); 7] = [
+    ("regions", 1_000),
+    ("azs", 10_000),
+    ("links", 20_000),
+    ("users", 5_000),
+    ("services", 1_000),
+    ("datastores", 1_000),
+    ("scenarios", 10_000),
+];
+
+/// Checks the sizes against [`LIMITS`]; an error per exceeded limit.
+fn within_limits(cx: &mut Cx, raw: &RawTopology) -> bool {
+    let azs: usize = raw
+        .regions
+        .values()
+        .map(|r| r.azs.as_ref().map_or(0, |a| a.len()))
+        .sum();
+    let counts = [
+        raw.regions.len(),
+        azs,
+        raw.links.len(),
+        raw.users.len(),
+        raw.services.len(),
+        raw.datastores.len(),
+        raw.scenarios.len(),
+    ];
+    let mut ok = true;
+    for ((what, limit), count) in LIMITS.iter().zip(counts) {
+        if count > *limit {
+            ok = false;
+            let path = if *what == "azs" { "regions" } else { what };
+            cx.key_error(
+                "too-many-components",
+                path,
+                format!("the topology has {count} {what}; drplan takes at most {limit}"),
+            );
+        }
+    }
+    ok
 }
 
 /// `bad_location[r]`: region r's location was invalid, so no round trip is checked against it.
