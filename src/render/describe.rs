@@ -241,3 +241,21 @@ pub fn percent_pair(a: f64, b: f64) -> (String, String) {
     }
     (ta, tb)
 }
+
+/// The residency problems with nothing failed, one sentence each (serving, then storage).
+pub fn baseline_residency(b: &crate::report::Baseline) -> Vec<String> {
+    let mut out = Vec::new();
+    if !b.serving_residency_violations.is_empty() {
+        out.push(format!(
+            "served out of residency: {}",
+            b.serving_residency_violations.join(", ")
+        ));
+    }
+    if !b.storage_residency_violations.is_empty() {
+        out.push(format!(
+            "data stored out of residency: {}",
+            b.storage_residency_violations.join(", ")
+        ));
+    }
+    out
+}

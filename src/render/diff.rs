@@ -516,15 +516,7 @@ fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         close_details(out)?;
     }
-    for w in &v.stale_waivers {
-        writeln!(
-            out,
-            "> ⚠️ {} ({})\n",
-            cell(&describe::stale_sentence(w)),
-            code(&file_line(&v.file, w.location))
-        )?;
-    }
-    Ok(())
+    super::markdown::write_stale_waivers(out, v)
 }
 
 fn capitalize(s: &str) -> String {

@@ -241,19 +241,7 @@ fn summary(h: &mut String, report: &Report) {
                 .join(", ")
         );
     }
-    let mut residency = Vec::new();
-    if !b.serving_residency_violations.is_empty() {
-        residency.push(format!(
-            "served out of residency: {}",
-            b.serving_residency_violations.join(", ")
-        ));
-    }
-    if !b.storage_residency_violations.is_empty() {
-        residency.push(format!(
-            "data stored out of residency: {}",
-            b.storage_residency_violations.join(", ")
-        ));
-    }
+    let residency = super::describe::baseline_residency(b);
     if !residency.is_empty() {
         let _ = write!(
             h,

@@ -136,6 +136,11 @@ fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         close_details(out)?;
     }
+    write_stale_waivers(out, v)
+}
+
+/// A quoted warning line per waiver that matches no breach (shared with the diff comment).
+pub fn write_stale_waivers(out: &mut dyn Write, v: &crate::gate::Verdict) -> io::Result<()> {
     for w in &v.stale_waivers {
         writeln!(
             out,

@@ -249,19 +249,7 @@ fn summary(report: &Report, style: Style) -> Table {
         )
     };
     row("Single points of failure", spofs);
-    let mut residency: Vec<String> = Vec::new();
-    if !b.serving_residency_violations.is_empty() {
-        residency.push(format!(
-            "served out of residency: {}",
-            b.serving_residency_violations.join(", ")
-        ));
-    }
-    if !b.storage_residency_violations.is_empty() {
-        residency.push(format!(
-            "data stored out of residency: {}",
-            b.storage_residency_violations.join(", ")
-        ));
-    }
+    let residency = super::describe::baseline_residency(b);
     if !residency.is_empty() {
         row(
             "Residency, nothing failed",
