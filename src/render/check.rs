@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::describe::{self, file_line};
-use super::terminal::{new_table, paint, paint_text};
+use super::terminal::{breach_cells, new_table, paint_text};
 use super::{Format, Style};
 use crate::diagnostic::Location;
 use crate::gate::{Breach, Verdict, WaiverNote};
@@ -89,17 +89,9 @@ pub fn write_table(report: &Report, out: &mut dyn Write, style: Style) -> io::Re
         let mut t = new_table(style);
         t.set_header(vec!["Objective", "Scenario", "Limit", "Actual", "Line"]);
         for b in &v.breaches {
-            t.add_row(vec![
-                Cell::new(b.objective),
-                Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
-                Cell::new(describe::value(b.objective, &b.limit)),
-                paint(
-                    Cell::new(describe::value(b.objective, &b.actual)),
-                    Color::Red,
-                    style,
-                ),
-                Cell::new(file_line(&v.file, b.location)),
-            ]);
+            let mut cells = breach_cells(b, Color::Red, style);
+            cells.push(Cell::new(file_line(&v.file, b.location)));
+            t.add_row(cells);
         }
         writeln!(out, "{t}")?;
     }
@@ -126,19 +118,13 @@ pub fn write_table(report: &Report, out: &mut dyn Write, style: Style) -> io::Re
         ]);
         for w in &v.waived {
             let b = &w.breach;
-            t.add_row(vec![
-                Cell::new(b.objective),
-                Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
-                Cell::new(describe::value(b.objective, &b.limit)),
-                paint(
-                    Cell::new(describe::value(b.objective, &b.actual)),
-                    Color::Yellow,
-                    style,
-                ),
+            let mut cells = breach_cells(b, Color::Yellow, style);
+            cells.extend([
                 Cell::new(&w.waiver.reason),
                 Cell::new(w.waiver.expires.as_deref().unwrap_or("never")),
                 Cell::new(file_line(&v.file, w.waiver.location)),
             ]);
+            t.add_row(cells);
         }
         writeln!(out, "{t}")?;
     }

@@ -10,7 +10,7 @@ use super::describe::{self, figure_delta, figure_label, figure_value, file_line}
 use super::markdown::{
     cell, close_details, code, codes, duration, open_details, outcome, write_expired_of,
 };
-use super::terminal::{new_table, paint, paint_text};
+use super::terminal::{breach_cells, new_table, paint, paint_text};
 use super::{Format, Style};
 use crate::diff::{Change, Diff, Figure, ScenarioChange, ScenarioSide};
 use crate::model::units::{nines, round_to};
@@ -291,18 +291,10 @@ fn write_table(diff: &Diff, out: &mut dyn Write, style: Style) -> io::Result<()>
             "Line",
         ]);
         for b in &v.breaches {
-            t.add_row(vec![
-                Cell::new(b.objective),
-                Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
-                Cell::new(describe::value(b.objective, &b.limit)),
-                paint(
-                    Cell::new(describe::value(b.objective, &b.actual)),
-                    Color::Red,
-                    style,
-                ),
-                Cell::new(if diff.is_new(b) { "new" } else { "" }),
-                Cell::new(file_line(&v.file, b.location)),
-            ]);
+            let mut cells = breach_cells(b, Color::Red, style);
+            cells.push(Cell::new(if diff.is_new(b) { "new" } else { "" }));
+            cells.push(Cell::new(file_line(&v.file, b.location)));
+            t.add_row(cells);
         }
         writeln!(out, "{t}\n")?;
     }

@@ -6,8 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::Style;
-use super::describe::value;
-use super::terminal::{new_table, paint};
+use super::terminal::{breach_cells, new_table, paint};
 use crate::model::units::{nines, percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
@@ -379,12 +378,7 @@ fn breaches(report: &Report, style: Style) -> Table {
     let mut t = new_table(style);
     t.set_header(vec!["Objective", "Scenario", "Limit", "Actual"]);
     for b in &report.objectives.breaches {
-        t.add_row(vec![
-            Cell::new(b.objective),
-            Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
-            Cell::new(value(b.objective, &b.limit)),
-            paint(Cell::new(value(b.objective, &b.actual)), Color::Red, style),
-        ]);
+        t.add_row(breach_cells(b, Color::Red, style));
     }
     t
 }

@@ -4,6 +4,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::Style;
+use super::describe;
+use crate::gate::Breach;
 
 /// A table in the house style, colored only when `style` says so.
 pub fn new_table(style: Style) -> Table {
@@ -16,6 +18,21 @@ pub fn new_table(style: Style) -> Table {
         t.force_no_tty();
     }
     t
+}
+
+/// The objective, scenario, limit and actual cells that start every breach row (the actual in
+/// `color`), shared by the tables of analyze, check and diff.
+pub fn breach_cells(b: &Breach, color: Color, style: Style) -> Vec<Cell> {
+    vec![
+        Cell::new(b.objective),
+        Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
+        Cell::new(describe::value(b.objective, &b.limit)),
+        paint(
+            Cell::new(describe::value(b.objective, &b.actual)),
+            color,
+            style,
+        ),
+    ]
 }
 
 /// A cell in a color, when color is on.
