@@ -134,6 +134,10 @@ pub struct AnalyzeArgs {
     /// Evaluate even a combination count that would take very long.
     #[arg(long)]
     pub force: bool,
+    /// Find minimal cut sets of up to K components (default: 3, or 2 when there are more
+    /// than 250,000 triples).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub cut_order: Option<u8>,
 }
 
 #[derive(Debug, Args)]

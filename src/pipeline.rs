@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::availability;
+use crate::availability::{self, cutsets};
 use crate::cost;
 use crate::diagnostic::Diagnostic;
 use crate::evaluate::{Engine, Failure, Outcome, ScenarioResult};
@@ -69,6 +69,9 @@ pub struct Options {
     pub top: usize,
     /// Evaluation threads (`None`: all cores).
     pub threads: Option<usize>,
+    /// Minimal cut sets up to this many components (`None`: automatic, see
+    /// `availability::cutsets::auto_order`).
+    pub cut_order: Option<usize>,
 }
 
 impl Default for Options {
@@ -78,6 +81,7 @@ impl Default for Options {
             classes: None,
             top: crate::report::DEFAULT_TOP,
             threads: None,
+            cut_order: None,
         }
     }
 }
@@ -153,7 +157,21 @@ pub fn analyze_with<E>(
         }
     })
     .map_err(AnalyzeError::Stream)?;
-    let availability = availability_of(engine, &collector.standard);
+    let singles = singles(&collector.standard);
+    let exact = availability::compute(engine, pool.as_ref());
+    let availability = exact
+        .as_ref()
+        .map(|e| availability::summarize(engine, e, &singles))
+        .map_err(Clone::clone);
+    let importance = exact.as_ref().ok().and_then(|e| {
+        e.conditional
+            .as_ref()
+            .map(|c| availability::importance(engine, &e.total, c, &singles))
+    });
+    let cut_order = options
+        .cut_order
+        .unwrap_or_else(|| cutsets::auto_order(engine.components().len()));
+    let cut_sets = cutsets::minimal(engine, &collector.single_down, cut_order, pool.as_ref());
     let cost = cost::monthly(&checked.model);
     let baseline = engine.evaluate(&Failure::default());
     let storage = engine.storage_residency_violations();
@@ -183,6 +201,8 @@ pub fn analyze_with<E>(
         engine,
         collector,
         availability,
+        importance,
+        cut_sets,
         cost,
         verdict,
         baseline: &baseline,
@@ -191,19 +211,9 @@ pub fn analyze_with<E>(
     }))
 }
 
-/// The §5 figures, or why they are not computed.
-fn availability_of(
-    engine: &Engine,
-    standard: &[(Scenario, ScenarioResult)],
-) -> Result<availability::Availability, String> {
-    let probabilities = availability::enumerate(engine).ok_or_else(|| {
-        format!(
-            "not computed: {} components is above the {} that this version enumerates exactly",
-            engine.components().len(),
-            availability::MAX_ENUMERATED_COMPONENTS
-        )
-    })?;
-    let singles: Vec<(usize, Option<f64>)> = standard
+/// The impact of each component's single failure, `None` when it is down.
+fn singles(standard: &[(Scenario, ScenarioResult)]) -> Vec<(usize, Option<f64>)> {
+    standard
         .iter()
         .filter(|(s, _)| s.is_single())
         .map(|(s, r)| {
@@ -214,6 +224,5 @@ fn availability_of(
             };
             (s.failure.components[0], impact)
         })
-        .collect();
-    Ok(availability::summarize(engine, &probabilities, &singles))
+        .collect()
 }

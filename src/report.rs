@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::availability::Availability;
+use crate::availability::{self, cutsets::CutSets};
+use crate::availability::{Availability, Importance};
 use crate::cost::MonthlyCost;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
 use crate::gate::Verdict;
@@ -34,6 +35,12 @@ pub struct Report {
     /// by id. Combinations are in `combinations` (and streamed in full by JSON output).
     pub scenarios: Vec<ScenarioReport>,
     pub objectives: Verdict,
+    /// Extra: every minimal cut set up to an order (MODEL.md §5), most probable first.
+    pub minimal_cut_sets: CutSets,
+    /// Extra: per component, its share of the expected downtime and importance measures, largest
+    /// share first (absent when the availability is not computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub importance: Option<Vec<Importance>>,
     /// Extra: the topology with nothing failed.
     pub baseline: Baseline,
     /// Extra: the monthly cost by part.
@@ -58,6 +65,15 @@ pub struct Summary {
     /// Extra: P(down), computed directly (not as 1 - availability).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailability: Option<f64>,
+    /// Extra: -log10(unavailability), from the unavailability itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_nines: Option<f64>,
+    /// Extra: `enumeration` or `factored` (docs/availability.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_method: Option<availability::Method>,
+    /// Extra: a proven bound on the absolute error of every availability figure (0: exact).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_error_bound: Option<f64>,
     /// Extra: why the availability figures are missing, when they are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_note: Option<String>,
@@ -246,7 +262,7 @@ pub struct Collector<'e> {
     engine: &'e Engine<'e>,
     top: usize,
     gated_classes: Vec<Class>,
-    single_down: Vec<bool>,
+    pub single_down: Vec<bool>,
     /// Standard scenarios with their results, in id order.
     pub standard: Vec<(Scenario, ScenarioResult)>,
     /// Scenarios the objectives gate, with their results, in id order.
@@ -395,6 +411,8 @@ pub struct Parts<'a> {
     pub engine: &'a Engine<'a>,
     pub collector: Collector<'a>,
     pub availability: Result<Availability, String>,
+    pub importance: Option<Vec<Importance>>,
+    pub cut_sets: CutSets,
     pub cost: MonthlyCost,
     pub verdict: Verdict,
     pub baseline: &'a ScenarioResult,
@@ -430,6 +448,9 @@ impl Report {
             effective_availability: a.as_ref().map(|a| a.effective_availability),
             downtime_minutes_per_year: a.as_ref().map(|a| a.downtime_minutes_per_year),
             unavailability: a.as_ref().map(|a| a.unavailability),
+            availability_nines: a.as_ref().and_then(|a| a.nines),
+            availability_method: a.as_ref().map(|a| a.method),
+            availability_error_bound: a.as_ref().map(|a| a.error_bound),
             availability_note: note,
             monthly_cost: parts.cost.total,
             worst_rto_s: c.worst_rto,
@@ -455,6 +476,8 @@ impl Report {
             summary,
             scenarios,
             objectives: parts.verdict,
+            minimal_cut_sets: parts.cut_sets,
+            importance: parts.importance,
             baseline: Baseline {
                 outcome: b.outcome.name(),
                 served_fraction: b.served_fraction,

@@ -61,6 +61,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         classes,
         top: args.top.unwrap_or(DEFAULT_TOP),
         threads: args.threads,
+        cut_order: args.cut_order.map(usize::from),
     };
     let bar = progress_bar(plan.total(), cx.err_is_terminal && !args.quiet);
     let started = Instant::now();

@@ -91,6 +91,10 @@ pub fn write_document(
     let copied = io::copy(items, out)?;
     writeln!(out, "{}],", if copied > 0 { "\n  " } else { "" })?;
     field(out, "objectives", &report.objectives, false)?;
+    field(out, "minimal_cut_sets", &report.minimal_cut_sets, false)?;
+    if let Some(importance) = &report.importance {
+        field(out, "importance", importance, false)?;
+    }
     field(out, "baseline", &report.baseline, false)?;
     match &report.combinations {
         Some(c) => {
@@ -110,6 +114,9 @@ pub fn write_summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         topology: &'a str,
         summary: &'a crate::report::Summary,
         objectives: &'a crate::gate::Verdict,
+        minimal_cut_sets: &'a crate::availability::cutsets::CutSets,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        importance: &'a Option<Vec<crate::availability::Importance>>,
         baseline: &'a crate::report::Baseline,
         cost: &'a crate::cost::MonthlyCost,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +127,8 @@ pub fn write_summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         topology: &report.topology,
         summary: &report.summary,
         objectives: &report.objectives,
+        minimal_cut_sets: &report.minimal_cut_sets,
+        importance: &report.importance,
         baseline: &report.baseline,
         cost: &report.cost,
         combinations: &report.combinations,

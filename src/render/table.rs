@@ -7,7 +7,7 @@ use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::Style;
 use super::terminal::{breach_cells, new_table, paint};
-use crate::model::units::{nines, percent, round_to};
+use crate::model::units::{percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
 
@@ -24,6 +24,8 @@ pub fn write_with(
 ) -> io::Result<()> {
     writeln!(out, "drplan analysis of {}\n", report.topology)?;
     writeln!(out, "{}\n", summary(report, style))?;
+    write_cut_sets(report, out, style)?;
+    write_importance(report, out, style)?;
     if let Some(c) = &report.combinations {
         writeln!(out, "{}\n", combinations(c, style))?;
         if c.hidden_dependencies.is_empty() {
@@ -172,11 +174,22 @@ fn summary(report: &Report, style: Style) -> Table {
         t.add_row(vec![Cell::new(k), v]);
     };
     match (s.availability, s.unavailability) {
-        (Some(a), Some(_)) => {
+        (Some(a), Some(u)) => {
+            let nines = s.availability_nines.map_or("no downtime".into(), |n| {
+                format!("{} nines", round_to(n, 2))
+            });
             row(
                 "Availability",
-                Cell::new(format!("{} ({} nines)", percent(a), round_to(nines(a), 2))),
+                Cell::new(format!("{} ({nines}; unavailability {u:.3e})", percent(a))),
             );
+            if let Some(bound) = s.availability_error_bound.filter(|b| *b > 0.0) {
+                row(
+                    "Error bound",
+                    Cell::new(format!(
+                        "every probability within {bound:.1e} (docs/availability.md)"
+                    )),
+                );
+            }
             if let Some(f) = s.full_capacity_availability {
                 row("Full-capacity availability", Cell::new(percent(f)));
             }
@@ -381,4 +394,92 @@ fn breaches(report: &Report, style: Style) -> Table {
         t.add_row(breach_cells(b, Color::Red, style));
     }
     t
+}
+
+/// How many cut sets and components the terminal shows (JSON has all).
+const SHOWN: usize = 10;
+
+/// The most probable minimal cut sets.
+fn write_cut_sets(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    let c = &report.minimal_cut_sets;
+    if c.sets.is_empty() {
+        return writeln!(
+            out,
+            "Minimal cut sets: none of up to {} components\n",
+            c.max_order
+        );
+    }
+    let mut t = new_table(style);
+    t.set_header(vec!["Minimal cut set", "Order", "Probability"]);
+    for set in c.sets.iter().take(SHOWN) {
+        t.add_row(vec![
+            Cell::new(set.components.join(" + ")),
+            Cell::new(set.components.len()).set_alignment(CellAlignment::Right),
+            Cell::new(scientific(set.probability)).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(
+        out,
+        "{} minimal cut set{} of up to {} components, most probable first{}\n",
+        c.sets.len(),
+        if c.sets.len() == 1 { "" } else { "s" },
+        c.max_order,
+        if c.sets.len() > SHOWN {
+            format!(" (showing {SHOWN}; --format json lists all, --cut-order K goes deeper)")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// What to fix first: each component's share of the expected downtime, with importance
+/// measures.
+fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    let Some(rows) = &report.importance else {
+        return Ok(());
+    };
+    let mut t = new_table(style);
+    t.set_header(vec![
+        "Component",
+        "Downtime/yr",
+        "Failures/yr",
+        "Birnbaum",
+        "RAW",
+        "RRW",
+    ]);
+    let ratio = |x: Option<f64>| x.map_or("-".into(), |x| round_to(x, 2));
+    for i in rows.iter().take(SHOWN) {
+        t.add_row(vec![
+            Cell::new(&i.component),
+            Cell::new(Seconds(i.downtime_minutes_per_year * 60.0))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(round_to(i.failures_per_year, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(scientific(i.birnbaum)).set_alignment(CellAlignment::Right),
+            Cell::new(ratio(i.risk_achievement_worth)).set_alignment(CellAlignment::Right),
+            Cell::new(ratio(i.risk_reduction_worth)).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(out, "What to fix first:\n{t}")?;
+    writeln!(
+        out,
+        "Downtime/yr: expected downtime per year that would go away if the component never failed; Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth{}\n",
+        if rows.len() > SHOWN {
+            format!(
+                " (showing {SHOWN} of {}; --format json lists all)",
+                rows.len()
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// A probability in three significant digits (`1.00e-5`), and 0 as `0`.
+fn scientific(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else {
+        format!("{x:.2e}")
+    }
 }

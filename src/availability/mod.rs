@@ -1,0 +1,198 @@
+//! MODEL.md §5: availability over all 2^n component states, the figures derived from it,
+//! minimal cut sets and importance measures.
+//!
+//! Two exact methods: [`brute`] enumerates every state (up to [`brute::MAX_COMPONENTS`]
+//! components), [`factored`] conditions on the few components that couple regions and sums
+//! per-region distributions (see docs/availability.md). When neither reaches a topology the
+//! figures are not computed, and the report says so and points to `drplan simulate`; they are
+//! never sampled silently.
+
+pub mod brute;
+pub mod cutsets;
+pub mod factored;
+
+use serde::Serialize;
+
+use crate::evaluate::Engine;
+use brute::Forced;
+/// Hours in the model's year (365.25 days).
+pub const HOURS_PER_YEAR: f64 = 8766.0;
+/// Seconds in the model's year.
+pub const SECONDS_PER_YEAR: f64 = 31_557_600.0;
+/// Minutes in the model's year.
+pub const MINUTES_PER_YEAR: f64 = 525_960.0;
+
+/// Probabilities over all component states.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateProbabilities {
+    /// P(outcome is down), summed directly so that tiny values keep their digits.
+    pub unavailability: f64,
+    /// P(outcome is not up).
+    pub not_full_capacity: f64,
+    /// E[1 - served fraction].
+    pub expected_shortfall: f64,
+}
+
+/// The figures given one component is down, and given it is up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditional {
+    pub given_down: StateProbabilities,
+    pub given_up: StateProbabilities,
+}
+
+/// How the figures were computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Every state enumerated.
+    Enumeration,
+    /// Conditioning and per-region sums (docs/availability.md).
+    Factored,
+}
+
+/// The exact probabilities of a topology.
+#[derive(Clone, Debug)]
+pub struct Exact {
+    pub total: StateProbabilities,
+    /// Per component, for the importance measures (`None` when not computed).
+    pub conditional: Option<Vec<Conditional>>,
+    pub method: Method,
+    /// A proven bound on the absolute error of every probability (0 for enumeration).
+    pub error_bound: f64,
+}
+
+/// The §5 summary figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Availability {
+    pub availability: f64,
+    pub full_capacity_availability: f64,
+    pub expected_served_fraction: f64,
+    pub effective_availability: f64,
+    pub downtime_minutes_per_year: f64,
+    pub unavailability: f64,
+    /// -log10(unavailability), from the unavailability itself (`None` when it is 0).
+    pub nines: Option<f64>,
+    pub method: Method,
+    pub error_bound: f64,
+}
+
+/// Exact probabilities by the cheapest exact method that reaches the topology, or why none
+/// does.
+pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exact, String> {
+    let n = engine.components().len();
+    if n <= brute::MAX_COMPONENTS {
+        let forced = vec![Forced::Free; n];
+        if let Some(e) = brute::enumerate(engine, &forced, pool) {
+            return Ok(Exact {
+                total: e.total,
+                conditional: Some(e.conditional),
+                method: Method::Enumeration,
+                error_bound: 0.0,
+            });
+        }
+    }
+    factored::compute(engine, pool).map_err(|reason| {
+        format!("not computed exactly: {reason}; `drplan simulate` estimates it by Monte Carlo")
+    })
+}
+
+/// Per component: f_c x impact of its single failure / seconds per year, 0 when that failure
+/// is down (its cost is already in the expected shortfall). `singles` holds the impact of each
+/// component's single failure, `None` when down.
+fn transients(engine: &Engine, singles: &[(usize, Option<f64>)]) -> Vec<f64> {
+    let model = engine.model();
+    let mut out = vec![0.0; engine.components().len()];
+    for (i, impact) in singles {
+        if let Some(impact) = impact {
+            let c = engine.components()[*i];
+            let frequency =
+                model.availability(c).unavailability() * HOURS_PER_YEAR / model.mttr(c).hours();
+            out[*i] = frequency * impact / SECONDS_PER_YEAR;
+        }
+    }
+    out
+}
+
+/// How much one component matters (per component of the topology).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Importance {
+    pub component: String,
+    /// 1 - its availability.
+    pub unavailability: f64,
+    /// f_c, failures per year.
+    pub failures_per_year: f64,
+    /// Expected downtime per year that would go away if it never failed (minutes).
+    pub downtime_minutes_per_year: f64,
+    /// Birnbaum: P(down | it is down) - P(down | it is up).
+    pub birnbaum: f64,
+    /// Risk achievement worth: P(down | it is down) / P(down) (`null` when P(down) is 0).
+    pub risk_achievement_worth: Option<f64>,
+    /// Risk reduction worth: P(down) / P(down | it is up) (`null` when that is 0).
+    pub risk_reduction_worth: Option<f64>,
+}
+
+/// The importance of every component, sorted by downtime contribution (largest first), then id.
+pub fn importance(
+    engine: &Engine,
+    total: &StateProbabilities,
+    conditional: &[Conditional],
+    singles: &[(usize, Option<f64>)],
+) -> Vec<Importance> {
+    let model = engine.model();
+    let terms = transients(engine, singles);
+    let transient: f64 = terms.iter().sum();
+    let lost = total.expected_shortfall + transient;
+    let u = total.unavailability;
+    let mut out: Vec<Importance> = engine
+        .components()
+        .iter()
+        .zip(conditional)
+        .enumerate()
+        .map(|(i, (c, cond))| {
+            let q = model.availability(*c).unavailability();
+            let lost_if_perfect = cond.given_up.expected_shortfall + transient - terms[i];
+            let (down, up) = (cond.given_down.unavailability, cond.given_up.unavailability);
+            Importance {
+                component: model.component_id(*c),
+                unavailability: q,
+                failures_per_year: q * HOURS_PER_YEAR / model.mttr(*c).hours(),
+                downtime_minutes_per_year: ((lost - lost_if_perfect) * MINUTES_PER_YEAR).max(0.0),
+                // Differences below the rounding of the two terms are reported as 0.
+                birnbaum: if (down - up).abs() <= 1e-12 * down.max(up) {
+                    0.0
+                } else {
+                    down - up
+                },
+                risk_achievement_worth: (u > 0.0).then(|| down / u),
+                risk_reduction_worth: (up > 0.0).then(|| u / up),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.downtime_minutes_per_year
+            .total_cmp(&a.downtime_minutes_per_year)
+            .then_with(|| b.birnbaum.total_cmp(&a.birnbaum))
+            .then_with(|| a.component.cmp(&b.component))
+    });
+    out
+}
+
+/// Combines state probabilities with the transients of single failures: `singles` holds, for
+/// each component index, the impact in seconds of its single failure when that is not down.
+pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)]) -> Availability {
+    let probabilities = &exact.total;
+    let transient: f64 = transients(engine, singles).iter().sum();
+    let lost = probabilities.expected_shortfall + transient;
+    let u = probabilities.unavailability;
+    Availability {
+        availability: 1.0 - u,
+        full_capacity_availability: 1.0 - probabilities.not_full_capacity,
+        expected_served_fraction: 1.0 - probabilities.expected_shortfall,
+        effective_availability: 1.0 - lost,
+        downtime_minutes_per_year: lost * MINUTES_PER_YEAR,
+        unavailability: u,
+        nines: (u > 0.0).then(|| -u.log10()),
+        method: exact.method,
+        error_bound: exact.error_bound,
+    }
+}

@@ -1,0 +1,182 @@
+//! Availability engine (issue 3): minimal cut sets, importance measures and the exact methods,
+//! checked against other computations of the same numbers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::{analyze_json, drplan, root};
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("topologies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every example's terminal report shows the single points of failure, the top cut sets and
+/// the importance table under the summary.
+#[test]
+fn every_example_shows_cut_sets_and_importance() {
+    for file in examples() {
+        let out = drplan()
+            .args(["analyze", "--color", "never"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        for needle in [
+            "Single points of failure",
+            "Minimal cut set",
+            "What to fix first",
+        ] {
+            assert!(text.contains(needle), "{}: no {needle:?}", file.display());
+        }
+        let summary_end = text.find("Objectives").unwrap();
+        assert!(text.find("Minimal cut set").unwrap() > summary_end);
+    }
+}
+
+/// The cut sets agree with a sweep of every combination of up to three components: each is
+/// down, no proper subset of it is, and every down combination contains one.
+#[test]
+fn cut_sets_agree_with_the_combination_sweep() {
+    for file in examples() {
+        let report = analyze_json(&file);
+        let out = drplan()
+            .args([
+                "analyze",
+                "--format",
+                "jsonl",
+                "--max-failures",
+                "3",
+                "--quiet",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut down: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["outcome"] == "down" && v["class"] != "corruption" && v["class"] != "custom" {
+                let failed: BTreeSet<String> = v["failed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect();
+                down.insert(failed);
+            }
+        }
+        let cuts: Vec<BTreeSet<String>> = report["minimal_cut_sets"]["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c["components"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(report["minimal_cut_sets"]["max_order"], 3);
+        let expected: BTreeSet<BTreeSet<String>> = down
+            .iter()
+            .filter(|set| {
+                !down
+                    .iter()
+                    .any(|other| other.len() < set.len() && other.is_subset(set))
+            })
+            .cloned()
+            .collect();
+        let got: BTreeSet<BTreeSet<String>> = cuts.iter().cloned().collect();
+        assert_eq!(got, expected, "{}", file.display());
+        assert_eq!(got.len(), cuts.len(), "no duplicates");
+        let probabilities: Vec<f64> = report["minimal_cut_sets"]["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["probability"].as_f64().unwrap())
+            .collect();
+        assert!(probabilities.windows(2).all(|w| w[0] >= w[1]), "sorted");
+        let spofs: BTreeSet<BTreeSet<String>> = report["summary"]["single_points_of_failure"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| BTreeSet::from([s.as_str().unwrap().to_string()]))
+            .collect();
+        assert!(spofs.is_subset(&got));
+    }
+}
+
+/// Importance measures against their definitions, recomputed from a second analysis with one
+/// component made perfect (availability 1): that gives P(down | it is up) directly, and
+/// P(down) = P(down | up) + q x Birnbaum ties Birnbaum (and so RAW) to it.
+#[test]
+fn importance_matches_a_rerun_with_the_component_made_perfect() {
+    let file = root().join("topologies/active-passive.yaml");
+    let report = analyze_json(&file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let u = report["summary"]["unavailability"].as_f64().unwrap();
+    let downtime = report["summary"]["downtime_minutes_per_year"]
+        .as_f64()
+        .unwrap();
+    let rows: BTreeMap<String, serde_json::Value> = report["importance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["component"].as_str().unwrap().to_string(), r.clone()))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        report["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["failed"].as_array().unwrap().len() == 1
+                && s["class"] != "corruption"
+                && s["class"] != "custom")
+            .count()
+    );
+    // region:us-west made perfect: set its availability to 1 in a copy of the file.
+    let block = text.find("  us-west:\n").unwrap();
+    let at = block + text[block..].find("availability: \"99.99%\"").unwrap();
+    let perfect = format!(
+        "{}availability: 1{}",
+        &text[..at],
+        &text[at + "availability: \"99.99%\"".len()..]
+    );
+    assert_ne!(perfect, text, "the edit applies");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("perfect.yaml");
+    std::fs::write(&path, perfect).unwrap();
+    let rerun = analyze_json(&path);
+    let u_up = rerun["summary"]["unavailability"].as_f64().unwrap();
+    let row = &rows["region:us-west"];
+    let q = row["unavailability"].as_f64().unwrap();
+    let birnbaum = row["birnbaum"].as_f64().unwrap();
+    // P(down) = P(down | up) + q * Birnbaum.
+    let expected_u = u_up + q * birnbaum;
+    assert!(
+        (expected_u - u).abs() <= 1e-9 * u,
+        "U {u} vs U(up) {u_up} + q {q} x B {birnbaum} = {expected_u}"
+    );
+    let rrw = row["risk_reduction_worth"].as_f64().unwrap();
+    assert!((rrw - u / u_up).abs() <= 1e-9 * rrw);
+    let raw = row["risk_achievement_worth"].as_f64().unwrap();
+    assert!((raw - (u_up + birnbaum) / u).abs() <= 1e-9 * raw);
+    // Its downtime share is the downtime that goes away when it never fails. The rerun's
+    // downtime also loses us-west's own transient (its single failure's impact x f_c).
+    let rerun_downtime = rerun["summary"]["downtime_minutes_per_year"]
+        .as_f64()
+        .unwrap();
+    let share = row["downtime_minutes_per_year"].as_f64().unwrap();
+    assert!(
+        (downtime - rerun_downtime - share).abs() <= 1e-9 * downtime,
+        "{downtime} - {rerun_downtime} vs {share}"
+    );
+}
