@@ -76,7 +76,8 @@ pub struct GenerateArgs {
         default_value = "single-az,multi-az,active-passive,active-active,consensus"
     )]
     pub datastores: Vec<String>,
-    /// Shared-fate groups (each a quarter of the regions).
+    /// Shared-fate groups (each a region and its nearest neighbour: a metro area or power
+    /// grid).
     #[arg(long, default_value_t = 1)]
     pub shared_fate: usize,
     /// External dependencies of the entry service.
@@ -236,7 +237,15 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
     if args.shared_fate > 0 {
         let _ = writeln!(w, "\nshared_fate:");
         for g in 0..args.shared_fate {
-            let members: Vec<String> = (0..n).filter(|r| r % 4 == g % 4).map(region).collect();
+            // A metro area or power grid: a region and its nearest neighbour.
+            let first = g % n;
+            let mut members = vec![region(first)];
+            if let Some(near) = (0..n).filter(|&r| r != first).min_by(|&x, &y| {
+                geo::great_circle_km(pos[first], pos[x])
+                    .total_cmp(&geo::great_circle_km(pos[first], pos[y]))
+            }) {
+                members.push(region(near));
+            }
             let _ = writeln!(w, "  group{g}: {{ members: [{}] }}", members.join(", "));
         }
     }

@@ -180,3 +180,193 @@ fn importance_matches_a_rerun_with_the_component_made_perfect() {
         "{downtime} - {rerun_downtime} vs {share}"
     );
 }
+
+/// A validated model from YAML text.
+fn checked(text: &str) -> drplan::pipeline::Checked {
+    let source = drplan::load::Source {
+        name: "generated.yaml".into(),
+        text: text.into(),
+    };
+    match drplan::pipeline::check_source(source, "generated") {
+        Ok(c) => c,
+        Err(_) => panic!("invalid topology:\n{text}"),
+    }
+}
+
+/// Brute force and the factored method on the same model: equal within the factored method's
+/// reported error bound (plus rounding), whether or not that bound is small enough for
+/// `analyze` to accept; or the factored method says the topology is out of its reach.
+/// Returns whether the factored method answered.
+fn agree(text: &str, what: &str) -> bool {
+    use drplan::availability::{brute, factored};
+    let checked = checked(text);
+    let engine = drplan::evaluate::Engine::new(&checked.model);
+    let n = engine.components().len();
+    let brute = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
+        .unwrap_or_else(|| panic!("{what}: {n} components is too many to enumerate"))
+        .total;
+    let Ok(f) = factored::compute_with_bound(&engine, None) else {
+        return false;
+    };
+    let pairs = [
+        (
+            "unavailability",
+            brute.unavailability,
+            f.total.unavailability,
+        ),
+        (
+            "not full",
+            brute.not_full_capacity,
+            f.total.not_full_capacity,
+        ),
+        (
+            "shortfall",
+            brute.expected_shortfall,
+            f.total.expected_shortfall,
+        ),
+    ];
+    for (name, b, x) in pairs {
+        let tolerance = f.error_bound + 1e-12 * b.abs() + 1e-18;
+        assert!(
+            (b - x).abs() <= tolerance,
+            "{what}: {name}: brute force {b:e}, factored {x:e}, bound {:e}",
+            f.error_bound
+        );
+    }
+    true
+}
+
+/// The factored method equals enumeration on the examples it reaches.
+#[test]
+fn factored_equals_enumeration_on_the_examples() {
+    let mut reached = 0;
+    for file in examples() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if agree(&text, &file.display().to_string()) {
+            reached += 1;
+        }
+    }
+    assert!(
+        reached >= 3,
+        "the factored method reached only {reached} examples"
+    );
+}
+
+/// ... and on generated topologies of every shape and routing kind it reaches.
+#[test]
+fn factored_equals_enumeration_on_generated_topologies() {
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    let mut reached = 0;
+    let mut tried = 0;
+    for regions in 1..=4 {
+        for azs in 1..=2 {
+            for links in [LinkShape::Mesh, LinkShape::Ring, LinkShape::Nearest(1)] {
+                for routing in ["geodns", "failover-dns", "anycast"] {
+                    for datastores in [
+                        "single-az,multi-az",
+                        "active-passive",
+                        "active-active,consensus",
+                        "consensus",
+                    ] {
+                        let args = GenerateArgs {
+                            regions,
+                            azs,
+                            links,
+                            routing: routing.into(),
+                            users: 3,
+                            datastores: datastores.split(',').map(String::from).collect(),
+                            shared_fate: 1,
+                            externals: 1,
+                            seed: (regions * 7 + azs) as u64,
+                            ..GenerateArgs::default()
+                        };
+                        let Ok(text) = topology(&args) else { continue };
+                        let c = checked(&text);
+                        let engine = drplan::evaluate::Engine::new(&c.model);
+                        if engine.components().len() > 18 {
+                            continue;
+                        }
+                        tried += 1;
+                        if agree(&text, &format!("{args:?}")) {
+                            reached += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        tried > 50 && reached * 2 > tried,
+        "reached {reached} of {tried}"
+    );
+}
+
+/// With perfect links in a full mesh the network can never split, so the bound is only the
+/// pruned search mass and the two methods must agree to rounding.
+#[test]
+fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
+    use drplan::availability::{brute, factored};
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    let mut checked_count = 0;
+    for regions in 1..=4 {
+        for azs in 1..=3 {
+            for routing in ["geodns", "failover-dns", "anycast"] {
+                for datastores in [
+                    "single-az,multi-az,active-passive",
+                    "active-active,consensus",
+                ] {
+                    let args = GenerateArgs {
+                        regions,
+                        azs,
+                        links: LinkShape::Mesh,
+                        routing: routing.into(),
+                        users: 3,
+                        datastores: datastores.split(',').map(String::from).collect(),
+                        seed: (regions * 3 + azs) as u64,
+                        ..GenerateArgs::default()
+                    };
+                    let text = topology(&args)
+                        .unwrap()
+                        .lines()
+                        .map(|l| match l.strip_prefix("  - between: ") {
+                            Some(pair) => format!("  - {{ between: {pair}, availability: 1 }}"),
+                            None => l.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    let c = checked(&text);
+                    let engine = drplan::evaluate::Engine::new(&c.model);
+                    let n = engine.components().len();
+                    if n > 20 {
+                        continue;
+                    }
+                    let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
+                        .unwrap()
+                        .total;
+                    let f = factored::compute(&engine, None)
+                        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+                    assert!(f.error_bound < 1e-20, "{args:?}: bound {:e}", f.error_bound);
+                    for (name, x, y) in [
+                        ("unavailability", b.unavailability, f.total.unavailability),
+                        ("not full", b.not_full_capacity, f.total.not_full_capacity),
+                        (
+                            "shortfall",
+                            b.expected_shortfall,
+                            f.total.expected_shortfall,
+                        ),
+                    ] {
+                        assert!(
+                            (x - y).abs() <= 1e-11 * x.abs() + 1e-20,
+                            "{args:?}: {name}: brute force {x:e}, factored {y:e}"
+                        );
+                    }
+                    checked_count += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        checked_count >= 40,
+        "only {checked_count} topologies compared"
+    );
+}

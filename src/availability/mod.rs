@@ -184,11 +184,14 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
     let transient: f64 = transients(engine, singles).iter().sum();
     let lost = probabilities.expected_shortfall + transient;
     let u = probabilities.unavailability;
+    // Sums of many terms can leave a last-bit excursion outside [0, 1]; clamp it.
+    let unit = |x: f64| x.clamp(0.0, 1.0);
+    let u = unit(u);
     Availability {
         availability: 1.0 - u,
-        full_capacity_availability: 1.0 - probabilities.not_full_capacity,
-        expected_served_fraction: 1.0 - probabilities.expected_shortfall,
-        effective_availability: 1.0 - lost,
+        full_capacity_availability: unit(1.0 - probabilities.not_full_capacity),
+        expected_served_fraction: unit(1.0 - probabilities.expected_shortfall),
+        effective_availability: unit(1.0 - lost),
         downtime_minutes_per_year: lost * MINUTES_PER_YEAR,
         unavailability: u,
         nines: (u > 0.0).then(|| -u.log10()),

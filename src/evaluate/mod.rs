@@ -277,6 +277,13 @@ impl<'m> Engine<'m> {
         engine
     }
 
+    /// Every region by round trip from user group `u`, nearest first, ties by id (the order in
+    /// which `geodns`, `anycast` and `global-lb` pick a serving region).
+    pub fn nearest_regions(&self, u: UserIdx) -> &[RegionIdx] {
+        let n = self.model.regions.len();
+        &self.nearest[u.idx() * n..(u.idx() + 1) * n]
+    }
+
     /// Every region by round trip from `r` (itself at 0), nearest first, ties by id.
     pub fn regions_by_rtt(&self, r: RegionIdx) -> &[RegionIdx] {
         let n = self.model.regions.len();
