@@ -41,6 +41,8 @@ const MAX_AZS: usize = 12;
 const MAX_ITEMS: usize = 24;
 const MAX_KEYS: usize = 1 << 18;
 const MAX_THRESHOLDS: usize = 6;
+/// CPU seconds (estimated) the importance measures may take; above it they are not computed.
+const IMPORTANCE_BUDGET_S: f64 = 4.0;
 /// Network states lighter than this are counted as split (so the bound stays an upper bound).
 const SPLIT_PRUNE: f64 = 1e-24;
 
@@ -111,10 +113,38 @@ pub fn compute_with_bound(
         .iter()
         .map(|c| engine.model().availability(*c).0)
         .collect();
+    let started = std::time::Instant::now();
     let (total, bound) = setup.expectation(&base, pool)?;
+    // Importance needs every component held down and held up: 2n more runs, done when that
+    // fits the budget.
+    let n = base.len();
+    let estimate = started.elapsed().as_secs_f64() * 2.0 * n as f64;
+    let conditional = if estimate <= IMPORTANCE_BUDGET_S {
+        let run = |(i, value): (usize, f64)| {
+            let mut avail = base.clone();
+            avail[i] = value;
+            setup.expectation(&avail, None)
+        };
+        let jobs: Vec<(usize, f64)> = (0..n).flat_map(|i| [(i, 0.0), (i, 1.0)]).collect();
+        let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
+            Some(pool) => pool.install(|| jobs.par_iter().copied().map(run).collect()),
+            None => jobs.iter().copied().map(run).collect(),
+        };
+        let mut out = Vec::with_capacity(n);
+        let mut it = results.into_iter();
+        while let (Some(down), Some(up)) = (it.next(), it.next()) {
+            out.push(super::Conditional {
+                given_down: down?.0,
+                given_up: up?.0,
+            });
+        }
+        Some(out)
+    } else {
+        None
+    };
     Ok(Exact {
         total,
-        conditional: None,
+        conditional,
         method: Method::Factored,
         error_bound: bound,
     })

@@ -437,6 +437,12 @@ fn write_cut_sets(report: &Report, out: &mut dyn Write, style: Style) -> io::Res
 /// measures.
 fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
     let Some(rows) = &report.importance else {
+        if report.summary.availability.is_some() {
+            writeln!(
+                out,
+                "What to fix first: importance not computed (it needs two more exact runs per component, over the time budget; docs/availability.md)\n"
+            )?;
+        }
         return Ok(());
     };
     let mut t = new_table(style);
