@@ -138,6 +138,10 @@ pub struct AnalyzeArgs {
     /// than 250,000 triples).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..=4))]
     pub cut_order: Option<u8>,
+    /// Skip the importance measures (above 22 components they take two more exact runs per
+    /// component).
+    #[arg(long)]
+    pub no_importance: bool,
 }
 
 #[derive(Debug, Args)]

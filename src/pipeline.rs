@@ -72,6 +72,8 @@ pub struct Options {
     /// Minimal cut sets up to this many components (`None`: automatic, see
     /// `availability::cutsets::auto_order`).
     pub cut_order: Option<usize>,
+    /// Compute the importance measures (they cost 2n more runs above 22 components).
+    pub importance: bool,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
             top: crate::report::DEFAULT_TOP,
             threads: None,
             cut_order: None,
+            importance: true,
         }
     }
 }
@@ -158,7 +161,7 @@ pub fn analyze_with<E>(
     })
     .map_err(AnalyzeError::Stream)?;
     let singles = singles(&collector.standard);
-    let exact = availability::compute(engine, pool.as_ref());
+    let exact = availability::compute(engine, pool.as_ref(), options.importance);
     let availability = exact
         .as_ref()
         .map(|e| availability::summarize(engine, e, &singles))

@@ -205,7 +205,7 @@ fn agree(text: &str, what: &str) -> bool {
     let brute = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
         .unwrap_or_else(|| panic!("{what}: {n} components is too many to enumerate"))
         .total;
-    let Ok(f) = factored::compute_with_bound(&engine, None) else {
+    let Ok(f) = factored::compute_with_bound(&engine, None, false) else {
         return false;
     };
     let pairs = [
@@ -343,7 +343,7 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
                     let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
                         .unwrap()
                         .total;
-                    let f = factored::compute(&engine, None)
+                    let f = factored::compute(&engine, None, false)
                         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
                     assert!(f.error_bound < 1e-20, "{args:?}: bound {:e}", f.error_bound);
                     for (name, x, y) in [

@@ -90,8 +90,12 @@ struct Setup<'a> {
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
-pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exact, String> {
-    let exact = compute_with_bound(engine, pool)?;
+pub fn compute(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+) -> Result<Exact, String> {
+    let exact = compute_with_bound(engine, pool, importance)?;
     let bound = exact.error_bound;
     if bound > TOLERANCE {
         return Err(format!(
@@ -106,6 +110,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exac
 pub fn compute_with_bound(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
+    importance: bool,
 ) -> Result<Exact, String> {
     let setup = Setup::new(engine)?;
     let base: Vec<f64> = engine
@@ -119,7 +124,7 @@ pub fn compute_with_bound(
     // fits the budget.
     let n = base.len();
     let estimate = started.elapsed().as_secs_f64() * 2.0 * n as f64;
-    let conditional = if estimate <= IMPORTANCE_BUDGET_S {
+    let conditional = if importance && estimate <= IMPORTANCE_BUDGET_S {
         let run = |(i, value): (usize, f64)| {
             let mut avail = base.clone();
             avail[i] = value;
@@ -376,7 +381,7 @@ impl<'a> Setup<'a> {
             visited: vec![NONE; classes.len()],
             total: StateProbabilities::ZERO,
             pruned: 0.0,
-            scratch: (Vec::new(), Vec::new()),
+            scratch: (Vec::new(), Vec::new(), Vec::new()),
         };
         search.explore(1.0);
         let mut total = search.total;
@@ -754,29 +759,34 @@ impl<'a> OkProgramme<'a> {
             .map(|(r, _)| position[r] + 1)
             .max()
             .unwrap_or(0);
-        let (dist, next) = scratch;
+        let (dist, next, dense) = scratch;
+        dense.resize(self.value[0].len(), 0.0);
         dist.clear();
         dist.push((0, 1.0));
         for &r in &self.order[..last] {
             next.clear();
             let fixed = visited[r];
+            let mut add = |key: usize, p: f64| {
+                if p > 0.0 {
+                    if dense[key] == 0.0 {
+                        next.push((key, 0.0));
+                    }
+                    dense[key] += p;
+                }
+            };
             for &(key, p) in dist.iter() {
                 if fixed != NONE {
-                    next.push((self.apply(key, &self.classes[r][fixed as usize]), p));
+                    add(self.apply(key, &self.classes[r][fixed as usize]), p);
                 } else {
                     for c in &self.classes[r] {
-                        next.push((self.apply(key, c), p * c.probability));
+                        add(self.apply(key, c), p * c.probability);
                     }
                 }
             }
-            next.sort_unstable_by_key(|(k, _)| *k);
-            dist.clear();
-            for &(k, p) in next.iter() {
-                match dist.last_mut() {
-                    Some((lk, lp)) if *lk == k => *lp += p,
-                    _ => dist.push((k, p)),
-                }
+            for (k, p) in next.iter_mut() {
+                *p = std::mem::take(&mut dense[*k]);
             }
+            std::mem::swap(dist, next);
         }
         dist.iter().map(|&(k, p)| p * self.value[last][k]).sum()
     }
@@ -784,8 +794,9 @@ impl<'a> OkProgramme<'a> {
 
 const NONE: u16 = u16::MAX;
 
-/// Two distributions over programme states, reused between calls.
-type Buffers = (Vec<(usize, f64)>, Vec<(usize, f64)>);
+/// Two sparse distributions over programme states and a dense accumulator, reused between
+/// calls.
+type Buffers = (Vec<(usize, f64)>, Vec<(usize, f64)>, Vec<f64>);
 
 /// Step 5's search over the regions routing looks at.
 struct Search<'a> {
@@ -936,22 +947,31 @@ fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
         order.push(next);
     }
     let mut remaining: Vec<usize> = adjacency.iter().map(Vec::len).collect();
-    // State: labels of the frontier regions (0 dead, else block id), and `closed`.
+    // A state packs the frontier's labels (4 bits each: 0 dead, else a block number) and, in
+    // the top bit, whether a block has closed. More than 31 frontier regions: give up (the
+    // whole mass counts as split, so the bound says so).
     let mut frontier: Vec<usize> = Vec::new();
-    let mut states: FxHashMap<(Vec<u8>, bool), f64> = FxHashMap::default();
-    states.insert((Vec::new(), false), 1.0);
+    let mut states: FxHashMap<u128, f64> = FxHashMap::default();
+    states.insert(0, 1.0);
     let mut split = 0.0;
     let mut processed = vec![false; n];
     for &v in &order {
         processed[v] = true;
+        if frontier.len() >= FRONTIER_SLOTS {
+            return 1.0;
+        }
         let edges: Vec<(usize, usize)> = adjacency[v]
             .iter()
             .copied()
             .filter(|(x, _)| processed[*x] && *x != v)
+            .map(|(x, l)| (frontier.iter().position(|&f| f == x).unwrap(), l))
             .collect();
+        let vi = frontier.len();
         frontier.push(v);
-        let mut next: FxHashMap<(Vec<u8>, bool), f64> = FxHashMap::default();
-        for ((labels, closed), p) in states.drain() {
+        let mut next: FxHashMap<u128, f64> = FxHashMap::default();
+        let mut branches: Vec<(u128, f64)> = Vec::new();
+        for (key, p) in states.drain() {
+            let closed = key & CLOSED != 0;
             for alive_v in [true, false] {
                 let pv = if alive_v { alive[v] } else { 1.0 - alive[v] };
                 let q = p * pv;
@@ -962,66 +982,57 @@ fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
                     split += q;
                     continue;
                 }
-                let mut labels = labels.clone();
-                labels.push(if alive_v { u8::MAX } else { 0 });
-                // Branch over the links to processed neighbours.
-                let mut branches = vec![(labels, q)];
-                for &(x, l) in &edges {
-                    let xi = frontier.iter().position(|&f| f == x).unwrap();
+                // A new block number for v: 15 is free (canonical labels stay below it).
+                let start = if alive_v { set(key, vi, 15) } else { key };
+                branches.clear();
+                branches.push((start, q));
+                for &(xi, l) in &edges {
                     let up = avail[setup.link_c[l]];
-                    let mut out = Vec::with_capacity(branches.len() * 2);
-                    for (labels, q) in branches {
-                        let vi = labels.len() - 1;
-                        if labels[xi] == 0 || labels[vi] == 0 {
-                            out.push((labels, q));
+                    let count = branches.len();
+                    for b in 0..count {
+                        let (labels, q) = branches[b];
+                        let (lx, lv) = (get(labels, xi), get(labels, vi));
+                        if lx == 0 || lv == 0 || lx == lv {
                             continue;
                         }
+                        branches[b].1 = q * (1.0 - up);
                         if up > 0.0 {
-                            let mut merged = labels.clone();
-                            let (from, to) = (merged[vi], merged[xi]);
-                            for lab in merged.iter_mut() {
-                                if *lab == from {
-                                    *lab = to;
-                                }
-                            }
-                            out.push((merged, q * up));
-                        }
-                        if up < 1.0 {
-                            out.push((labels, q * (1.0 - up)));
+                            branches.push((relabel(labels, vi + 1, lv, lx), q * up));
                         }
                     }
-                    branches = out;
                 }
-                for (labels, q) in branches {
-                    *next.entry((labels, closed)).or_default() += q;
+                for &(labels, q) in &branches {
+                    if q != 0.0 {
+                        *next.entry(labels).or_default() += q;
+                    }
                 }
             }
         }
-        for &(x, _) in &edges {
-            remaining[x] -= 1;
+        for &(xi, _) in &edges {
+            remaining[frontier[xi]] -= 1;
         }
         remaining[v] -= edges.len();
         // Retire frontier regions with no unprocessed neighbours.
         let keep: Vec<bool> = frontier.iter().map(|&f| remaining[f] > 0).collect();
-        let mut retired: FxHashMap<(Vec<u8>, bool), f64> = FxHashMap::default();
-        for ((labels, mut closed), p) in next {
+        let slots = frontier.len();
+        for (key, p) in next {
+            let mut closed = key & CLOSED != 0;
             let mut bad = false;
-            for (i, &lab) in labels.iter().enumerate() {
+            for i in 0..slots {
+                let lab = get(key, i);
                 if keep[i] || lab == 0 {
                     continue;
                 }
-                let still_open = labels
-                    .iter()
-                    .enumerate()
-                    .any(|(j, &o)| j != i && o == lab && (keep[j] || j > i));
+                let still_open =
+                    (0..slots).any(|j| j != i && get(key, j) == lab && (keep[j] || j > i));
                 if still_open {
                     continue;
                 }
                 // Block `lab` closes: any other alive block means a split.
-                let others = labels
-                    .iter()
-                    .enumerate()
-                    .any(|(j, &o)| o != 0 && o != lab && (keep[j] || j > i));
+                let others = (0..slots).any(|j| {
+                    let o = get(key, j);
+                    o != 0 && o != lab && (keep[j] || j > i)
+                });
                 if others || closed {
                     bad = true;
                     break;
@@ -1032,13 +1043,23 @@ fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
                 split += p;
                 continue;
             }
-            let kept: Vec<u8> = labels
-                .iter()
-                .zip(&keep)
-                .filter(|(_, k)| **k)
-                .map(|(l, _)| *l)
-                .collect();
-            *retired.entry((canonical(&kept), closed)).or_default() += p;
+            let mut kept = 0u128;
+            let mut k = 0;
+            for (i, &keep_i) in keep.iter().enumerate() {
+                if keep_i {
+                    kept = set(kept, k, get(key, i));
+                    k += 1;
+                }
+            }
+            let Some(mut canonical_key) = canonical(kept, k) else {
+                // More blocks than labels: counted as split (the bound stays an upper bound).
+                split += p;
+                continue;
+            };
+            if closed {
+                canonical_key |= CLOSED;
+            }
+            *states.entry(canonical_key).or_default() += p;
         }
         frontier = frontier
             .iter()
@@ -1046,35 +1067,60 @@ fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
             .filter(|(_, k)| **k)
             .map(|(f, _)| *f)
             .collect();
-        states = FxHashMap::default();
-        for (key, p) in retired {
-            if p < SPLIT_PRUNE {
-                split += p;
+        states.retain(|_, p| {
+            if *p < SPLIT_PRUNE {
+                split += *p;
+                false
             } else {
-                *states.entry(key).or_default() += p;
+                true
             }
-        }
+        });
     }
     split
 }
 
-/// Relabels blocks in order of first appearance (1, 2, ...), dead stays 0.
-fn canonical(labels: &[u8]) -> Vec<u8> {
-    let mut map: Vec<(u8, u8)> = Vec::new();
-    labels
-        .iter()
-        .map(|&l| {
-            if l == 0 {
-                return 0;
+/// Frontier slots a network state can hold (4 bits each, below the closed bit).
+const FRONTIER_SLOTS: usize = 31;
+const CLOSED: u128 = 1 << 127;
+
+fn get(key: u128, i: usize) -> u8 {
+    (key >> (4 * i) & 15) as u8
+}
+
+fn set(key: u128, i: usize, label: u8) -> u128 {
+    key & !(15u128 << (4 * i)) | u128::from(label) << (4 * i)
+}
+
+/// Every label `from` in the first `slots` slots becomes `to`.
+fn relabel(key: u128, slots: usize, from: u8, to: u8) -> u128 {
+    let mut out = key;
+    for i in 0..slots {
+        if get(key, i) == from {
+            out = set(out, i, to);
+        }
+    }
+    out
+}
+
+/// Relabels blocks in order of first appearance (1, 2, ...); dead stays 0. `None` when there
+/// are more than 14 blocks (15 is the label of a new region).
+fn canonical(key: u128, slots: usize) -> Option<u128> {
+    let mut map = [0u8; 16];
+    let mut next = 0u8;
+    let mut out = 0u128;
+    for i in 0..slots {
+        let l = get(key, i);
+        if l == 0 {
+            continue;
+        }
+        if map[l as usize] == 0 {
+            next += 1;
+            if next > 14 {
+                return None;
             }
-            match map.iter().find(|(from, _)| *from == l) {
-                Some((_, to)) => *to,
-                None => {
-                    let to = map.len() as u8 + 1;
-                    map.push((l, to));
-                    to
-                }
-            }
-        })
-        .collect()
+            map[l as usize] = next;
+        }
+        out = set(out, i, map[l as usize]);
+    }
+    Some(out)
 }

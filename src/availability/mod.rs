@@ -78,7 +78,13 @@ pub struct Availability {
 
 /// Exact probabilities by the cheapest exact method that reaches the topology, or why none
 /// does.
-pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exact, String> {
+/// Exact probabilities; `importance` asks for the per-component conditional figures too (free
+/// with enumeration, 2n more runs with the factored method, within a time budget).
+pub fn compute(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+) -> Result<Exact, String> {
     let n = engine.components().len();
     if n <= brute::MAX_COMPONENTS {
         let forced = vec![Forced::Free; n];
@@ -91,7 +97,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exac
             });
         }
     }
-    factored::compute(engine, pool).map_err(|reason| {
+    factored::compute(engine, pool, importance).map_err(|reason| {
         format!("not computed exactly: {reason}; `drplan simulate` estimates it by Monte Carlo")
     })
 }

@@ -62,6 +62,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         top: args.top.unwrap_or(DEFAULT_TOP),
         threads: args.threads,
         cut_order: args.cut_order.map(usize::from),
+        importance: !args.no_importance,
     };
     let bar = progress_bar(plan.total(), cx.err_is_terminal && !args.quiet);
     let started = Instant::now();
