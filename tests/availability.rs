@@ -370,3 +370,103 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
         "only {checked_count} topologies compared"
     );
 }
+
+/// Random small topologies with random (and much lower than default) availabilities, so rare
+/// states weigh enough to show any disagreement: the factored method equals enumeration within
+/// its bound, and to 1e-9 relative when the network cannot split (perfect links, full mesh).
+mod random {
+    use drplan::availability::{brute, factored};
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use proptest::prelude::*;
+
+    fn cases() -> u32 {
+        std::env::var("DRPLAN_PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(48)
+    }
+
+    /// Rewrites a generated topology with the given availabilities: regions, AZs (cycled), and
+    /// links (perfect when `perfect_links`).
+    fn with_availabilities(
+        text: &str,
+        regions: &[f64],
+        azs: &[f64],
+        perfect_links: bool,
+    ) -> String {
+        let (mut r, mut a) = (0, 0);
+        let mut out = Vec::new();
+        for line in text.lines() {
+            if line.starts_with("    jurisdiction:") {
+                out.push(line.to_string());
+                out.push(format!("    availability: {}", regions[r % regions.len()]));
+                r += 1;
+            } else if line.starts_with("      r") && line.ends_with(": {}") {
+                let id = line.trim().trim_end_matches(": {}");
+                out.push(format!(
+                    "      {id}: {{ availability: {} }}",
+                    azs[a % azs.len()]
+                ));
+                a += 1;
+            } else if let Some(pair) = line.strip_prefix("  - between: ") {
+                if perfect_links {
+                    out.push(format!("  - {{ between: {pair}, availability: 1 }}"));
+                } else {
+                    out.push(format!("  - {{ between: {pair}, availability: 0.95 }}"));
+                }
+            } else {
+                out.push(line.to_string());
+            }
+        }
+        out.join("\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+        #[test]
+        fn factored_equals_enumeration(
+            regions in 1usize..=4,
+            azs in 1usize..=2,
+            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast"]),
+            stores in prop::sample::subsequence(
+                vec!["single-az", "multi-az", "active-passive", "active-active", "consensus"], 1..=3),
+            region_avail in prop::collection::vec(0.8f64..0.999, 4),
+            az_avail in prop::collection::vec(0.7f64..0.999, 4),
+            perfect_links in any::<bool>(),
+            users in 1usize..=4,
+            shared in 0usize..=1,
+        ) {
+            let args = GenerateArgs {
+                regions,
+                azs,
+                links: LinkShape::Mesh,
+                routing: routing.into(),
+                users,
+                datastores: stores.iter().map(|s| s.to_string()).collect(),
+                shared_fate: shared,
+                externals: 1,
+                ..GenerateArgs::default()
+            };
+            let text = with_availabilities(&topology(&args).unwrap(), &region_avail, &az_avail, perfect_links);
+            let checked = super::checked(&text);
+            let engine = drplan::evaluate::Engine::new(&checked.model);
+            let n = engine.components().len();
+            prop_assume!(n <= 16);
+            let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
+            let f = factored::compute_with_bound(&engine, None, false).unwrap();
+            for (name, x, y) in [
+                ("unavailability", b.unavailability, f.total.unavailability),
+                ("not full", b.not_full_capacity, f.total.not_full_capacity),
+                ("shortfall", b.expected_shortfall, f.total.expected_shortfall),
+            ] {
+                let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
+                prop_assert!((x - y).abs() <= tolerance,
+                    "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}", f.error_bound);
+            }
+            if perfect_links {
+                prop_assert!(f.error_bound < 1e-20, "bound {:e} with perfect links", f.error_bound);
+            }
+        }
+    }
+}
