@@ -17,4 +17,5 @@ mod init;
 mod readme;
 mod robustness;
 mod schema;
+mod simulate;
 mod terminal;
