@@ -75,6 +75,8 @@ use crate::evaluate::{Engine, Failure, Outcome};
 
 /// Years per chunk: each chunk has its own random stream, so this fixes the output for a seed.
 pub const CHUNK_YEARS: u64 = 1024;
+/// Chunks run in parallel between two progress reports.
+const BATCH_CHUNKS: u64 = 16;
 /// The most years one run simulates (each year keeps 16 bytes until the end, for percentiles).
 pub const MAX_YEARS: u64 = 10_000_000;
 /// The two-sided 95% normal quantile.
@@ -258,11 +260,12 @@ fn single(i: usize) -> Failure {
 }
 
 /// Simulates `settings.years` independent stationary years; `progress` gets the number of
-/// years finished each time a chunk is done (from any worker thread).
+/// years finished so far after each batch of chunks, always in the calling thread (the command
+/// holds the standard error lock there, so a progress bar drawn from a worker would deadlock).
 pub fn simulate(
     engine: &Engine,
     settings: &Settings,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &mut dyn FnMut(u64),
 ) -> Result<Simulation, SettingsError> {
     settings.check()?;
     let rates = Rates::new(engine);
@@ -272,25 +275,29 @@ pub fn simulate(
         let count = CHUNK_YEARS.min(settings.years - first);
         let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
         rng.set_stream(k);
-        let years: Vec<Year> = (0..count)
+        (0..count)
             .map(|_| worker.year(engine, &rates, &mut rng))
-            .collect();
-        progress(count);
-        years
+            .collect::<Vec<Year>>()
     };
-    let per_chunk: Vec<Vec<Year>> = match crate::sweep::pool(settings.threads) {
-        Some(pool) => pool.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .map_init(Worker::default, run_chunk)
-                .collect()
-        }),
-        None => {
-            let mut worker = Worker::default();
-            (0..chunks).map(|k| run_chunk(&mut worker, k)).collect()
-        }
-    };
-    let years: Vec<Year> = per_chunk.into_iter().flatten().collect();
+    let pool = crate::sweep::pool(settings.threads);
+    let mut serial = Worker::default();
+    let mut years: Vec<Year> = Vec::with_capacity(usize::try_from(settings.years).unwrap_or(0));
+    let mut next = 0;
+    while next < chunks {
+        let batch = next..chunks.min(next + BATCH_CHUNKS);
+        next = batch.end;
+        let done: Vec<Vec<Year>> = match &pool {
+            Some(pool) => pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map_init(Worker::default, run_chunk)
+                    .collect()
+            }),
+            None => batch.map(|k| run_chunk(&mut serial, k)).collect(),
+        };
+        years.extend(done.into_iter().flatten());
+        progress(years.len() as u64);
+    }
     Ok(summarize(settings, &years))
 }
 

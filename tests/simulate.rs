@@ -298,3 +298,32 @@ fn exit_codes() {
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(written["years"], 100);
 }
+
+#[test]
+fn above_twenty_components_there_is_no_analytic_figure_but_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    let generated = drplan()
+        .args(["generate", "--regions", "5", "--azs", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(generated.status.code(), Some(0));
+    std::fs::write(&path, &generated.stdout).unwrap();
+    let output = drplan()
+        .args(["simulate", "--format", "json", "--years", "500"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let sim: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(sim["analytic"].is_null());
+    let note = sim["analytic_note"].as_str().unwrap();
+    assert!(note.contains("above the 20"), "{note}");
+    // The simulation itself still runs: it is the figure these topologies have.
+    assert!(
+        sim["downtime_minutes_per_year"]["mean"]["value"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}

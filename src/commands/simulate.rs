@@ -65,13 +65,13 @@ pub fn run(args: &SimulateArgs, cx: &mut Context) -> Exit {
     let enabled = cx.err_is_terminal && !args.quiet;
     let bar = progress_bar(args.years, enabled);
     let started = Instant::now();
-    let progress = |years: u64| {
-        bar.inc(years);
+    let mut progress = |years: u64| {
         if enabled && bar.is_hidden() && started.elapsed() > Duration::from_secs(1) {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
+        bar.set_position(years);
     };
-    let simulation = simulate::simulate(&engine, &settings, &progress);
+    let simulation = simulate::simulate(&engine, &settings, &mut progress);
     bar.finish_and_clear();
     let simulation = match simulation {
         Ok(s) => s,
