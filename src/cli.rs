@@ -92,6 +92,11 @@ pub enum Command {
         after_help = "Examples:\n  drplan generate --regions 30 --azs 3 --links nearest:4 > estate.yaml\n\nExit codes: 0 success, 2 usage error."
     )]
     Generate(crate::generate::GenerateArgs),
+    /// Simulate years of failures and repairs: the distribution of annual downtime.
+    #[command(
+        after_help = "Examples:\n  drplan simulate topologies/active-passive.yaml --years 100000 --seed 1\n  drplan simulate topology.yaml --format json > simulation.json\n\nExit codes: 0 success, 2 invalid file or usage, 3 I/O or internal error."
+    )]
+    Simulate(crate::commands::simulate::SimulateArgs),
 }
 
 /// Where a command's output goes.

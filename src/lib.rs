@@ -30,6 +30,7 @@ pub mod render;
 pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod simulate;
 pub mod sweep;
 pub mod validate;
 
@@ -87,5 +88,6 @@ fn dispatch(command: &Command, cx: &mut commands::Context) -> Exit {
         Command::Completions(args) => commands::completions::run(args, cx),
         Command::Man(args) => commands::man::run(args, cx),
         Command::Generate(args) => generate::run(args, cx),
+        Command::Simulate(args) => commands::simulate::run(args, cx),
     }
 }

@@ -18,4 +18,5 @@ mod init;
 mod readme;
 mod robustness;
 mod schema;
+mod simulate;
 mod terminal;

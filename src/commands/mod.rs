@@ -10,6 +10,7 @@ pub mod graph;
 pub mod init;
 pub mod man;
 pub mod schema;
+pub mod simulate;
 pub mod validate;
 
 use std::io::Write;

@@ -15,6 +15,7 @@ mod junit;
 pub mod markdown;
 pub mod mermaid;
 mod sarif;
+pub mod simulate;
 pub mod svg;
 pub mod table;
 mod terminal;
