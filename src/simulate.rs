@@ -178,9 +178,11 @@ impl Settings {
     }
 }
 
-/// The §5 figures split into states and transients, or `None` above the enumeration limit.
-pub fn analytic(engine: &Engine) -> Option<Analytic> {
-    let probabilities = availability::enumerate(engine)?;
+/// The §5 figures split into states and transients, or `None` when the exact methods do not
+/// reach the topology.
+pub fn analytic(engine: &Engine) -> Result<Analytic, String> {
+    let exact = availability::compute(engine, None, false)?;
+    let probabilities = &exact.total;
     let singles: Vec<(usize, Option<f64>)> = (0..engine.components().len())
         .map(|i| {
             let r = engine.evaluate(&single(i));
@@ -192,9 +194,9 @@ pub fn analytic(engine: &Engine) -> Option<Analytic> {
             (i, impact)
         })
         .collect();
-    let a = availability::summarize(engine, &probabilities, &singles);
+    let a = availability::summarize(engine, &exact, &singles);
     let states = probabilities.expected_shortfall * MINUTES_PER_YEAR;
-    Some(Analytic {
+    Ok(Analytic {
         downtime_minutes_per_year: a.downtime_minutes_per_year,
         states,
         transients: a.downtime_minutes_per_year - states,

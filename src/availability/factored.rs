@@ -291,7 +291,9 @@ impl<'a> Setup<'a> {
             }
             (weight, forced)
         };
-        let mut terms: Vec<(f64, Vec<f64>, Vec<usize>)> = Vec::new();
+        // The last flag marks the one term with nothing forced: the network bound is computed
+        // there only (see `regions`).
+        let mut terms: Vec<(f64, Vec<f64>, Vec<usize>, bool)> = Vec::new();
         for j in 0..=thresholds.len() {
             // W in (t_j, t_{j+1}]: restore every store whose time is at most t_j.
             let policy: Vec<usize> = if j == 0 {
@@ -306,13 +308,13 @@ impl<'a> Setup<'a> {
             match thresholds.get(j) {
                 Some(&t) => {
                     let (w, forced) = below(t);
-                    terms.push((w, forced, policy.clone()));
+                    terms.push((w, forced, policy.clone(), false));
                 }
-                None => terms.push((1.0, avail.to_vec(), policy.clone())),
+                None => terms.push((1.0, avail.to_vec(), policy.clone(), true)),
             }
             if j > 0 {
                 let (w, forced) = below(thresholds[j - 1]);
-                terms.push((-w, forced, policy));
+                terms.push((-w, forced, policy, false));
             }
         }
         // Step 2 for each term: series components, then every subset of failed groups; the
@@ -320,7 +322,7 @@ impl<'a> Setup<'a> {
         let groups = m.shared.len();
         let mut tasks: Vec<(usize, u32, f64)> = Vec::new();
         let mut total = StateProbabilities::ZERO;
-        for (t, (weight, forced, _)) in terms.iter().enumerate() {
+        for (t, (weight, forced, _, _)) in terms.iter().enumerate() {
             if *weight == 0.0 {
                 continue;
             }
@@ -345,7 +347,9 @@ impl<'a> Setup<'a> {
                 }
             }
         }
-        let run = |&(t, mask, _): &(usize, u32, f64)| self.regions(&terms[t].1, &terms[t].2, mask);
+        let run = |&(t, mask, _): &(usize, u32, f64)| {
+            self.regions(&terms[t].1, &terms[t].2, mask, terms[t].3)
+        };
         let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
             Some(pool) => pool.install(|| tasks.par_iter().map(run).collect()),
             None => tasks.iter().map(run).collect(),
@@ -359,12 +363,17 @@ impl<'a> Setup<'a> {
         Ok((total, bound))
     }
 
-    /// Steps 3-5 for one restore policy and one set of failed shared-fate groups.
+    /// Steps 3-5 for one restore policy and one set of failed shared-fate groups: the figures
+    /// and an error bound. The error of every term of step 1 is at most P(¬N, W in its
+    /// interval, series up, these groups), so the terms' errors sum to at most P(¬N, series up,
+    /// these groups) with nothing forced: `network` asks for that term's P(¬N) (the others add
+    /// only their pruned mass).
     fn regions(
         &self,
         avail: &[f64],
         policy: &[usize],
         failed_groups: u32,
+        network: bool,
     ) -> Result<(StateProbabilities, f64), String> {
         let items = Items::new(self, policy)?;
         let classes = self.classes(avail, &items, failed_groups);
@@ -372,7 +381,11 @@ impl<'a> Setup<'a> {
             .iter()
             .map(|cs| cs.iter().filter(|c| c.alive).map(|c| c.probability).sum())
             .collect();
-        let split = network_split(self, avail, &alive);
+        let split = if network {
+            network_split(self, avail, &alive)
+        } else {
+            0.0
+        };
         let ok = OkProgramme::new(self, &items, &classes)?;
         let mut search = Search {
             setup: self,

@@ -64,10 +64,11 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         cut_order: args.cut_order.map(usize::from),
         importance: !args.no_importance,
     };
-    let bar = progress_bar(plan.total(), cx.err_is_terminal && !args.quiet);
+    let show_progress = cx.err_is_terminal && !args.quiet;
+    let bar = progress_bar(plan.total(), show_progress);
     let started = Instant::now();
     let mut progress = |done: u64| {
-        if started.elapsed() > Duration::from_secs(1) && bar.is_hidden() {
+        if show_progress && started.elapsed() > Duration::from_secs(1) && bar.is_hidden() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         bar.set_position(done);

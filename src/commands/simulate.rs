@@ -78,15 +78,10 @@ pub fn run(args: &SimulateArgs, cx: &mut Context) -> Exit {
         Err(e) => return cx.fail(Exit::Invalid, e),
     };
     let exact = simulate::analytic(&engine);
-    let note = format!(
-        "not computed: {} components is above the {} that drplan enumerates exactly",
-        engine.components().len(),
-        crate::availability::MAX_ENUMERATED_COMPONENTS
-    );
     let view = View {
         topology: &checked.model.name,
         simulation: &simulation,
-        analytic: exact.as_ref().ok_or(note.as_str()),
+        analytic: exact.as_ref().map_err(String::as_str),
     };
     let format = args.format;
     match cx.emit(&args.output, |w, color| {
