@@ -36,7 +36,11 @@ pub const TOLERANCE: f64 = 1e-12;
 /// Routing-search branches lighter than this are not explored; their mass is in the bound.
 const PRUNE: f64 = 1e-24;
 /// Limits beyond which the method says the topology is out of reach.
-const MAX_SHARED: usize = 12;
+const MAX_SHARED: usize = 10;
+/// Routing-search nodes per subproblem, and network states per step, beyond which the method
+/// gives up (very unreliable components make both grow).
+const MAX_SEARCH_NODES: u64 = 1_000_000;
+const MAX_SPLIT_STATES: usize = 1_000_000;
 const MAX_AZS: usize = 12;
 const MAX_ITEMS: usize = 24;
 const MAX_KEYS: usize = 1 << 18;
@@ -395,8 +399,14 @@ impl<'a> Setup<'a> {
             total: StateProbabilities::ZERO,
             pruned: 0.0,
             scratch: (Vec::new(), Vec::new(), Vec::new()),
+            nodes: 0,
         };
         search.explore(1.0);
+        if search.nodes > MAX_SEARCH_NODES {
+            return Err(format!(
+                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above 1e-24"
+            ));
+        }
         let mut total = search.total;
         let not_ok = ok.not_ok();
         total.add(
@@ -820,6 +830,8 @@ struct Search<'a> {
     total: StateProbabilities,
     pruned: f64,
     scratch: Buffers,
+    /// Nodes explored, to stop at [`MAX_SEARCH_NODES`].
+    nodes: u64,
 }
 
 enum Next {
@@ -856,6 +868,10 @@ impl Search<'_> {
     }
 
     fn explore(&mut self, probability: f64) {
+        self.nodes += 1;
+        if self.nodes > MAX_SEARCH_NODES {
+            return;
+        }
         if probability < PRUNE {
             self.pruned += probability;
             return;
@@ -1080,6 +1096,9 @@ fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
             .filter(|(_, k)| **k)
             .map(|(f, _)| *f)
             .collect();
+        if states.len() > MAX_SPLIT_STATES {
+            return 1.0;
+        }
         states.retain(|_, p| {
             if *p < SPLIT_PRUNE {
                 split += *p;
