@@ -92,6 +92,11 @@ pub enum Command {
         after_help = "Examples:\n  drplan generate --regions 30 --azs 3 --links nearest:4 > estate.yaml\n\nExit codes: 0 success, 2 usage error."
     )]
     Generate(crate::generate::GenerateArgs),
+    /// Write the topology's "down" condition as a fault tree (Open-PSA MEF, for SCRAM).
+    #[command(
+        after_help = "Examples:\n  drplan export topology.yaml --format open-psa -o topology.xml\n  scram --probability true -l 1 topology.xml\n\nExit codes: 0 success, 2 invalid file or usage, 3 I/O or internal error."
+    )]
+    Export(crate::export::ExportArgs),
 }
 
 /// Where a command's output goes.
