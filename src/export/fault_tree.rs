@@ -8,10 +8,10 @@
 //! - **Alive** (§3.1): an AZ is alive when neither it, its region nor a shared-fate group
 //!   holding either failed; a region is alive when one of its AZs is.
 //! - **Connected**: a link is up when it did not fail and both ends are alive. Two regions are
-//!   connected when a path of up links joins them; the closure is computed by pivots
-//!   (Floyd-Warshall on the Boolean semiring): `c(i,j) |= c(i,k) & c(k,j)` for each pivot `k`,
-//!   O(R^3) gates at most, shared and with structurally impossible pairs folded away, never
-//!   by enumerating paths. A region is connected to itself when alive.
+//!   connected when a path of up links joins them; the closure is computed by eliminating
+//!   regions one by one and substituting back (Gaussian elimination on the Boolean semiring,
+//!   see [`Builder::connectivity`]): polynomial, shared, with structurally impossible pairs
+//!   folded away, never by enumerating paths. A region is connected to itself when alive.
 //! - **Homes** (§3.2) depend on *alive*, not connected, and on the order of promotion, so they
 //!   need NOT: the first alive replica is `alive(r_i) AND NOT alive(r_j)` for the replicas before
 //!   it and `NOT primary holds`. A store left with no home is restored from backups when
@@ -25,7 +25,7 @@
 //! - **Down** (§3.4): routing failed, or no region serves (for `failover-dns`, none of the
 //!   primary and `failover_order`). Capacity does not matter.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Not;
 
 use crate::model::{Component, Dependency, Model, RegionIdx, Replication, RoutingKind};
@@ -195,14 +195,20 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// Connected pairs of regions: the transitive closure of the up links, pivot by pivot.
+    /// Connected pairs of regions: the transitive closure of the up links, by elimination.
+    ///
+    /// Forward: regions are eliminated one at a time (fewest neighbours first); eliminating v
+    /// joins every two of its remaining neighbours u, w: `f(u,w) |= f(u,v) & f(v,w)`, so that
+    /// `f(u,w)` holds when a path joins them through eliminated regions only. `e(v,u)`, the
+    /// value of `f(v,u)` when v is eliminated, is kept. Backward, in reverse order, for every x
+    /// eliminated after v: `c(v,x) = OR over v's neighbours u of e(v,u) & c(u,x)` (the first
+    /// region after v on a path from v to x is such a u), with `c(x,x) = alive(x)`. Cost: the
+    /// squares of the neighbourhoods forward, R^2/2 times a neighbourhood backward: small for
+    /// the sparse networks of real estates, and never a path enumeration.
     fn connectivity(&mut self) {
         let m = self.model;
         let n = m.regions.len();
-        let mut conn = vec![Lit::False; n * n];
-        for r in 0..n {
-            conn[r * n + r] = self.region_alive[r];
-        }
+        let mut fill = vec![Lit::False; n * n];
         for (l, link) in m.links.iter().enumerate() {
             let [a, b] = link.ends;
             let (ia, ib) = (a.idx(), b.idx());
@@ -217,40 +223,84 @@ impl<'m> Builder<'m> {
                 || format!("link {ida}~{idb} is up: not failed, both ends alive (§3.1)"),
                 args,
             );
-            conn[ia * n + ib] = up;
-            conn[ib * n + ia] = up;
+            fill[ia * n + ib] = up;
+            fill[ib * n + ia] = up;
         }
-        for k in 0..n {
-            for i in 0..n {
-                if i == k || conn[i * n + k] == Lit::False {
-                    continue;
+        // The remaining neighbours of each region (pairs with a possible path through the
+        // regions eliminated so far).
+        let mut adjacent: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+        for a in 0..n {
+            for b in 0..n {
+                if a != b && fill[a * n + b] != Lit::False {
+                    adjacent[a].insert(b);
                 }
-                for j in (i + 1)..n {
-                    if j == k || conn[k * n + j] == Lit::False {
-                        continue;
-                    }
-                    let (idi, idj, idk) = (self.region_id(i), self.region_id(j), self.region_id(k));
+            }
+        }
+        let mut eliminated = vec![false; n];
+        let mut order = Vec::with_capacity(n);
+        // Per eliminated region: its remaining neighbours then, with e(v,u).
+        let mut kept: Vec<Vec<(usize, Lit)>> = vec![Vec::new(); n];
+        while let Some(v) = (0..n)
+            .filter(|v| !eliminated[*v])
+            .min_by_key(|v| adjacent[*v].len())
+        {
+            let around: Vec<usize> = adjacent[v].iter().copied().collect();
+            for (k, &u) in around.iter().enumerate() {
+                for &w in &around[k + 1..] {
+                    let (idu, idw, idv) = (self.region_id(u), self.region_id(w), self.region_id(v));
                     let through = self.c.and(
-                        &format!("path_{idi}_{idj}_through_{idk}"),
-                        || {
-                            format!(
-                                "{idi} reaches {idk} and {idk} reaches {idj} (paths through regions up to {idk} in file order)"
-                            )
-                        },
-                        vec![conn[i * n + k], conn[k * n + j]],
+                        &format!("joined_{idu}_{idw}_through_{idv}"),
+                        || format!("{idu} and {idw} are both joined to {idv}"),
+                        vec![fill[u * n + v], fill[v * n + w]],
                     );
                     let joined = self.c.or(
-                        &format!("connected_{idi}_{idj}_upto_{idk}"),
+                        &format!("joined_{idu}_{idw}_upto_{idv}"),
                         || {
                             format!(
-                                "{idi} and {idj} are connected through regions up to {idk} in file order"
+                                "a path joins {idu} and {idw} through regions eliminated up to {idv}"
                             )
                         },
-                        vec![conn[i * n + j], through],
+                        vec![fill[u * n + w], through],
                     );
-                    conn[i * n + j] = joined;
-                    conn[j * n + i] = joined;
+                    fill[u * n + w] = joined;
+                    fill[w * n + u] = joined;
+                    adjacent[u].insert(w);
+                    adjacent[w].insert(u);
                 }
+            }
+            for &u in &around {
+                adjacent[u].remove(&v);
+            }
+            kept[v] = around.iter().map(|&u| (u, fill[v * n + u])).collect();
+            eliminated[v] = true;
+            order.push(v);
+        }
+        let mut conn = vec![Lit::False; n * n];
+        for r in 0..n {
+            conn[r * n + r] = self.region_alive[r];
+        }
+        for (pos, &v) in order.iter().enumerate().rev() {
+            for &x in &order[pos + 1..] {
+                let (idv, idx) = (self.region_id(v), self.region_id(x));
+                let mut args = Vec::new();
+                for &(u, e) in &kept[v] {
+                    if conn[u * n + x] == Lit::False {
+                        continue;
+                    }
+                    let idu = self.region_id(u);
+                    args.push(self.c.and(
+                        &format!("connected_{idv}_{idx}_via_{idu}"),
+                        || format!("{idv} is joined to {idu}, connected to {idx}"),
+                        vec![e, conn[u * n + x]],
+                    ));
+                }
+                let lit = self.c.or(
+                    &format!("connected_{idv}_{idx}"),
+                    || format!("a path of up links joins {idv} and {idx} (§3.1)"),
+                    args,
+                );
+                conn[v * n + x] = lit;
+                conn[x * n + v] = lit;
             }
         }
         self.conn = conn;
