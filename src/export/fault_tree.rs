@@ -282,14 +282,22 @@ impl<'m> Builder<'m> {
         for (pos, &v) in order.iter().enumerate().rev() {
             for &x in &order[pos + 1..] {
                 let (idv, idx) = (self.region_id(v), self.region_id(x));
+                let through: Vec<(usize, Lit)> = kept[v]
+                    .iter()
+                    .copied()
+                    .filter(|(u, _)| conn[u * n + x] != Lit::False)
+                    .collect();
                 let mut args = Vec::new();
-                for &(u, e) in &kept[v] {
-                    if conn[u * n + x] == Lit::False {
-                        continue;
-                    }
+                for &(u, e) in &through {
                     let idu = self.region_id(u);
+                    // With one way through, this is the connection itself: name it so.
+                    let hint = if through.len() == 1 {
+                        format!("connected_{idv}_{idx}")
+                    } else {
+                        format!("connected_{idv}_{idx}_via_{idu}")
+                    };
                     args.push(self.c.and(
-                        &format!("connected_{idv}_{idx}_via_{idu}"),
+                        &hint,
                         || format!("{idv} is joined to {idu}, connected to {idx}"),
                         vec![e, conn[u * n + x]],
                     ));
