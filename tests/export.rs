@@ -503,7 +503,7 @@ fn the_shim_gives_scram_full_precision() {
 }
 
 /// The comparison can fail: a probability changed by one part in 10^5 in the exported file
-/// moves SCRAM's answer by more than 1e-9 relative, though less than `%g` would show.
+/// moves SCRAM's answer by more than 1e-9 relative (5e-9 here), though less than `%g` shows.
 #[test]
 fn a_perturbed_probability_is_caught() {
     let Some(scram) = scram() else { return };
@@ -532,9 +532,10 @@ fn a_perturbed_probability_is_caught() {
         diff > RELATIVE,
         "a perturbed probability went unnoticed: SCRAM {theirs:e}, drplan {ours:e}"
     );
+    // Six significant digits resolve 5e-7 relative at best: this needs the shim.
     assert!(
-        diff < 5e-6,
-        "the perturbation is below what 6 digits show ({diff:e})"
+        diff < 5e-7,
+        "the perturbation should be below what 6 digits show ({diff:e})"
     );
 }
 
