@@ -97,6 +97,11 @@ pub enum Command {
         after_help = "Examples:\n  drplan simulate topologies/active-passive.yaml --years 100000 --seed 1\n  drplan simulate topology.yaml --format json > simulation.json\n\nExit codes: 0 success, 2 invalid file or usage, 3 I/O or internal error."
     )]
     Simulate(crate::commands::simulate::SimulateArgs),
+    /// Write the topology's "down" condition as a fault tree (Open-PSA MEF, for SCRAM).
+    #[command(
+        after_help = "Examples:\n  drplan export topology.yaml --format open-psa -o topology.xml\n  scram --probability true -l 1 topology.xml\n\nExit codes: 0 success, 2 invalid file or usage, 3 I/O or internal error."
+    )]
+    Export(crate::export::ExportArgs),
 }
 
 /// Where a command's output goes.

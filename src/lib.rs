@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;
 pub mod exit;
+pub mod export;
 pub mod gate;
 pub mod generate;
 pub mod geo;
@@ -89,5 +90,6 @@ fn dispatch(command: &Command, cx: &mut commands::Context) -> Exit {
         Command::Man(args) => commands::man::run(args, cx),
         Command::Generate(args) => generate::run(args, cx),
         Command::Simulate(args) => commands::simulate::run(args, cx),
+        Command::Export(args) => commands::export::run(args, cx),
     }
 }

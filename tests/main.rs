@@ -9,6 +9,7 @@ mod compare;
 mod diagnostics;
 mod diff;
 mod examples;
+mod export;
 mod gate;
 mod graph;
 mod hand_computed;
