@@ -20,7 +20,7 @@
 //!    somewhere): OK is a threshold function of per-region features, so P(OK | some regions
 //!    fixed) is a dynamic programme over regions. Routing picks each group's first serving
 //!    region in its order, so a search over the regions routing actually looks at (each
-//!    branch a class of the next region, pruned below 1e-24 with the pruned mass added to the
+//!    branch a class of the next region, pruned below 1e-20 with the pruned mass added to the
 //!    bound) reaches every assignment of groups to regions, with its capacity and served
 //!    fraction.
 
@@ -34,14 +34,13 @@ use crate::model::{Component, Dependency, Replication, RoutingKind};
 /// The largest error bound accepted as exact (absolute, on every probability).
 pub const TOLERANCE: f64 = 1e-12;
 /// Routing-search branches lighter than this are not explored; their mass is in the bound.
-const PRUNE: f64 = 1e-24;
+const PRUNE: f64 = 1e-20;
 /// Limits beyond which the method says the topology is out of reach.
 const MAX_SHARED: usize = 10;
 /// Routing-search nodes per subproblem, and network states per step, beyond which the method
 /// gives up (very unreliable components make both grow).
 const MAX_SEARCH_NODES: u64 = 1_000_000;
 const MAX_SPLIT_STATES: usize = 1_000_000;
-const MAX_AZS: usize = 12;
 const MAX_ITEMS: usize = 24;
 const MAX_KEYS: usize = 1 << 18;
 const MAX_THRESHOLDS: usize = 6;
@@ -170,9 +169,6 @@ impl<'a> Setup<'a> {
                 "{} shared-fate groups is above the {MAX_SHARED} the factored method conditions on",
                 m.shared.len()
             ));
-        }
-        if let Some(r) = m.regions.iter().find(|r| r.azs.len() > MAX_AZS) {
-            return Err(format!("region {} has more than {MAX_AZS} AZs", r.id));
         }
         let graphs = engine.graphs();
         if petgraph::algo::connected_components(&graphs.network) != 1 {
@@ -404,7 +400,7 @@ impl<'a> Setup<'a> {
         search.explore(1.0);
         if search.nodes > MAX_SEARCH_NODES {
             return Err(format!(
-                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above 1e-24"
+                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above {PRUNE:e}"
             ));
         }
         let mut total = search.total;
@@ -446,66 +442,62 @@ impl<'a> Setup<'a> {
                 if region_killed[r] {
                     return vec![dead(1.0)];
                 }
-                let azs = &m.regions[r].azs;
+                // A programme over the region's AZs: what the alive ones add up to (entry
+                // instances steady and scaled, whether any runs the entry, requirements met).
                 let a_region = avail[self.region_c[r]];
-                let mut out = vec![dead(1.0 - a_region)];
-                for pattern in 0u32..(1u32 << azs.len()) {
-                    let mut p = a_region;
-                    let mut alive_azs = Vec::new();
-                    for (k, a) in azs.iter().enumerate() {
-                        let up = pattern >> k & 1 == 1;
-                        if az_killed[a.idx()] {
-                            if up {
-                                p = 0.0;
-                            }
-                            continue;
-                        }
-                        let av = avail[self.az_c[a.idx()]];
-                        p *= if up { av } else { 1.0 - av };
-                        if up {
-                            alive_azs.push(a.idx());
-                        }
-                    }
-                    if p == 0.0 {
+                type Key = (bool, u64, u64, bool, u32);
+                let mut dist: FxHashMap<Key, f64> = FxHashMap::default();
+                dist.insert((false, 0, 0, false, 0), a_region);
+                for a in &m.regions[r].azs {
+                    let a = a.idx();
+                    if az_killed[a] {
                         continue;
                     }
-                    if alive_azs.is_empty() {
+                    let av = avail[self.az_c[a]];
+                    let bits = items.az_bits(r, a);
+                    let mut next: FxHashMap<Key, f64> = FxHashMap::default();
+                    for ((any, steady, scaled, runs, b), p) in dist {
+                        if av < 1.0 {
+                            *next.entry((any, steady, scaled, runs, b)).or_default() +=
+                                p * (1.0 - av);
+                        }
+                        if av > 0.0 {
+                            let key = (
+                                true,
+                                steady + u64::from(entry.instances[a]),
+                                scaled + u64::from(entry.scaled_instances[a]),
+                                runs || entry.scaled_instances[a] > 0,
+                                b | bits,
+                            );
+                            *next.entry(key).or_default() += p * av;
+                        }
+                    }
+                    dist = next;
+                }
+                let mut outcomes: Vec<(Key, f64)> = dist.into_iter().collect();
+                outcomes.sort_by_key(|(k, _)| *k);
+                let mut out = vec![dead(1.0 - a_region)];
+                let region_bits = items.region_bits(r);
+                for ((any, steady, scaled, runs, bits), p) in outcomes {
+                    if !any {
                         out[0].probability += p;
                         continue;
                     }
-                    let (mut steady, mut scaled) = (0.0, 0.0);
-                    for &a in &alive_azs {
-                        steady += f64::from(entry.instances[a]);
-                        scaled += f64::from(entry.scaled_instances[a]);
-                    }
-                    let class = Class {
+                    out.push(Class {
                         probability: p,
                         alive: true,
-                        entry: alive_azs.iter().any(|&a| entry.scaled_instances[a] > 0),
-                        steady: steady * entry.capacity_per_instance,
-                        scaled: scaled * entry.capacity_per_instance,
-                        bits: items.bits(r, &alive_azs),
+                        entry: runs,
+                        steady: steady as f64 * entry.capacity_per_instance,
+                        scaled: scaled as f64 * entry.capacity_per_instance,
+                        bits: bits | region_bits,
                         members: items.members(r),
-                    };
-                    match out.iter_mut().find(|c| same_effect(c, &class)) {
-                        Some(c) => c.probability += p,
-                        None => out.push(class),
-                    }
+                    });
                 }
                 out.retain(|c| c.probability > 0.0);
                 out
             })
             .collect()
     }
-}
-
-fn same_effect(a: &Class, b: &Class) -> bool {
-    a.alive == b.alive
-        && a.entry == b.entry
-        && a.steady == b.steady
-        && a.scaled == b.scaled
-        && a.bits == b.bits
-        && a.members == b.members
 }
 
 /// The requirements of OK (step 5): one boolean item per needed datastore without a majority
@@ -620,24 +612,32 @@ impl<'a> Items<'a> {
         })
     }
 
-    /// The items region `r` satisfies when alive with these AZs alive.
-    fn bits(&self, r: usize, alive_azs: &[usize]) -> u32 {
+    /// The items region `r` satisfies whenever it is alive.
+    fn region_bits(&self, r: usize) -> u32 {
+        self.hits(|s| match *s {
+            Satisfier::Region(x) => x == r,
+            Satisfier::Primary {
+                region, standby, ..
+            } => region == r && standby,
+            Satisfier::Az(_) | Satisfier::Service(_) => false,
+        })
+    }
+
+    /// The items AZ `a` of region `r` satisfies when it is alive.
+    fn az_bits(&self, r: usize, a: usize) -> u32 {
         let m = self.setup.engine.model();
+        self.hits(|s| match *s {
+            Satisfier::Region(_) => false,
+            Satisfier::Primary { region, az, .. } => region == r && az == a,
+            Satisfier::Az(az) => az == a,
+            Satisfier::Service(s) => m.services[s].scaled_instances[a] > 0,
+        })
+    }
+
+    fn hits(&self, hit: impl Fn(&Satisfier) -> bool) -> u32 {
         let mut bits = 0;
         for (i, sats) in self.satisfied_by.iter().enumerate() {
-            let hit = sats.iter().any(|s| match *s {
-                Satisfier::Region(x) => x == r,
-                Satisfier::Primary {
-                    region,
-                    az,
-                    standby,
-                } => region == r && (standby || alive_azs.contains(&az)),
-                Satisfier::Az(az) => alive_azs.contains(&az),
-                Satisfier::Service(s) => alive_azs
-                    .iter()
-                    .any(|&a| m.services[s].scaled_instances[a] > 0),
-            });
-            if hit {
+            if sats.iter().any(&hit) {
                 bits |= 1 << i;
             }
         }
