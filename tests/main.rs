@@ -5,6 +5,7 @@ mod cli;
 mod combos;
 mod common;
 mod compare;
+mod determinism;
 mod diagnostics;
 mod diff;
 mod examples;
