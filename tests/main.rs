@@ -1,5 +1,6 @@
 //! The one integration-test binary (see `autotests = false` in Cargo.toml).
 
+mod atomic_output;
 mod ci_doc;
 mod cli;
 mod combos;
