@@ -196,3 +196,31 @@ fn graph_is_byte_identical_across_runs() {
         }
     }
 }
+
+#[test]
+fn diagnostics_are_byte_identical_across_runs() {
+    // Validation looks ids up in hash maps; the diagnostics must not follow their order.
+    let dir = root().join("tests/fixtures/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10);
+    for path in files {
+        let once = || {
+            drplan()
+                .env("NO_COLOR", "1")
+                .env("DRPLAN_TODAY", TODAY)
+                .arg("validate")
+                .arg(&path)
+                .output()
+                .expect("drplan runs")
+        };
+        let (a, b) = (once(), once());
+        assert_eq!(a.status.code(), b.status.code(), "{}", path.display());
+        assert_eq!(a.stdout, b.stdout, "{}", path.display());
+        assert_eq!(a.stderr, b.stderr, "{}", path.display());
+    }
+}
