@@ -10,6 +10,7 @@ mod determinism;
 mod diagnostics;
 mod diff;
 mod examples;
+mod fuzz_regressions;
 mod gate;
 mod graph;
 mod hand_computed;
