@@ -45,7 +45,7 @@ if [[ "${1:-}" == minimize ]]; then
     mkdir -p "corpus/$target.new"
     # shellcheck disable=SC2046
     cargo "${toolchain[@]}" fuzz run "${build[@]}" "$target" "corpus/$target.new" "corpus/$target" \
-      "work/$target" -- -merge=1 $(options "$target")
+      "work/$target" -- -set_cover_merge=1 $(options "$target")
     rm -rf "corpus/$target"
     mv "corpus/$target.new" "corpus/$target"
   done
