@@ -107,7 +107,7 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: 
         let title = level.primary_title(d.message.as_str()).id(d.code);
         let located = d
             .location
-            .filter(|loc| loc.offset <= source.len() && !source.is_empty());
+            .filter(|loc| source.is_char_boundary(loc.offset) && !source.is_empty());
         let mut group = match located {
             Some(loc) => {
                 let span = token_span(source, loc.offset);

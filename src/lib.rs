@@ -63,6 +63,7 @@ pub fn run() -> Exit {
         out: &mut stdout.lock(),
         err: &mut stderr.lock(),
         global: &cli.global,
+        inputs: Vec::new(),
     };
     let exit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         dispatch(&cli.command, &mut cx)

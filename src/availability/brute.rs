@@ -69,7 +69,15 @@ pub fn enumerate(
 ) -> Option<Enumerated> {
     let model = engine.model();
     let n = engine.components().len();
-    let free: Vec<usize> = (0..n).filter(|&i| forced[i] == Forced::Free).collect();
+    // Free components in id order, so that the sums (and their last bits) do not depend on
+    // the order of the file.
+    let mut free: Vec<usize> = (0..n).filter(|&i| forced[i] == Forced::Free).collect();
+    let ids: Vec<String> = engine
+        .components()
+        .iter()
+        .map(|c| model.component_id(*c))
+        .collect();
+    free.sort_by(|a, b| ids[*a].cmp(&ids[*b]));
     if free.len() > MAX_COMPONENTS {
         return None;
     }

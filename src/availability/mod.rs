@@ -102,6 +102,20 @@ pub fn compute(
     })
 }
 
+/// The sum of [`transients`], taken in component id order (so it does not depend on the order
+/// of the file).
+fn transient_sum(engine: &Engine, terms: &[f64]) -> f64 {
+    let model = engine.model();
+    let mut order: Vec<(String, f64)> = engine
+        .components()
+        .iter()
+        .zip(terms)
+        .map(|(c, t)| (model.component_id(*c), *t))
+        .collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    order.iter().map(|(_, t)| t).sum()
+}
+
 /// Per component: f_c x impact of its single failure / seconds per year, 0 when that failure
 /// is down (its cost is already in the expected shortfall). `singles` holds the impact of each
 /// component's single failure, `None` when down.
@@ -146,7 +160,7 @@ pub fn importance(
 ) -> Vec<Importance> {
     let model = engine.model();
     let terms = transients(engine, singles);
-    let transient: f64 = terms.iter().sum();
+    let transient = transient_sum(engine, &terms);
     let lost = total.expected_shortfall + transient;
     let u = total.unavailability;
     let mut out: Vec<Importance> = engine
@@ -187,8 +201,11 @@ pub fn importance(
 /// each component index, the impact in seconds of its single failure when that is not down.
 pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)]) -> Availability {
     let probabilities = &exact.total;
-    let transient: f64 = transients(engine, singles).iter().sum();
-    let lost = probabilities.expected_shortfall + transient;
+    let transient = transient_sum(engine, &transients(engine, singles));
+    // Transients longer than the time between failures would push the figure below 0: it is
+    // a fraction of requests served, so it stays in [0, expected served fraction] (README,
+    // Interpretations).
+    let lost = (probabilities.expected_shortfall + transient).min(1.0);
     let u = probabilities.unavailability;
     // Sums of many terms can leave a last-bit excursion outside [0, 1]; clamp it.
     let unit = |x: f64| x.clamp(0.0, 1.0);

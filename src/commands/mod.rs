@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub out_is_terminal: bool,
     pub err_is_terminal: bool,
     pub global: &'a GlobalArgs,
+    /// The files the command read, so that `--output` never replaces one of them.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 impl Context<'_> {
@@ -64,6 +66,19 @@ impl Context<'_> {
         output: &OutputArgs,
         write: impl FnOnce(&mut dyn Write, bool) -> std::io::Result<()>,
     ) -> Result<(), Exit> {
+        if let Some(target) = output.output.as_deref()
+            && let Ok(target) = target.canonicalize()
+            && let Some(input) = self
+                .inputs
+                .iter()
+                .find(|i| i.canonicalize().is_ok_and(|i| i == target))
+        {
+            let message = format!(
+                "refusing to write the output over the input file {}",
+                input.display()
+            );
+            return Err(self.fail(Exit::Invalid, message));
+        }
         let color = self.global.color;
         let result = crate::output::emit(
             output.output.as_deref(),
@@ -83,6 +98,7 @@ impl Context<'_> {
     /// Loads and validates a topology file, printing warnings; on failure prints the problems
     /// and returns the exit code.
     pub fn checked_file(&mut self, path: &Path) -> Result<Checked, Exit> {
+        self.inputs.push(path.to_path_buf());
         let result = pipeline::check_file(path, self.global.max_file_size);
         self.report_checked(result)
     }

@@ -94,13 +94,21 @@ pub fn index(prefix: &str, i: usize) -> String {
 /// Parses the text into a document. Syntax errors, several documents in one file and duplicate
 /// keys are returned as located diagnostics.
 pub fn parse(text: &str) -> Result<Document, Vec<Diagnostic>> {
-    let mut builder = PositionBuilder::default();
+    let chars = CharOffsets::new(text);
+    let mut builder = PositionBuilder {
+        chars: &chars,
+        stack: Vec::new(),
+        positions: Positions::default(),
+        duplicates: Vec::new(),
+        documents: 0,
+        second_document: None,
+    };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, true) {
         let m = e.marker();
         return Err(vec![
             Diagnostic::error("yaml-syntax", "", format!("invalid YAML: {}", e.info()))
-                .at(Some(location(m))),
+                .at(Some(chars.location(m))),
         ]);
     }
     if builder.documents > 1 {
@@ -120,7 +128,7 @@ pub fn parse(text: &str) -> Result<Document, Vec<Diagnostic>> {
         let loc = e.location().map(|l| Location {
             line: l.line(),
             column: l.column(),
-            offset: l.index(),
+            offset: chars.byte(l.index()),
         });
         vec![Diagnostic::error("yaml-syntax", "", format!("invalid YAML: {e}")).at(loc)]
     })?;
@@ -242,11 +250,52 @@ fn scalar_text(node: &Node) -> String {
     }
 }
 
-fn location(m: &Marker) -> Location {
-    Location {
-        line: m.line(),
-        column: m.col() + 1,
-        offset: m.index(),
+/// Byte offsets of characters. Both YAML parsers count positions in characters (yaml-rust2's
+/// `Marker::index`, serde_yaml's `Location::index`), while diagnostics slice the text by bytes:
+/// used as a byte offset, a character index points past the right place after any non-ASCII
+/// text (a wrong line and caret), or into the middle of a character (a panic).
+struct CharOffsets<'t> {
+    text: &'t str,
+    /// The byte offset of every `STRIDE`-th character (empty for ASCII text, where the two
+    /// agree).
+    checkpoints: Vec<usize>,
+}
+
+impl<'t> CharOffsets<'t> {
+    const STRIDE: usize = 256;
+
+    fn new(text: &'t str) -> Self {
+        let checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .step_by(Self::STRIDE)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        CharOffsets { text, checkpoints }
+    }
+
+    /// The byte offset of the character at `index` (the text's length past its end).
+    fn byte(&self, index: usize) -> usize {
+        if self.checkpoints.is_empty() {
+            return index.min(self.text.len());
+        }
+        let Some(&start) = self.checkpoints.get(index / Self::STRIDE) else {
+            return self.text.len();
+        };
+        self.text[start..]
+            .char_indices()
+            .nth(index % Self::STRIDE)
+            .map_or(self.text.len(), |(i, _)| start + i)
+    }
+
+    fn location(&self, m: &Marker) -> Location {
+        Location {
+            line: m.line(),
+            column: m.col() + 1,
+            offset: self.byte(m.index()),
+        }
     }
 }
 
@@ -264,8 +313,8 @@ enum Frame {
     Skip(usize),
 }
 
-#[derive(Default)]
-struct PositionBuilder {
+struct PositionBuilder<'c> {
+    chars: &'c CharOffsets<'c>,
     stack: Vec<Frame>,
     positions: Positions,
     duplicates: Vec<Diagnostic>,
@@ -273,7 +322,7 @@ struct PositionBuilder {
     second_document: Option<Location>,
 }
 
-impl PositionBuilder {
+impl PositionBuilder<'_> {
     /// Records a node that starts at `loc`; returns the path of the node, or None when it is a
     /// key (or inside a complex key).
     fn node(
@@ -375,9 +424,9 @@ impl PositionBuilder {
     }
 }
 
-impl MarkedEventReceiver for PositionBuilder {
+impl MarkedEventReceiver for PositionBuilder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
-        let loc = location(&mark);
+        let loc = self.chars.location(&mark);
         match ev {
             Event::DocumentStart => {
                 self.documents += 1;
