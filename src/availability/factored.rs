@@ -494,10 +494,32 @@ impl<'a> Setup<'a> {
                     });
                 }
                 out.retain(|c| c.probability > 0.0);
-                out
+                let most = m.peak_rps * m.users.iter().map(|u| u.share).sum::<f64>().max(1.0);
+                merge_sufficient(out, most + 1e-9 * m.peak_rps)
             })
             .collect()
     }
+}
+
+/// Merges the alive classes whose steady capacity alone covers `most` (the whole demand, with
+/// the degradation tolerance) and that differ in nothing else: no load can exceed them or make
+/// them scale, so their capacities have the same effect. Regions with many AZs otherwise have a class per number of alive AZs, and the
+/// routing search would branch on each.
+fn merge_sufficient(classes: Vec<Class>, most: f64) -> Vec<Class> {
+    let sufficient = |c: &Class| c.alive && c.steady >= most;
+    let mut out: Vec<Class> = Vec::with_capacity(classes.len());
+    for c in classes {
+        if sufficient(&c)
+            && let Some(same) = out.iter_mut().find(|o| {
+                sufficient(o) && o.entry == c.entry && o.bits == c.bits && o.members == c.members
+            })
+        {
+            same.probability += c.probability;
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The requirements of OK (step 5): one boolean item per needed datastore without a majority
