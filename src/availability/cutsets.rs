@@ -102,15 +102,21 @@ pub fn minimal(
     let mut sets: Vec<CutSet> = found
         .iter()
         .map(|set| {
-            let mut components: Vec<String> = set
+            // Members in id order, and the product taken in that order, so that neither the
+            // ids nor the last bit of the probability (and so the ranking) depend on file order.
+            let mut members: Vec<(String, f64)> = set
                 .iter()
-                .map(|&i| model.component_id(engine.components()[i]))
+                .map(|&i| {
+                    let c = engine.components()[i];
+                    (
+                        model.component_id(c),
+                        model.availability(c).unavailability(),
+                    )
+                })
                 .collect();
-            components.sort();
-            let probability = set
-                .iter()
-                .map(|&i| model.availability(engine.components()[i]).unavailability())
-                .product();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            let probability = members.iter().map(|(_, q)| q).product();
+            let components: Vec<String> = members.into_iter().map(|(id, _)| id).collect();
             CutSet {
                 components,
                 probability,

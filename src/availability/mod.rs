@@ -188,13 +188,24 @@ pub fn importance(
             }
         })
         .collect();
+    // Ranked on ten significant digits, so that last-bit rounding (which can follow the order
+    // of the file) never reorders equal contributions; ties by id.
     out.sort_by(|a, b| {
-        b.downtime_minutes_per_year
-            .total_cmp(&a.downtime_minutes_per_year)
-            .then_with(|| b.birnbaum.total_cmp(&a.birnbaum))
+        significant(b.downtime_minutes_per_year)
+            .total_cmp(&significant(a.downtime_minutes_per_year))
+            .then_with(|| significant(b.birnbaum).total_cmp(&significant(a.birnbaum)))
             .then_with(|| a.component.cmp(&b.component))
     });
     out
+}
+
+/// `x` rounded to ten significant digits.
+fn significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(9 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 /// Combines state probabilities with the transients of single failures: `singles` holds, for
