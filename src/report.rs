@@ -17,7 +17,7 @@ use crate::cost::MonthlyCost;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
 use crate::gate::Verdict;
 use crate::model::{Class, Model, UserIdx};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, proper_subsets};
 use crate::sweep::Evaluated;
 
 /// The version of the JSON shape.
@@ -378,7 +378,7 @@ impl<'e> Collector<'e> {
         let mut out: Vec<String> = self
             .hidden
             .iter()
-            .filter(|set| !proper_subsets(set).any(|sub| down.contains(&sub)))
+            .filter(|set| !proper_subsets(set, 2).any(|sub| down.contains(&sub)))
             .map(|set| {
                 let mut ids: Vec<String> = set
                     .iter()
@@ -391,19 +391,6 @@ impl<'e> Collector<'e> {
         out.sort();
         out
     }
-}
-
-/// Every subset of two or more elements, smaller than the set.
-fn proper_subsets(set: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
-    let n = set.len();
-    (1u32..(1u32 << n) - 1)
-        .filter(|mask| mask.count_ones() >= 2)
-        .map(move |mask| {
-            (0..n)
-                .filter(|i| mask >> i & 1 == 1)
-                .map(|i| set[i])
-                .collect()
-        })
 }
 
 /// Everything the report is made from.

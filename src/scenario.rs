@@ -221,6 +221,20 @@ pub enum Item {
     Combo(Vec<u32>),
 }
 
+/// Every subset of `set` with at least `min_len` elements and smaller than the set, in the
+/// set's order (the minimality checks of hidden dependencies and cut sets).
+pub fn proper_subsets(set: &[usize], min_len: u32) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let n = set.len();
+    (1u32..(1u32 << n) - 1)
+        .filter(move |mask| mask.count_ones() >= min_len)
+        .map(move |mask| {
+            (0..n)
+                .filter(|i| mask >> i & 1 == 1)
+                .map(|i| set[i])
+                .collect()
+        })
+}
+
 /// n choose k, saturating.
 pub fn binomial(n: u64, k: u64) -> u64 {
     if k > n {

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::evaluate::{Engine, Failure, Outcome};
+use crate::scenario::proper_subsets;
 
 /// Subsets evaluated per parallel batch.
 const BATCH: usize = 4096;
@@ -90,7 +91,7 @@ pub fn minimal(
                         down_sets.contains(sub)
                     }
                 };
-                let minimal = !proper_subsets(set).any(|sub| is_down(&sub));
+                let minimal = !proper_subsets(set, 1).any(|sub| is_down(&sub));
                 down_sets.insert(set.to_vec());
                 if minimal {
                     found.push(set.to_vec());
@@ -150,17 +151,6 @@ fn next_combination(combo: &mut [usize], n: usize) -> bool {
     false
 }
 
-/// Every non-empty proper subset of `set`, as sorted vectors.
-fn proper_subsets(set: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
-    let k = set.len();
-    (1u32..(1u32 << k) - 1).map(move |mask| {
-        (0..k)
-            .filter(|b| mask >> b & 1 == 1)
-            .map(|b| set[b])
-            .collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +177,7 @@ mod tests {
 
     #[test]
     fn proper_subsets_exclude_empty_and_whole() {
-        let subs: Vec<Vec<usize>> = proper_subsets(&[4, 7, 9]).collect();
+        let subs: Vec<Vec<usize>> = proper_subsets(&[4, 7, 9], 1).collect();
         assert_eq!(subs.len(), 6);
         assert!(!subs.contains(&vec![4, 7, 9]));
         assert!(subs.contains(&vec![4, 9]));

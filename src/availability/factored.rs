@@ -950,8 +950,13 @@ impl Search<'_> {
         let mut degraded = false;
         for &(r, load) in &loads {
             let class = &self.classes[r][self.visited[r] as usize];
-            let scales = entry.scales[r] && load > class.steady + tolerance;
-            let capacity = if scales { class.scaled } else { class.steady };
+            let (_, capacity) = crate::evaluate::scaled_capacity(
+                load,
+                class.steady,
+                class.scaled,
+                entry.scales[r],
+                tolerance,
+            );
             served += load.min(capacity);
             if load - capacity > tolerance {
                 degraded = true;

@@ -125,6 +125,19 @@ pub struct ScenarioResult {
     pub assignment: Vec<Option<RegionIdx>>,
 }
 
+/// MODEL.md §3.5 for one region: whether it scales (its load exceeds its steady capacity by more
+/// than `tolerance` and it has `scale_to`) and the capacity it then has.
+pub fn scaled_capacity(
+    load: f64,
+    steady: f64,
+    scaled: f64,
+    has_scale_to: bool,
+    tolerance: f64,
+) -> (bool, f64) {
+    let scales = has_scale_to && load > steady + tolerance;
+    (scales, if scales { scaled } else { steady })
+}
+
 /// Precomputed, immutable evaluation context for one model.
 pub struct Engine<'m> {
     model: &'m Model,
@@ -640,8 +653,8 @@ impl<'m> Engine<'m> {
                 steady * entry.capacity_per_instance,
                 scaled * entry.capacity_per_instance,
             );
-            core.scaled[r] = entry.scales[r] && load[r] > steady + tolerance;
-            capacity[r] = if core.scaled[r] { scaled } else { steady };
+            (core.scaled[r], capacity[r]) =
+                scaled_capacity(load[r], steady, scaled, entry.scales[r], tolerance);
         }
         let instances = |shortfall: f64| {
             (shortfall / entry.capacity_per_instance - 1e-9)
