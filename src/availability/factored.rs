@@ -48,6 +48,13 @@ const MAX_THRESHOLDS: usize = 6;
 const IMPORTANCE_BUDGET_S: f64 = 4.0;
 /// Network states lighter than this are counted as split (so the bound stays an upper bound).
 const SPLIT_PRUNE: f64 = 1e-24;
+/// Islands (step 4) are taken, heaviest first, until what they leave of P(¬N) is at most
+/// this, or there are this many, of at most this many regions.
+const ISLAND_TARGET: f64 = 1e-13;
+const MAX_ISLANDS: usize = 64;
+/// Failure combinations of order 3 searched for islands when there are at most this many
+/// (else order 2).
+const MAX_CUT_COMBINATIONS: usize = 200_000;
 
 /// One way a region can be (its class), with what it contributes.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,8 +65,8 @@ struct Class {
     entry: bool,
     steady: f64,
     scaled: f64,
-    /// Requirement items this region satisfies (bit i: item i).
-    bits: u32,
+    /// Tiers of requirement items this region holds (see [`Items`]).
+    bits: u64,
     /// Per quorum store: whether this region counts as an alive member.
     members: u32,
 }
@@ -291,9 +298,7 @@ impl<'a> Setup<'a> {
             }
             (weight, forced)
         };
-        // The last flag marks the one term with nothing forced: the network bound is computed
-        // there only (see `regions`).
-        let mut terms: Vec<(f64, Vec<f64>, Vec<usize>, bool)> = Vec::new();
+        let mut terms: Vec<(f64, Vec<f64>, Vec<usize>)> = Vec::new();
         for j in 0..=thresholds.len() {
             // W in (t_j, t_{j+1}]: restore every store whose time is at most t_j.
             let policy: Vec<usize> = if j == 0 {
@@ -308,21 +313,25 @@ impl<'a> Setup<'a> {
             match thresholds.get(j) {
                 Some(&t) => {
                     let (w, forced) = below(t);
-                    terms.push((w, forced, policy.clone(), false));
+                    terms.push((w, forced, policy.clone()));
                 }
-                None => terms.push((1.0, avail.to_vec(), policy.clone(), true)),
+                None => terms.push((1.0, avail.to_vec(), policy.clone())),
             }
             if j > 0 {
                 let (w, forced) = below(thresholds[j - 1]);
-                terms.push((-w, forced, policy, false));
+                terms.push((-w, forced, policy));
             }
         }
+        // The one term with nothing forced: the network's part of the bound, and the islands
+        // every term corrects for, are chosen there (see `candidates`).
+        let unforced = terms.len() - if thresholds.is_empty() { 1 } else { 2 };
+        debug_assert!(terms[unforced].0 == 1.0 && terms[unforced].1 == avail);
         // Step 2 for each term: series components, then every subset of failed groups; the
         // subproblems run in parallel and are summed in a fixed order.
         let groups = m.shared.len();
         let mut tasks: Vec<(usize, u32, f64)> = Vec::new();
         let mut total = StateProbabilities::ZERO;
-        for (t, (weight, forced, _, _)) in terms.iter().enumerate() {
+        for (t, (weight, forced, _)) in terms.iter().enumerate() {
             if *weight == 0.0 {
                 continue;
             }
@@ -347,69 +356,337 @@ impl<'a> Setup<'a> {
                 }
             }
         }
+        // Step 4 on the term with nothing forced: P(¬N) per set of failed groups, and the
+        // islands (see `candidates`) taken heaviest first until what they leave of it is
+        // small; the same islands are then corrected for in every term.
+        let planned: Vec<(u32, f64)> = tasks
+            .iter()
+            .filter(|(t, _, _)| *t == unforced)
+            .map(|&(_, mask, p)| (mask, p))
+            .collect();
+        let (avail0, policy0) = (&terms[unforced].1, &terms[unforced].2);
+        let candidates = |&(mask, p): &(u32, f64)| self.candidates(avail0, policy0, mask, p);
+        let found: Vec<Result<Candidates, String>> = match pool {
+            Some(pool) => pool.install(|| planned.par_iter().map(candidates).collect()),
+            None => planned.iter().map(candidates).collect(),
+        };
+        let mut whole = 0.0;
+        let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
+        for ((mask, p), found) in planned.iter().zip(found) {
+            let (split, islands) = found?;
+            whole += p * split;
+            heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
+        }
+        heaviest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
+        let mut residual = whole;
+        for (q, mask, block) in heaviest.into_iter().take(MAX_ISLANDS) {
+            if residual <= ISLAND_TARGET {
+                break;
+            }
+            residual -= q;
+            networks.entry(mask).or_default().push(block);
+        }
+        let chosen: Vec<(u32, f64)> = planned
+            .iter()
+            .copied()
+            .filter(|(mask, _)| networks.contains_key(mask))
+            .collect();
+        let leftover =
+            |&(mask, _): &(u32, f64)| self.leftover(avail0, policy0, mask, &networks[&mask]);
+        let leftovers: Vec<Result<(f64, f64), String>> = match pool {
+            Some(pool) => pool.install(|| chosen.par_iter().map(leftover).collect()),
+            None => chosen.iter().map(leftover).collect(),
+        };
+        let mut wrong = 0.0;
+        for ((_, p), result) in chosen.iter().zip(leftovers) {
+            let (unsplit, u) = result?;
+            residual += p * unsplit;
+            wrong += p * u;
+        }
+        let mut bound = residual.max(0.0) + wrong;
+        if bound > whole {
+            // The islands do not help: bound by the whole of P(¬N) and save the corrections.
+            bound = whole;
+            networks.clear();
+        }
+        let none = Vec::new();
         let run = |&(t, mask, _): &(usize, u32, f64)| {
-            self.regions(&terms[t].1, &terms[t].2, mask, terms[t].3)
+            let islands = networks.get(&mask).unwrap_or(&none);
+            self.regions(&terms[t].1, &terms[t].2, mask, islands)
         };
         let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
             Some(pool) => pool.install(|| tasks.par_iter().map(run).collect()),
             None => tasks.iter().map(run).collect(),
         };
-        let mut bound = 0.0;
         for ((_, _, p), result) in tasks.iter().zip(results) {
-            let (e, b) = result?;
+            let (e, pruned) = result?;
             total.add(&e, *p);
-            bound += b * p.abs();
+            bound += pruned * p.abs();
         }
         Ok((total, bound))
     }
 
+    /// Step 4 for one set of failed shared-fate groups, on the term with nothing forced:
+    /// P(¬N) given these groups, and every candidate island with its probability.
+    ///
+    /// An island B (a set of regions connected by links) is the event E_B: B's regions alive
+    /// and connected among themselves, every link from B to an alive region outside down. On
+    /// E_B the figures are computed with B and the rest as two parts of the network (`island`),
+    /// which is exact on S_B = E_B ∩ {the rest's alive regions are connected and are not
+    /// empty nor an island chosen before B}. The events S_B are disjoint and lie in ¬N, and a
+    /// state outside them but in some E_B gets a wrong correction of at most 1, so the error is
+    /// at most P(¬N) − Σ P(S_B) + Σ P(E_B \ S_B) ≤ P(¬N) − Σ P(E_B) + 2 Σ P(E_B \ S_B),
+    /// the last bounded in `leftover`. The same islands are corrected for in every term of
+    /// step 1, so the correction is one function of the state and this bound holds for the
+    /// whole sum. The candidates are the parts cut off by up to three failures (two on large
+    /// networks); `expectation` takes them heaviest first.
+    fn candidates(
+        &self,
+        avail: &[f64],
+        policy: &[usize],
+        failed_groups: u32,
+        weight: f64,
+    ) -> Result<Candidates, String> {
+        let items = Items::new(self, policy)?;
+        let classes = self.classes(avail, &items, failed_groups);
+        let life = Life::of(&classes);
+        let split = network_split(self, avail, &life.alive);
+        if split == 0.0 {
+            return Ok((0.0, Vec::new()));
+        }
+        if weight * split <= ISLAND_TARGET * 1e-3 {
+            return Ok((split, Vec::new()));
+        }
+        // The parts cut off by every combination of up to three failures (two on large
+        // networks) of regions and links: each part but the largest is a candidate.
+        let m = self.engine.model();
+        let n = m.regions.len();
+        let can_fail: Vec<Failure> = (0..n)
+            .filter(|&r| life.alive[r] > 0.0 && life.dead[r] > 0.0)
+            .map(Failure::Region)
+            .chain(
+                m.links
+                    .iter()
+                    .enumerate()
+                    .filter(|(l, link)| {
+                        avail[self.link_c[*l]] < 1.0
+                            && link.ends.iter().all(|e| life.alive[e.idx()] > 0.0)
+                    })
+                    .map(|(l, _)| Failure::Link(l)),
+            )
+            .collect();
+        let k = can_fail.len();
+        let order = if k * k.saturating_sub(1) * k.saturating_sub(2) / 6 <= MAX_CUT_COMBINATIONS {
+            3
+        } else {
+            2
+        };
+        let mut blocks: std::collections::BTreeSet<Vec<usize>> = Default::default();
+        let mut visit = |combo: &[usize]| {
+            let mut alive: Vec<bool> = life.alive.iter().map(|&a| a > 0.0).collect();
+            let mut down = vec![false; m.links.len()];
+            for &i in combo {
+                match can_fail[i] {
+                    Failure::Region(r) => alive[r] = false,
+                    Failure::Link(l) => down[l] = true,
+                }
+            }
+            for part in parts(m, &alive, &down).into_iter().skip(1) {
+                blocks.insert(part);
+            }
+        };
+        combinations(k, order, &mut Vec::new(), &mut visit);
+        let islands = blocks
+            .into_iter()
+            .map(|b| {
+                let p = self.cut_off(avail, &life, &b).probability;
+                (b, p)
+            })
+            .filter(|(_, p)| *p > 0.0)
+            .collect();
+        Ok((split, islands))
+    }
+
+    /// Over the chosen islands (in the order chosen): Σ P(E_B, no region alive outside B),
+    /// which `candidates` subtracted from P(¬N) with E_B but is not split (and has no error:
+    /// the two parts are the static network); and Σ 2 P(E_B \ S_B, ¬N), at most 2 P(E_B) x
+    /// (P(the rest's alive regions split | E_B) + P(they are exactly an island chosen before |
+    /// E_B)).
+    fn leftover(
+        &self,
+        avail: &[f64],
+        policy: &[usize],
+        failed_groups: u32,
+        islands: &[Vec<usize>],
+    ) -> Result<(f64, f64), String> {
+        let items = Items::new(self, policy)?;
+        let classes = self.classes(avail, &items, failed_groups);
+        let life = Life::of(&classes);
+        let (mut unsplit, mut out) = (0.0, 0.0);
+        for (i, block) in islands.iter().enumerate() {
+            let cut = self.cut_off(avail, &life, block);
+            let rest_split = network_split(self, avail, &cut.rest_alive);
+            unsplit += cut.probability * exactly(&cut.rest_alive, &[]);
+            let few: f64 = islands[..i]
+                .iter()
+                .filter(|b| !b.iter().any(|r| block.contains(r)))
+                .map(|b| exactly(&cut.rest_alive, b))
+                .sum();
+            out += 2.0 * cut.probability * (rest_split + few);
+        }
+        Ok((unsplit, out))
+    }
+
+    /// Event E_B for the regions `block` (see `candidates`): its probability, the factor by
+    /// which each outside region's alive classes are weighted (the probability that its links
+    /// to the block are down), and the outside regions' probabilities of being alive given it.
+    fn cut_off(&self, avail: &[f64], life: &Life, block: &[usize]) -> Cut {
+        let m = self.engine.model();
+        let n = m.regions.len();
+        let mut tilt = vec![1.0; n];
+        let mut inner: Vec<(usize, usize, f64)> = Vec::new();
+        for (l, link) in m.links.iter().enumerate() {
+            let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
+            let up = avail[self.link_c[l]];
+            match (block.contains(&a), block.contains(&b)) {
+                (true, true) if a != b => inner.push((a, b, up)),
+                (true, false) => tilt[b] *= 1.0 - up,
+                (false, true) => tilt[a] *= 1.0 - up,
+                _ => {}
+            }
+        }
+        let mut probability = if inner.len() <= 16 {
+            connected_probability(block, &inner)
+        } else {
+            // 1 - an upper bound on the split: a lower bound on E_B's probability, which keeps
+            // the bound an upper bound (the corrections are weighted by it; the missing mass
+            // is below SPLIT_PRUNE per dropped state).
+            let only: Vec<f64> = (0..n)
+                .map(|r| f64::from(u8::from(block.contains(&r))))
+                .collect();
+            1.0 - network_split(self, avail, &only)
+        };
+        let mut rest_alive = vec![0.0; n];
+        for r in 0..n {
+            if block.contains(&r) {
+                probability *= life.alive[r];
+                continue;
+            }
+            let z = life.dead[r] + life.alive[r] * tilt[r];
+            probability *= z;
+            if z > 0.0 {
+                rest_alive[r] = life.alive[r] * tilt[r] / z;
+            }
+        }
+        Cut {
+            probability,
+            tilt,
+            rest_alive,
+        }
+    }
+
     /// Steps 3-5 for one restore policy and one set of failed shared-fate groups: the figures
-    /// and an error bound. The error of every term of step 1 is at most P(¬N, W in its
-    /// interval, series up, these groups), so the terms' errors sum to at most P(¬N, series up,
-    /// these groups) with nothing forced: `network` asks for that term's P(¬N) (the others add
-    /// only their pruned mass).
+    /// on the static network, corrected on each island, and the mass the searches pruned.
     fn regions(
         &self,
         avail: &[f64],
         policy: &[usize],
         failed_groups: u32,
-        network: bool,
+        islands: &[Vec<usize>],
     ) -> Result<(StateProbabilities, f64), String> {
         let items = Items::new(self, policy)?;
         let classes = self.classes(avail, &items, failed_groups);
-        let alive: Vec<f64> = classes
-            .iter()
-            .map(|cs| cs.iter().filter(|c| c.alive).map(|c| c.probability).sum())
-            .collect();
-        let split = if network {
-            network_split(self, avail, &alive)
-        } else {
-            0.0
-        };
-        let ok = OkProgramme::new(self, &items, &classes)?;
-        let mut search = Search {
-            setup: self,
-            classes: &classes,
-            ok: &ok,
-            visited: vec![NONE; classes.len()],
-            total: StateProbabilities::ZERO,
-            pruned: 0.0,
-            scratch: (Vec::new(), Vec::new(), Vec::new()),
-            nodes: 0,
-        };
-        search.explore(1.0);
-        if search.nodes > MAX_SEARCH_NODES {
-            return Err(format!(
-                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above {PRUNE:e}"
-            ));
+        let (mut total, mut pruned) = self.connected(&items, &classes)?;
+        if !islands.is_empty() {
+            let life = Life::of(&classes);
+            for block in islands {
+                let (correction, p) = self.island(avail, &items, &classes, &life, block)?;
+                total.add(&correction, 1.0);
+                pruned += p;
+            }
         }
+        Ok((total, pruned))
+    }
+
+    /// Step 5 on the static network: the figures as if every alive region were connected to
+    /// every other, and the pruned mass.
+    fn connected(
+        &self,
+        items: &Items,
+        classes: &[Vec<Class>],
+    ) -> Result<(StateProbabilities, f64), String> {
+        let ok = OkProgramme::new(self, items, classes, None)?;
+        let mut search = Search::new(self, classes, &ok, None, 1);
+        search.explore(1.0);
+        search.finished()?;
         let mut total = search.total;
-        let not_ok = ok.not_ok();
         total.add(
             &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
-            not_ok,
+            ok.not_ok(),
         );
-        Ok((total, search.pruned + split))
+        Ok((total, search.pruned))
+    }
+
+    /// E[(f_B − f) 1{E_B}]: on the event that `block` is cut off (see `candidates`), the
+    /// figures with the block and the rest as two parts of the network (f_B) minus the figures
+    /// on the static network (f); and the pruned mass.
+    fn island(
+        &self,
+        avail: &[f64],
+        items: &Items,
+        classes: &[Vec<Class>],
+        life: &Life,
+        block: &[usize],
+    ) -> Result<(StateProbabilities, f64), String> {
+        let cut = self.cut_off(avail, life, block);
+        if cut.probability == 0.0 {
+            return Ok((StateProbabilities::ZERO, 0.0));
+        }
+        // Each region's classes given E_B (regions stay independent): the block's alive, the
+        // others' alive ones weighted by the cut, normalised.
+        let conditioned: Vec<Vec<Class>> = classes
+            .iter()
+            .enumerate()
+            .map(|(r, cs)| {
+                let inside = block.contains(&r);
+                let mut out: Vec<Class> = cs
+                    .iter()
+                    .filter(|c| c.alive || !inside)
+                    .map(|c| {
+                        let mut c = c.clone();
+                        if c.alive && !inside {
+                            c.probability *= cut.tilt[r];
+                        }
+                        c
+                    })
+                    .filter(|c| c.probability > 0.0)
+                    .collect();
+                let z: f64 = out.iter().map(|c| c.probability).sum();
+                for c in &mut out {
+                    c.probability /= z;
+                }
+                out
+            })
+            .collect();
+        let (connected, mut pruned) = self.connected(items, &conditioned)?;
+        let in_block: Vec<bool> = (0..classes.len()).map(|r| block.contains(&r)).collect();
+        let ok = OkProgramme::new(self, items, &conditioned, Some(&in_block))?;
+        let mut cut_figures = StateProbabilities::ZERO;
+        for target in 0..4u32 {
+            if ok.value[0][target as usize] == 0.0 {
+                continue;
+            }
+            let mut search = Search::new(self, &conditioned, &ok, Some(&in_block), target);
+            search.explore(1.0);
+            search.finished()?;
+            cut_figures.add(&search.total, 1.0);
+            pruned += search.pruned;
+        }
+        let mut out = StateProbabilities::ZERO;
+        out.add(&cut_figures, cut.probability);
+        out.add(&connected, -cut.probability);
+        Ok((out, pruned * cut.probability))
     }
 
     /// Step 3: each region's classes.
@@ -443,9 +720,9 @@ impl<'a> Setup<'a> {
                     return vec![dead(1.0)];
                 }
                 // A programme over the region's AZs: what the alive ones add up to (entry
-                // instances steady and scaled, whether any runs the entry, requirements met).
+                // instances steady and scaled, whether any runs the entry, tiers held).
                 let a_region = avail[self.region_c[r]];
-                type Key = (bool, u64, u64, bool, u32);
+                type Key = (bool, u64, u64, bool, u64);
                 let mut dist: FxHashMap<Key, f64> = FxHashMap::default();
                 dist.insert((false, 0, 0, false, 0), a_region);
                 for a in &m.regions[r].azs {
@@ -501,10 +778,141 @@ impl<'a> Setup<'a> {
     }
 }
 
+/// P(¬N) for one set of failed groups, and the candidate islands with their probabilities.
+type Candidates = (f64, Vec<(Vec<usize>, f64)>);
+
+/// Event E_B (see `Setup::cut_off`).
+struct Cut {
+    probability: f64,
+    tilt: Vec<f64>,
+    rest_alive: Vec<f64>,
+}
+
+/// Each region's probabilities of being alive and dead (summed separately, so that neither
+/// is 1 minus the other).
+struct Life {
+    alive: Vec<f64>,
+    dead: Vec<f64>,
+}
+
+impl Life {
+    fn of(classes: &[Vec<Class>]) -> Life {
+        let sum = |alive: bool| -> Vec<f64> {
+            classes
+                .iter()
+                .map(|cs| {
+                    cs.iter()
+                        .filter(|c| c.alive == alive)
+                        .map(|c| c.probability)
+                        .sum()
+                })
+                .collect()
+        };
+        Life {
+            alive: sum(true),
+            dead: sum(false),
+        }
+    }
+}
+
+/// P(the regions of `block` are connected by the links among them that are up), by every
+/// state of those links (few of them).
+fn connected_probability(block: &[usize], inner: &[(usize, usize, f64)]) -> f64 {
+    if block.len() <= 1 {
+        return 1.0;
+    }
+    let mut total = 0.0;
+    for state in 0u32..(1 << inner.len()) {
+        let mut p = 1.0;
+        let mut label: Vec<usize> = block.to_vec();
+        for (i, &(a, b, up)) in inner.iter().enumerate() {
+            if state >> i & 1 == 1 {
+                p *= up;
+                let pos = |x: usize| block.iter().position(|&r| r == x).unwrap_or(0);
+                let (la, lb) = (label[pos(a)], label[pos(b)]);
+                for l in label.iter_mut() {
+                    if *l == lb {
+                        *l = la;
+                    }
+                }
+            } else {
+                p *= 1.0 - up;
+            }
+        }
+        if label.iter().all(|&l| l == label[0]) {
+            total += p;
+        }
+    }
+    total
+}
+
+/// Calls `visit` on every combination of 1 to `order` of `0..k`, extending `combo`.
+fn combinations(k: usize, order: usize, combo: &mut Vec<usize>, visit: &mut impl FnMut(&[usize])) {
+    let start = combo.last().map_or(0, |&i| i + 1);
+    for i in start..k {
+        combo.push(i);
+        visit(combo);
+        if combo.len() < order {
+            combinations(k, order, combo, visit);
+        }
+        combo.pop();
+    }
+}
+
+/// A component that can fail, for the search of islands.
+#[derive(Clone, Copy)]
+enum Failure {
+    Region(usize),
+    Link(usize),
+}
+
+/// The connected parts of the alive regions through the links not down, largest first (ties:
+/// the one with the lowest region first), each sorted.
+fn parts(m: &crate::model::Model, alive: &[bool], down: &[bool]) -> Vec<Vec<usize>> {
+    let n = alive.len();
+    let mut label: Vec<usize> = (0..n).collect();
+    fn root(label: &mut [usize], mut x: usize) -> usize {
+        while label[x] != x {
+            label[x] = label[label[x]];
+            x = label[x];
+        }
+        x
+    }
+    for (l, link) in m.links.iter().enumerate() {
+        let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
+        if !down[l] && alive[a] && alive[b] {
+            let (ra, rb) = (root(&mut label, a), root(&mut label, b));
+            label[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut index = vec![usize::MAX; n];
+    for r in (0..n).filter(|&r| alive[r]) {
+        let root = root(&mut label, r);
+        if index[root] == usize::MAX {
+            index[root] = parts.len();
+            parts.push(Vec::new());
+        }
+        parts[index[root]].push(r);
+    }
+    parts.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    parts
+}
+
+/// P(exactly the regions of `block` are alive), regions alive independently with
+/// probabilities `alive`.
+fn exactly(alive: &[f64], block: &[usize]) -> f64 {
+    alive
+        .iter()
+        .enumerate()
+        .map(|(r, &a)| if block.contains(&r) { a } else { 1.0 - a })
+        .product()
+}
+
 /// Merges the alive classes whose steady capacity alone covers `most` (the whole demand, with
 /// the degradation tolerance) and that differ in nothing else: no load can exceed them or make
-/// them scale, so their capacities have the same effect. Regions with many AZs otherwise have a class per number of alive AZs, and the
-/// routing search would branch on each.
+/// them scale, so their capacities have the same effect. Regions with many AZs otherwise have
+/// a class per number of alive AZs, and the routing search would branch on each.
 fn merge_sufficient(classes: Vec<Class>, most: f64) -> Vec<Class> {
     let sufficient = |c: &Class| c.alive && c.steady >= most;
     let mut out: Vec<Class> = Vec::with_capacity(classes.len());
@@ -522,17 +930,21 @@ fn merge_sufficient(classes: Vec<Class>, most: f64) -> Vec<Class> {
     out
 }
 
-/// The requirements of OK (step 5): one boolean item per needed datastore without a majority
-/// rule and per needed service other than the entry, and per quorum store a member count (with
-/// an item for its restore).
+/// The requirements of OK (step 5): one item per needed datastore without a majority rule and
+/// per needed service other than the entry, and per quorum store a member count (with an item
+/// for its restore). Each item has tiers (MODEL.md §3.2): its homes are the alive satisfiers of
+/// the first tier that has one (an active-passive store's primary, then each replica in order,
+/// then its backups region when this policy restores it).
 struct Items<'a> {
     setup: &'a Setup<'a>,
-    /// Per item: the regions (with an AZ condition) that satisfy it.
-    satisfied_by: Vec<Vec<Satisfier>>,
+    /// Per item, its tiers in order, each the regions (with an AZ condition) that satisfy it.
+    tiers: Vec<Vec<Vec<Satisfier>>>,
+    /// Per item, the bit of its first tier in `Class::bits` (tier t is bit `offset + t`).
+    offset: Vec<u32>,
     quorums: Vec<Quorum>,
     /// Per quorum: its member regions.
     quorum_members: Vec<Vec<usize>>,
-    /// Items that must all be set (the quorum restore items are alternatives, not required).
+    /// Items that must all be met (the quorum restore items are alternatives, not required).
     required: u32,
 }
 
@@ -556,7 +968,7 @@ impl<'a> Items<'a> {
     fn new(setup: &'a Setup<'a>, policy: &[usize]) -> Result<Items<'a>, String> {
         let m = setup.engine.model();
         let graphs = setup.engine.graphs();
-        let mut satisfied_by: Vec<Vec<Satisfier>> = Vec::new();
+        let mut tiers: Vec<Vec<Vec<Satisfier>>> = Vec::new();
         let mut quorums = Vec::new();
         let mut quorum_members = Vec::new();
         let mut required = 0u32;
@@ -570,38 +982,38 @@ impl<'a> Items<'a> {
                         .map(|b| Satisfier::Region(b.region.idx()))
                 })
                 .flatten();
-            let mut sats: Vec<Satisfier> = Vec::new();
+            let mut item: Vec<Vec<Satisfier>> = Vec::new();
             match &ds.replication {
-                Replication::SingleAz { az } => sats.push(Satisfier::Az(az.idx())),
+                Replication::SingleAz { az } => item.push(vec![Satisfier::Az(az.idx())]),
                 Replication::MultiAz {
                     primary,
                     primary_az,
                     standby,
-                } => sats.push(Satisfier::Primary {
+                } => item.push(vec![Satisfier::Primary {
                     region: primary.idx(),
                     az: primary_az.idx(),
                     standby: *standby,
-                }),
+                }]),
                 Replication::ActivePassive {
                     primary,
                     primary_az,
                     standby,
                     replicas,
                 } => {
-                    sats.push(Satisfier::Primary {
+                    item.push(vec![Satisfier::Primary {
                         region: primary.idx(),
                         az: primary_az.idx(),
                         standby: *standby,
-                    });
-                    sats.extend(replicas.iter().map(|r| Satisfier::Region(r.idx())));
+                    }]);
+                    item.extend(replicas.iter().map(|r| vec![Satisfier::Region(r.idx())]));
                 }
                 Replication::ActiveActive { regions } if !ds.sync => {
-                    sats.extend(regions.iter().map(|r| Satisfier::Region(r.idx())));
+                    item.push(regions.iter().map(|r| Satisfier::Region(r.idx())).collect());
                 }
                 Replication::ActiveActive { regions } | Replication::Consensus { regions } => {
                     let restore_item = restore.map(|s| {
-                        satisfied_by.push(vec![s]);
-                        satisfied_by.len() - 1
+                        tiers.push(vec![vec![s]]);
+                        tiers.len() - 1
                     });
                     quorums.push(Quorum {
                         majority: (regions.len() / 2 + 1) as u32,
@@ -611,31 +1023,38 @@ impl<'a> Items<'a> {
                     continue;
                 }
             }
-            sats.extend(restore);
-            required |= 1 << satisfied_by.len().min(31);
-            satisfied_by.push(sats);
+            item.extend(restore.map(|s| vec![s]));
+            required |= 1 << tiers.len().min(31);
+            tiers.push(item);
         }
         for s in &graphs.entry_services {
-            required |= 1 << satisfied_by.len().min(31);
-            satisfied_by.push(vec![Satisfier::Service(s.idx())]);
+            required |= 1 << tiers.len().min(31);
+            tiers.push(vec![vec![Satisfier::Service(s.idx())]]);
         }
-        if satisfied_by.len() > MAX_ITEMS || quorums.len() > 4 {
+        let mut offset = Vec::with_capacity(tiers.len());
+        let mut bits = 0u32;
+        for item in &tiers {
+            offset.push(bits);
+            bits += item.len() as u32;
+        }
+        if tiers.len() > MAX_ITEMS || quorums.len() > 4 || bits > 64 {
             return Err(format!(
                 "{} datastore and service requirements is above what the factored method tracks",
-                satisfied_by.len() + quorums.len()
+                tiers.len() + quorums.len()
             ));
         }
         Ok(Items {
             setup,
-            satisfied_by,
+            tiers,
+            offset,
             quorums,
             quorum_members,
             required,
         })
     }
 
-    /// The items region `r` satisfies whenever it is alive.
-    fn region_bits(&self, r: usize) -> u32 {
+    /// The tiers region `r` holds whenever it is alive.
+    fn region_bits(&self, r: usize) -> u64 {
         self.hits(|s| match *s {
             Satisfier::Region(x) => x == r,
             Satisfier::Primary {
@@ -645,8 +1064,8 @@ impl<'a> Items<'a> {
         })
     }
 
-    /// The items AZ `a` of region `r` satisfies when it is alive.
-    fn az_bits(&self, r: usize, a: usize) -> u32 {
+    /// The tiers AZ `a` of region `r` holds when it is alive.
+    fn az_bits(&self, r: usize, a: usize) -> u64 {
         let m = self.setup.engine.model();
         self.hits(|s| match *s {
             Satisfier::Region(_) => false,
@@ -656,14 +1075,25 @@ impl<'a> Items<'a> {
         })
     }
 
-    fn hits(&self, hit: impl Fn(&Satisfier) -> bool) -> u32 {
+    fn hits(&self, hit: impl Fn(&Satisfier) -> bool) -> u64 {
         let mut bits = 0;
-        for (i, sats) in self.satisfied_by.iter().enumerate() {
-            if sats.iter().any(&hit) {
-                bits |= 1 << i;
+        for (i, item) in self.tiers.iter().enumerate() {
+            for (t, sats) in item.iter().enumerate() {
+                if sats.iter().any(&hit) {
+                    bits |= 1 << (self.offset[i] as usize + t);
+                }
             }
         }
         bits
+    }
+
+    /// The tiers of item `i` among `bits` (bit t: tier t).
+    fn tiers_of(&self, bits: u64, i: usize) -> u64 {
+        let n = self.tiers[i].len() as u32;
+        if n == 0 {
+            return 0;
+        }
+        (bits >> self.offset[i]) & (u64::MAX >> (64 - n))
     }
 
     /// Per quorum store, whether alive region `r` is a member.
@@ -678,125 +1108,300 @@ impl<'a> Items<'a> {
     }
 }
 
-/// P(OK | some regions' classes fixed), by a programme over regions in `Setup::order`: the
-/// state is the set of items satisfied so far and each quorum's member count (capped at its
-/// majority); `value[p][key]` is P(OK | state `key` after the first p regions).
+/// How the OK programme's key holds one item: per part of the network, either one bit "holds
+/// some tier" (when the other part holds none, or there is no island) or one bit per tier that
+/// part can hold (to tell which part holds the better one).
+#[derive(Clone, Default)]
+struct ItemBits {
+    /// Per part (the rest, the island): (tier, key bit); tier `None` is "any tier".
+    parts: [Vec<(Option<u32>, u32)>; 2],
+}
+
+/// What a region in a class changes in the OK programme's state.
+#[derive(Clone, Copy)]
+struct Effect {
+    alive: bool,
+    bits: u64,
+    members: u32,
+    /// In the island (else in the rest).
+    island: bool,
+}
+
+/// P(the outcome of OK | some regions' classes fixed), by a programme over regions in
+/// `Setup::order`. The outcome has bit 0 "the rest of the network is OK" and, with an island
+/// (a set of regions cut off from the rest, step 4), bit 1 "the island is OK"; without one the
+/// rest is everything. The state is, per item, which tiers each part holds (see [`ItemBits`]),
+/// and each quorum's member count in each part that can reach a majority (capped at it).
+/// `value[p][key * slots + j]` is P(outcome j, or OK when there is one slot | state `key`
+/// after the first p regions).
 struct OkProgramme<'a> {
     items: &'a Items<'a>,
     classes: &'a [Vec<Class>],
     order: &'a [usize],
-    /// Mixed radix of the key: items bits, then each quorum's count (0..=majority).
+    /// 1 on the static network (the probability of OK), 4 with an island (every outcome).
+    slots: usize,
+    layout: Vec<ItemBits>,
+    /// Per quorum and part, the digit of its member count in the key (after the bits).
+    count_digit: Vec<[Option<usize>; 2]>,
+    effects: Vec<Vec<Effect>>,
+    /// Mixed radix of the key: the bits, then each count (0..=majority).
     radix: Vec<usize>,
     value: Vec<Vec<f64>>,
 }
 
 impl<'a> OkProgramme<'a> {
+    /// The programme on the static network (`island` None), or with the regions marked in
+    /// `island` cut off from the others.
     fn new(
         setup: &'a Setup<'a>,
         items: &'a Items<'a>,
         classes: &'a [Vec<Class>],
+        island: Option<&[bool]>,
     ) -> Result<OkProgramme<'a>, String> {
-        let mut radix = vec![1usize << items.satisfied_by.len()];
-        radix.extend(items.quorums.iter().map(|q| q.majority as usize + 1));
-        let keys: usize = radix.iter().product();
-        if keys > MAX_KEYS {
+        let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
+        let n_items = items.tiers.len();
+        // The tiers each part can hold, per item.
+        let mut held = vec![[0u64; 2]; n_items];
+        for (r, cs) in classes.iter().enumerate() {
+            for c in cs.iter().filter(|c| c.alive) {
+                for (i, h) in held.iter_mut().enumerate() {
+                    h[part(r)] |= items.tiers_of(c.bits, i);
+                }
+            }
+        }
+        let mut next_bit = 0u32;
+        let layout: Vec<ItemBits> = held
+            .iter()
+            .map(|h| {
+                let mut bits = ItemBits::default();
+                let both = island.is_some() && h[0] != 0 && h[1] != 0;
+                for (p, &tiers) in h.iter().enumerate() {
+                    if tiers == 0 {
+                        continue;
+                    }
+                    if both {
+                        for t in 0..64 {
+                            if tiers >> t & 1 == 1 {
+                                bits.parts[p].push((Some(t), next_bit));
+                                next_bit += 1;
+                            }
+                        }
+                    } else {
+                        bits.parts[p].push((None, next_bit));
+                        next_bit += 1;
+                    }
+                }
+                bits
+            })
+            .collect();
+        if next_bit > 40 {
             return Err(format!(
-                "the datastore requirements have {keys} combined states, above the {MAX_KEYS} the factored method tracks"
+                "the datastore requirements need {next_bit} bits of state, above what the factored method tracks"
             ));
         }
+        let mut radix = vec![1usize << next_bit];
+        let mut count_digit = Vec::with_capacity(items.quorums.len());
+        for (q, quorum) in items.quorums.iter().enumerate() {
+            let mut digits = [None; 2];
+            for (p, digit) in digits.iter_mut().enumerate() {
+                let members = items.quorum_members[q]
+                    .iter()
+                    .filter(|&&r| part(r) == p)
+                    .count();
+                if members >= quorum.majority as usize {
+                    *digit = Some(radix.len());
+                    radix.push(quorum.majority as usize + 1);
+                }
+            }
+            count_digit.push(digits);
+        }
+        let keys = radix
+            .iter()
+            .try_fold(1usize, |k, &r| k.checked_mul(r))
+            .filter(|&k| k <= MAX_KEYS)
+            .ok_or_else(|| {
+                format!(
+                    "the datastore requirements have more combined states than the {MAX_KEYS} the factored method tracks"
+                )
+            })?;
+        let effects: Vec<Vec<Effect>> = classes
+            .iter()
+            .enumerate()
+            .map(|(r, cs)| {
+                let p = part(r);
+                cs.iter()
+                    .map(|c| {
+                        let mut bits = 0u64;
+                        if c.alive {
+                            for (i, item) in layout.iter().enumerate() {
+                                let tiers = items.tiers_of(c.bits, i);
+                                for &(t, bit) in &item.parts[p] {
+                                    let hit = match t {
+                                        None => tiers != 0,
+                                        Some(t) => tiers >> t & 1 == 1,
+                                    };
+                                    if hit {
+                                        bits |= 1 << bit;
+                                    }
+                                }
+                            }
+                        }
+                        Effect {
+                            alive: c.alive,
+                            bits,
+                            members: if c.alive { c.members } else { 0 },
+                            island: p == 1,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let slots = if island.is_some() { 4 } else { 1 };
         let mut programme = OkProgramme {
             items,
             classes,
             order: &setup.order,
+            slots,
+            layout,
+            count_digit,
+            effects,
             radix,
             value: Vec::new(),
         };
         let n = setup.order.len();
-        let mut value = vec![vec![0.0; keys]; n + 1];
-        for (key, v) in value[n].iter_mut().enumerate() {
-            *v = if programme.satisfied(key) { 1.0 } else { 0.0 };
+        let mut value = vec![vec![0.0; keys * slots]; n + 1];
+        for key in 0..keys {
+            let o = programme.outcome(key) as usize;
+            if slots == 1 {
+                value[n][key] = if o == 1 { 1.0 } else { 0.0 };
+            } else {
+                value[n][key * slots + o] = 1.0;
+            }
         }
         for p in (0..n).rev() {
             let r = setup.order[p];
             let (head, tail) = value.split_at_mut(p + 1);
             let next = &tail[0];
             for key in 0..keys {
-                head[p][key] = classes[r]
-                    .iter()
-                    .map(|c| c.probability * next[programme.apply(key, c)])
-                    .sum();
+                let out = &mut head[p][key * slots..(key + 1) * slots];
+                for (c, e) in classes[r].iter().zip(&programme.effects[r]) {
+                    let to = programme.apply(key, e) * slots;
+                    for (o, v) in out.iter_mut().zip(&next[to..to + slots]) {
+                        *o += c.probability * v;
+                    }
+                }
             }
         }
         programme.value = value;
         Ok(programme)
     }
 
-    /// The state after a region of this class.
-    fn apply(&self, key: usize, class: &Class) -> usize {
-        if !class.alive {
+    /// The state after a region with this effect.
+    fn apply(&self, key: usize, effect: &Effect) -> usize {
+        if !effect.alive {
             return key;
         }
         let r0 = self.radix[0];
-        let bits = (key % r0) | class.bits as usize;
-        let mut rest = key / r0;
-        let (mut counts, mut scale) = (0, 1);
-        for (q, &r) in self.radix[1..].iter().enumerate() {
-            let mut c = rest % r;
-            rest /= r;
-            if class.members >> q & 1 == 1 {
-                c = (c + 1).min(r - 1);
-            }
-            counts += c * scale;
-            scale *= r;
-        }
-        counts * r0 + bits
-    }
-
-    /// Whether a state satisfies every requirement.
-    fn satisfied(&self, key: usize) -> bool {
-        let r0 = self.radix[0];
-        let bits = (key % r0) as u32;
-        if bits & self.items.required != self.items.required {
-            return false;
-        }
-        let mut rest = key / r0;
-        self.items
-            .quorums
-            .iter()
-            .zip(&self.radix[1..])
-            .all(|(q, &r)| {
-                let c = rest % r;
+        let mut out = (key % r0) | effect.bits as usize;
+        if effect.members != 0 {
+            let part = usize::from(effect.island);
+            let mut scale = r0;
+            let mut rest = key / r0;
+            let mut counts = 0;
+            for (d, &r) in self.radix.iter().enumerate().skip(1) {
+                let mut c = rest % r;
                 rest /= r;
-                c >= q.majority as usize || q.restore_item.is_some_and(|i| bits >> i & 1 == 1)
-            })
+                if let Some(q) = self.count_digit.iter().position(|x| x[part] == Some(d))
+                    && effect.members >> q & 1 == 1
+                {
+                    c = (c + 1).min(r - 1);
+                }
+                counts += c * scale;
+                scale *= r;
+            }
+            out += counts;
+        } else {
+            out += key - key % r0;
+        }
+        out
     }
 
-    /// P(not OK) with every region free, summed directly over the failing states.
+    /// The outcome of a final state: bit 0 the rest is OK, bit 1 the island is OK.
+    fn outcome(&self, key: usize) -> u32 {
+        let r0 = self.radix[0];
+        let bits = key % r0;
+        // Per item, which parts hold its homes: the best tier held anywhere.
+        let homes = |i: usize| -> [bool; 2] {
+            let best = |p: usize| -> Option<u32> {
+                self.layout[i].parts[p]
+                    .iter()
+                    .filter(|(_, bit)| bits >> bit & 1 == 1)
+                    .map(|(t, _)| t.unwrap_or(0))
+                    .min()
+            };
+            let (a, b) = (best(0), best(1));
+            match (a, b) {
+                (Some(a), Some(b)) => [a <= b, b <= a],
+                _ => [a.is_some(), b.is_some()],
+            }
+        };
+        let mut ok = [true, self.slots > 1];
+        for i in 0..self.layout.len() {
+            if self.items.required >> i & 1 == 1 {
+                let h = homes(i);
+                ok[0] &= h[0];
+                ok[1] &= h[1];
+            }
+        }
+        let mut digits = vec![0; self.radix.len()];
+        let mut rest = key / r0;
+        for (d, &r) in self.radix.iter().enumerate().skip(1) {
+            digits[d] = rest % r;
+            rest /= r;
+        }
+        for (q, quorum) in self.items.quorums.iter().enumerate() {
+            let majority = |p: usize| {
+                self.count_digit[q][p].is_some_and(|d| digits[d] >= quorum.majority as usize)
+            };
+            let (mine, theirs) = (majority(0), majority(1));
+            let restore = quorum.restore_item.map_or([false; 2], homes);
+            ok[0] &= mine || (!theirs && restore[0]);
+            ok[1] &= theirs || (!mine && restore[1]);
+        }
+        u32::from(ok[0]) | u32::from(ok[1]) << 1
+    }
+
+    /// P(not OK) on the static network with every region free, summed directly over those
+    /// states.
     fn not_ok(&self) -> f64 {
-        let keys = self.value[0].len();
         let mut dist: FxHashMap<usize, f64> = FxHashMap::default();
         dist.insert(0, 1.0);
         for &r in self.order {
             let mut next: FxHashMap<usize, f64> = FxHashMap::default();
             for (&key, &p) in &dist {
-                for c in &self.classes[r] {
-                    *next.entry(self.apply(key, c)).or_default() += p * c.probability;
+                for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
+                    *next.entry(self.apply(key, e)).or_default() += p * c.probability;
                 }
             }
             dist = next;
         }
-        let _ = keys;
         let mut failing: Vec<(usize, f64)> = dist
             .into_iter()
-            .filter(|(k, _)| !self.satisfied(*k))
+            .filter(|(k, _)| self.outcome(*k) != 1)
             .collect();
         failing.sort_by_key(|(k, _)| *k);
         failing.iter().map(|(_, p)| p).sum()
     }
 
-    /// P(OK | the regions with `visited[r] != NONE` are in that class). `scratch` holds two
-    /// buffers reused between calls.
-    fn given(&self, visited: &[u16], position: &[usize], scratch: &mut Buffers) -> f64 {
+    /// P(the outcome of slot `slot` | the regions with `visited[r] != NONE` are in that
+    /// class). `scratch` holds buffers reused between calls.
+    fn given(
+        &self,
+        visited: &[u16],
+        position: &[usize],
+        slot: usize,
+        scratch: &mut Buffers,
+    ) -> f64 {
         let last = visited
             .iter()
             .enumerate()
@@ -805,7 +1410,7 @@ impl<'a> OkProgramme<'a> {
             .max()
             .unwrap_or(0);
         let (dist, next, dense) = scratch;
-        dense.resize(self.value[0].len(), 0.0);
+        dense.resize(self.value[0].len() / self.slots, 0.0);
         dist.clear();
         dist.push((0, 1.0));
         for &r in &self.order[..last] {
@@ -821,10 +1426,10 @@ impl<'a> OkProgramme<'a> {
             };
             for &(key, p) in dist.iter() {
                 if fixed != NONE {
-                    add(self.apply(key, &self.classes[r][fixed as usize]), p);
+                    add(self.apply(key, &self.effects[r][fixed as usize]), p);
                 } else {
-                    for c in &self.classes[r] {
-                        add(self.apply(key, c), p * c.probability);
+                    for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
+                        add(self.apply(key, e), p * c.probability);
                     }
                 }
             }
@@ -833,7 +1438,9 @@ impl<'a> OkProgramme<'a> {
             }
             std::mem::swap(dist, next);
         }
-        dist.iter().map(|&(k, p)| p * self.value[last][k]).sum()
+        dist.iter()
+            .map(|&(k, p)| p * self.value[last][k * self.slots + slot])
+            .sum()
     }
 }
 
@@ -843,11 +1450,15 @@ const NONE: u16 = u16::MAX;
 /// calls.
 type Buffers = (Vec<(usize, f64)>, Vec<(usize, f64)>, Vec<f64>);
 
-/// Step 5's search over the regions routing looks at.
+/// Step 5's search over the regions routing looks at, for one outcome of OK (`target`: bit 0
+/// the rest of the network is OK, bit 1 the island is).
 struct Search<'a> {
     setup: &'a Setup<'a>,
     classes: &'a [Vec<Class>],
     ok: &'a OkProgramme<'a>,
+    target: u32,
+    /// Per region, whether it is in the island (its class is fixed in `visited`).
+    block: Option<&'a [bool]>,
     visited: Vec<u16>,
     total: StateProbabilities,
     pruned: f64,
@@ -865,16 +1476,64 @@ enum Next {
     Branch(usize),
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
+    fn new(
+        setup: &'a Setup<'a>,
+        classes: &'a [Vec<Class>],
+        ok: &'a OkProgramme<'a>,
+        block: Option<&'a [bool]>,
+        target: u32,
+    ) -> Search<'a> {
+        Search {
+            setup,
+            classes,
+            ok,
+            target,
+            block,
+            visited: vec![NONE; classes.len()],
+            total: StateProbabilities::ZERO,
+            pruned: 0.0,
+            scratch: (Vec::new(), Vec::new(), Vec::new()),
+            nodes: 0,
+        }
+    }
+
+    /// The programme's slot for this search's outcome.
+    fn slot(&self) -> usize {
+        if self.ok.slots == 1 {
+            0
+        } else {
+            self.target as usize
+        }
+    }
+
+    /// An error when the search gave up.
+    fn finished(&self) -> Result<(), String> {
+        if self.nodes > MAX_SEARCH_NODES {
+            return Err(format!(
+                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above {PRUNE:e}"
+            ));
+        }
+        Ok(())
+    }
+
     fn next(&self) -> Next {
+        let rest_ok = self.target & 1 != 0;
+        let island_ok = self.target & 2 != 0;
         let mut assignment = Vec::with_capacity(self.setup.rankings.len());
         for ranking in &self.setup.rankings {
             let mut found = None;
             for &r in ranking {
+                let in_block = self.block.is_some_and(|b| b[r]);
+                // A region of a part that is not OK never serves, whatever its class.
+                if !(if in_block { island_ok } else { rest_ok }) {
+                    continue;
+                }
                 match self.visited[r] {
                     NONE => return Next::Branch(r),
                     c => {
-                        if self.classes[r][c as usize].entry && self.classes[r][c as usize].alive {
+                        let class = &self.classes[r][c as usize];
+                        if class.entry && class.alive {
                             found = Some(r);
                             break;
                         }
@@ -909,9 +1568,12 @@ impl Search<'_> {
             }
             Next::Down => {
                 let w = probability
-                    * self
-                        .ok
-                        .given(&self.visited, &self.setup.position, &mut self.scratch);
+                    * self.ok.given(
+                        &self.visited,
+                        &self.setup.position,
+                        self.slot(),
+                        &mut self.scratch,
+                    );
                 self.total.add(
                     &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
                     w,
@@ -919,9 +1581,12 @@ impl Search<'_> {
             }
             Next::Assigned(assignment) => {
                 let w = probability
-                    * self
-                        .ok
-                        .given(&self.visited, &self.setup.position, &mut self.scratch);
+                    * self.ok.given(
+                        &self.visited,
+                        &self.setup.position,
+                        self.slot(),
+                        &mut self.scratch,
+                    );
                 if w == 0.0 {
                     return;
                 }
