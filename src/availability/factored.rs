@@ -50,7 +50,7 @@ const IMPORTANCE_BUDGET_S: f64 = 4.0;
 const SPLIT_PRUNE: f64 = 1e-24;
 /// Islands (step 4) are taken, heaviest first, until what they leave of P(¬N) is at most
 /// this, or there are this many, of at most this many regions.
-const ISLAND_TARGET: f64 = 1e-13;
+const ISLAND_TARGET: f64 = TOLERANCE / 2.0;
 const MAX_ISLANDS: usize = 64;
 /// Failure combinations of order 3 searched for islands when there are at most this many
 /// (else order 2).
@@ -97,6 +97,8 @@ struct Setup<'a> {
     /// and each region's position in it.
     order: Vec<usize>,
     position: Vec<usize>,
+    /// Bounds above which the answer will be declined anyway (see `bounded`).
+    give_up_above: f64,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -105,7 +107,7 @@ pub fn compute(
     pool: Option<&rayon::ThreadPool>,
     importance: bool,
 ) -> Result<Exact, String> {
-    let exact = compute_with_bound(engine, pool, importance)?;
+    let exact = bounded(engine, pool, importance, TOLERANCE)?;
     let bound = exact.error_bound;
     if bound > TOLERANCE {
         return Err(format!(
@@ -122,7 +124,19 @@ pub fn compute_with_bound(
     pool: Option<&rayon::ThreadPool>,
     importance: bool,
 ) -> Result<Exact, String> {
-    let setup = Setup::new(engine)?;
+    bounded(engine, pool, importance, f64::INFINITY)
+}
+
+/// The figures and their error bound; the islands of step 4 are not computed when they
+/// cannot bring the bound to `give_up_above`.
+fn bounded(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+    give_up_above: f64,
+) -> Result<Exact, String> {
+    let mut setup = Setup::new(engine)?;
+    setup.give_up_above = give_up_above;
     let base: Vec<f64> = engine
         .components()
         .iter()
@@ -259,6 +273,7 @@ impl<'a> Setup<'a> {
             rankings,
             order,
             position,
+            give_up_above: f64::INFINITY,
         })
     }
 
@@ -365,17 +380,26 @@ impl<'a> Setup<'a> {
             .map(|&(_, mask, p)| (mask, p))
             .collect();
         let (avail0, policy0) = (&terms[unforced].1, &terms[unforced].2);
-        let candidates = |&(mask, p): &(u32, f64)| self.candidates(avail0, policy0, mask, p);
-        let found: Vec<Result<Candidates, String>> = match pool {
-            Some(pool) => pool.install(|| planned.par_iter().map(candidates).collect()),
-            None => planned.iter().map(candidates).collect(),
+        // First P(¬N) alone; the candidates only when it is too large.
+        let search = |islands: bool| {
+            let candidates =
+                |&(mask, p): &(u32, f64)| self.candidates(avail0, policy0, mask, p, islands);
+            let found: Vec<Result<Candidates, String>> = match pool {
+                Some(pool) => pool.install(|| planned.par_iter().map(candidates).collect()),
+                None => planned.iter().map(candidates).collect(),
+            };
+            let mut whole = 0.0;
+            let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
+            for ((mask, p), found) in planned.iter().zip(found) {
+                let (split, islands) = found?;
+                whole += p * split;
+                heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
+            }
+            Ok::<_, String>((whole, heaviest))
         };
-        let mut whole = 0.0;
-        let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
-        for ((mask, p), found) in planned.iter().zip(found) {
-            let (split, islands) = found?;
-            whole += p * split;
-            heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
+        let (mut whole, mut heaviest) = search(false)?;
+        if whole > ISLAND_TARGET {
+            (whole, heaviest) = search(true)?;
         }
         heaviest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
@@ -405,8 +429,9 @@ impl<'a> Setup<'a> {
             wrong += p * u;
         }
         let mut bound = residual.max(0.0) + wrong;
-        if bound > whole {
-            // The islands do not help: bound by the whole of P(¬N) and save the corrections.
+        if bound > whole || bound > self.give_up_above {
+            // The islands do not help, or not enough for the answer to be accepted: bound by
+            // the whole of P(¬N) and save the corrections.
             bound = whole;
             networks.clear();
         }
@@ -428,7 +453,8 @@ impl<'a> Setup<'a> {
     }
 
     /// Step 4 for one set of failed shared-fate groups, on the term with nothing forced:
-    /// P(¬N) given these groups, and every candidate island with its probability.
+    /// P(¬N) given these groups, and (when `islands`) every candidate island with its
+    /// probability.
     ///
     /// An island B (a set of regions connected by links) is the event E_B: B's regions alive
     /// and connected among themselves, every link from B to an alive region outside down. On
@@ -447,6 +473,7 @@ impl<'a> Setup<'a> {
         policy: &[usize],
         failed_groups: u32,
         weight: f64,
+        islands: bool,
     ) -> Result<Candidates, String> {
         let items = Items::new(self, policy)?;
         let classes = self.classes(avail, &items, failed_groups);
@@ -455,7 +482,7 @@ impl<'a> Setup<'a> {
         if split == 0.0 {
             return Ok((0.0, Vec::new()));
         }
-        if weight * split <= ISLAND_TARGET * 1e-3 {
+        if !islands || weight * split <= ISLAND_TARGET * 1e-3 {
             return Ok((split, Vec::new()));
         }
         // The parts cut off by every combination of up to three failures (two on large
