@@ -193,6 +193,18 @@ fn checked(text: &str) -> drplan::pipeline::Checked {
     }
 }
 
+/// The three figures of two computations side by side, named.
+fn pairs(
+    a: &drplan::availability::StateProbabilities,
+    b: &drplan::availability::StateProbabilities,
+) -> [(&'static str, f64, f64); 3] {
+    [
+        ("unavailability", a.unavailability, b.unavailability),
+        ("not full", a.not_full_capacity, b.not_full_capacity),
+        ("shortfall", a.expected_shortfall, b.expected_shortfall),
+    ]
+}
+
 /// Brute force and the factored method on the same model: equal within the factored method's
 /// reported error bound (plus rounding), whether or not that bound is small enough for
 /// `analyze` to accept; or the factored method says the topology is out of its reach.
@@ -208,24 +220,7 @@ fn agree(text: &str, what: &str) -> bool {
     let Ok(f) = factored::compute_with_bound(&engine, None, false) else {
         return false;
     };
-    let pairs = [
-        (
-            "unavailability",
-            brute.unavailability,
-            f.total.unavailability,
-        ),
-        (
-            "not full",
-            brute.not_full_capacity,
-            f.total.not_full_capacity,
-        ),
-        (
-            "shortfall",
-            brute.expected_shortfall,
-            f.total.expected_shortfall,
-        ),
-    ];
-    for (name, b, x) in pairs {
+    for (name, b, x) in pairs(&brute, &f.total) {
         let tolerance = f.error_bound + 1e-12 * b.abs() + 1e-18;
         assert!(
             (b - x).abs() <= tolerance,
@@ -346,15 +341,7 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
                     let f = factored::compute(&engine, None, false)
                         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
                     assert!(f.error_bound < 1e-20, "{args:?}: bound {:e}", f.error_bound);
-                    for (name, x, y) in [
-                        ("unavailability", b.unavailability, f.total.unavailability),
-                        ("not full", b.not_full_capacity, f.total.not_full_capacity),
-                        (
-                            "shortfall",
-                            b.expected_shortfall,
-                            f.total.expected_shortfall,
-                        ),
-                    ] {
+                    for (name, x, y) in pairs(&b, &f.total) {
                         assert!(
                             (x - y).abs() <= 1e-11 * x.abs() + 1e-20,
                             "{args:?}: {name}: brute force {x:e}, factored {y:e}"
@@ -562,15 +549,7 @@ fn factored_computes_the_islands_of_a_split_network() {
                     "{routing} {stores} {api}: bound {:e}",
                     f.error_bound
                 );
-                for (name, x, y) in [
-                    ("unavailability", b.unavailability, f.total.unavailability),
-                    ("not full", b.not_full_capacity, f.total.not_full_capacity),
-                    (
-                        "shortfall",
-                        b.expected_shortfall,
-                        f.total.expected_shortfall,
-                    ),
-                ] {
+                for (name, x, y) in pairs(&b, &f.total) {
                     assert!(
                         (x - y).abs() <= f.error_bound + 1e-12 * x.abs(),
                         "{routing} {stores} {api}: {name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}",

@@ -475,8 +475,7 @@ impl<'a> Setup<'a> {
         weight: f64,
         islands: bool,
     ) -> Result<Candidates, String> {
-        let items = Items::new(self, policy)?;
-        let classes = self.classes(avail, &items, failed_groups);
+        let (_, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
         let split = network_split(self, avail, &life.alive);
         if split == 0.0 {
@@ -547,8 +546,7 @@ impl<'a> Setup<'a> {
         failed_groups: u32,
         islands: &[Vec<usize>],
     ) -> Result<(f64, f64), String> {
-        let items = Items::new(self, policy)?;
-        let classes = self.classes(avail, &items, failed_groups);
+        let (_, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
         let (mut unsplit, mut out) = (0.0, 0.0);
         for (i, block) in islands.iter().enumerate() {
@@ -622,8 +620,7 @@ impl<'a> Setup<'a> {
         failed_groups: u32,
         islands: &[Vec<usize>],
     ) -> Result<(StateProbabilities, f64), String> {
-        let items = Items::new(self, policy)?;
-        let classes = self.classes(avail, &items, failed_groups);
+        let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let (mut total, mut pruned) = self.connected(&items, &classes)?;
         if !islands.is_empty() {
             let life = Life::of(&classes);
@@ -714,6 +711,18 @@ impl<'a> Setup<'a> {
         out.add(&cut_figures, cut.probability);
         out.add(&connected, -cut.probability);
         Ok((out, pruned * cut.probability))
+    }
+
+    /// The requirements under `policy` and each region's classes with these groups failed.
+    fn prepare(
+        &self,
+        avail: &[f64],
+        policy: &[usize],
+        failed_groups: u32,
+    ) -> Result<(Items<'_>, Vec<Vec<Class>>), String> {
+        let items = Items::new(self, policy)?;
+        let classes = self.classes(avail, &items, failed_groups);
+        Ok((items, classes))
     }
 
     /// Step 3: each region's classes.
