@@ -562,3 +562,62 @@ fn factored_computes_the_islands_of_a_split_network() {
     }
     assert_eq!(compared, 27);
 }
+
+/// Islands whose two-part programme would be too large are not chosen: the method answers
+/// (bounding those splits) rather than failing. Ten services in every region need ten bits on
+/// the static network but twenty with an island.
+#[test]
+fn islands_too_large_to_track_are_bounded_not_fatal() {
+    use drplan::availability::{brute, factored};
+    let services: String = (0..10)
+        .map(|i| {
+            format!(
+                "  s{i}:\n    capacity_per_instance: 100\n    placement:\n      a: {{ per_az: 1 }}\n      b: {{ per_az: 1 }}\n      c: {{ per_az: 1 }}\n"
+            )
+        })
+        .collect();
+    let deps: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+    let place =
+        "    placement:\n      a: { per_az: 1 }\n      b: { per_az: 1 }\n      c: { per_az: 1 }";
+    let text = [
+        "version: 1",
+        "name: many-services",
+        "regions:",
+        "  a: { location: [50.1, 8.7], jurisdiction: EU, azs: { a1: {} } }",
+        "  b: { location: [48.9, 2.3], jurisdiction: EU, azs: { b1: {} } }",
+        "  c: { location: [1.3, 103.8], jurisdiction: EU, availability: 0.97, azs: { c1: {} } }",
+        "links:",
+        "  - { between: [a, b], availability: 1 }",
+        "  - { between: [b, c], availability: 0.95 }",
+        "routing:",
+        "  kind: geodns",
+        "users:",
+        "  west: { location: [50.1, 8.7], share: 0.5 }",
+        "  east: { location: [1.3, 103.8], share: 0.5 }",
+        "demand:",
+        "  peak_rps: 100",
+        "services:",
+        "  web:",
+        "    entry: true",
+        "    capacity_per_instance: 100",
+        place,
+        &format!("    depends_on: [{}]", deps.join(", ")),
+        &services,
+    ]
+    .join("\n");
+    let c = checked(&text);
+    let engine = drplan::evaluate::Engine::new(&c.model);
+    let n = engine.components().len();
+    let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
+        .unwrap()
+        .total;
+    let f = factored::compute_with_bound(&engine, None, false)
+        .unwrap_or_else(|e| panic!("the factored method failed: {e}"));
+    for (name, x, y) in pairs(&b, &f.total) {
+        assert!(
+            (x - y).abs() <= f.error_bound + 1e-12 * x.abs(),
+            "{name}: brute force {x:e}, factored {y:e}, bound {:e}",
+            f.error_bound
+        );
+    }
+}

@@ -55,6 +55,9 @@ const MAX_ISLANDS: usize = 64;
 /// Failure combinations of order 3 searched for islands when there are at most this many
 /// (else order 2).
 const MAX_CUT_COMBINATIONS: usize = 200_000;
+/// Islands have at most this many links among their regions (their connectivity is summed
+/// over every state of those links).
+const MAX_INNER_LINKS: usize = 12;
 
 /// One way a region can be (its class), with what it contributes.
 #[derive(Clone, Debug, PartialEq)]
@@ -475,7 +478,7 @@ impl<'a> Setup<'a> {
         weight: f64,
         islands: bool,
     ) -> Result<Candidates, String> {
-        let (_, classes) = self.prepare(avail, policy, failed_groups)?;
+        let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
         let split = network_split(self, avail, &life.alive);
         if split == 0.0 {
@@ -523,8 +526,20 @@ impl<'a> Setup<'a> {
             }
         };
         combinations(k, order, &mut Vec::new(), &mut visit);
+        // Only blocks whose two-part programme fits (the classes here hold at least the tiers
+        // of the conditioned ones, and forced terms only remove classes) and whose inner links
+        // are few enough to enumerate.
         let islands = blocks
             .into_iter()
+            .filter(|b| {
+                let in_block: Vec<bool> = (0..n).map(|r| b.contains(&r)).collect();
+                let inner = m
+                    .links
+                    .iter()
+                    .filter(|l| l.ends.iter().all(|e| in_block[e.idx()]))
+                    .count();
+                inner <= MAX_INNER_LINKS && Layout::new(&items, &classes, Some(&in_block)).is_ok()
+            })
             .map(|b| {
                 let p = self.cut_off(avail, &life, &b).probability;
                 (b, p)
@@ -581,17 +596,7 @@ impl<'a> Setup<'a> {
                 _ => {}
             }
         }
-        let mut probability = if inner.len() <= 16 {
-            connected_probability(block, &inner)
-        } else {
-            // 1 - an upper bound on the split: a lower bound on E_B's probability, which keeps
-            // the bound an upper bound (the corrections are weighted by it; the missing mass
-            // is below SPLIT_PRUNE per dropped state).
-            let only: Vec<f64> = (0..n)
-                .map(|r| f64::from(u8::from(block.contains(&r))))
-                .collect();
-            1.0 - network_split(self, avail, &only)
-        };
+        let mut probability = connected_probability(block, &inner);
         let mut rest_alive = vec![0.0; n];
         for r in 0..n {
             if block.contains(&r) {
@@ -1163,37 +1168,23 @@ struct Effect {
     island: bool,
 }
 
-/// P(the outcome of OK | some regions' classes fixed), by a programme over regions in
-/// `Setup::order`. The outcome has bit 0 "the rest of the network is OK" and, with an island
-/// (a set of regions cut off from the rest, step 4), bit 1 "the island is OK"; without one the
-/// rest is everything. The state is, per item, which tiers each part holds (see [`ItemBits`]),
-/// and each quorum's member count in each part that can reach a majority (capped at it).
-/// `value[p][key * slots + j]` is P(outcome j, or OK when there is one slot | state `key`
-/// after the first p regions).
-struct OkProgramme<'a> {
-    items: &'a Items<'a>,
-    classes: &'a [Vec<Class>],
-    order: &'a [usize],
-    /// 1 on the static network (the probability of OK), 4 with an island (every outcome).
-    slots: usize,
+/// The OK programme's key: per item its bits, per quorum and part its count digit, the radix
+/// and the number of keys.
+struct Layout {
     layout: Vec<ItemBits>,
-    /// Per quorum and part, the digit of its member count in the key (after the bits).
     count_digit: Vec<[Option<usize>; 2]>,
-    effects: Vec<Vec<Effect>>,
-    /// Mixed radix of the key: the bits, then each count (0..=majority).
     radix: Vec<usize>,
-    value: Vec<Vec<f64>>,
+    keys: usize,
 }
 
-impl<'a> OkProgramme<'a> {
-    /// The programme on the static network (`island` None), or with the regions marked in
-    /// `island` cut off from the others.
+impl Layout {
+    /// The key for these classes, with the regions marked in `island` cut off (see
+    /// [`OkProgramme`]), or why it is too large.
     fn new(
-        setup: &'a Setup<'a>,
-        items: &'a Items<'a>,
-        classes: &'a [Vec<Class>],
+        items: &Items,
+        classes: &[Vec<Class>],
         island: Option<&[bool]>,
-    ) -> Result<OkProgramme<'a>, String> {
+    ) -> Result<Layout, String> {
         let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
         let n_items = items.tiers.len();
         // The tiers each part can hold, per item.
@@ -1260,6 +1251,53 @@ impl<'a> OkProgramme<'a> {
                     "the datastore requirements have more combined states than the {MAX_KEYS} the factored method tracks"
                 )
             })?;
+        Ok(Layout {
+            layout,
+            count_digit,
+            radix,
+            keys,
+        })
+    }
+}
+
+/// P(the outcome of OK | some regions' classes fixed), by a programme over regions in
+/// `Setup::order`. The outcome has bit 0 "the rest of the network is OK" and, with an island
+/// (a set of regions cut off from the rest, step 4), bit 1 "the island is OK"; without one the
+/// rest is everything. The state is, per item, which tiers each part holds (see [`ItemBits`]),
+/// and each quorum's member count in each part that can reach a majority (capped at it).
+/// `value[p][key * slots + j]` is P(outcome j, or OK when there is one slot | state `key`
+/// after the first p regions).
+struct OkProgramme<'a> {
+    items: &'a Items<'a>,
+    classes: &'a [Vec<Class>],
+    order: &'a [usize],
+    /// 1 on the static network (the probability of OK), 4 with an island (every outcome).
+    slots: usize,
+    layout: Vec<ItemBits>,
+    /// Per quorum and part, the digit of its member count in the key (after the bits).
+    count_digit: Vec<[Option<usize>; 2]>,
+    effects: Vec<Vec<Effect>>,
+    /// Mixed radix of the key: the bits, then each count (0..=majority).
+    radix: Vec<usize>,
+    value: Vec<Vec<f64>>,
+}
+
+impl<'a> OkProgramme<'a> {
+    /// The programme on the static network (`island` None), or with the regions marked in
+    /// `island` cut off from the others.
+    fn new(
+        setup: &'a Setup<'a>,
+        items: &'a Items<'a>,
+        classes: &'a [Vec<Class>],
+        island: Option<&[bool]>,
+    ) -> Result<OkProgramme<'a>, String> {
+        let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
+        let Layout {
+            layout,
+            count_digit,
+            radix,
+            keys,
+        } = Layout::new(items, classes, island)?;
         let effects: Vec<Vec<Effect>> = classes
             .iter()
             .enumerate()
@@ -1493,7 +1531,7 @@ struct Search<'a> {
     classes: &'a [Vec<Class>],
     ok: &'a OkProgramme<'a>,
     target: u32,
-    /// Per region, whether it is in the island (its class is fixed in `visited`).
+    /// Per region, whether it is in the island.
     block: Option<&'a [bool]>,
     visited: Vec<u16>,
     total: StateProbabilities,
