@@ -487,7 +487,7 @@ impl<'a> Setup<'a> {
         if !islands || weight * split <= ISLAND_TARGET * 1e-3 {
             return Ok((split, Vec::new()));
         }
-        // The parts cut off by every combination of up to three failures (two on large
+        // The parts cut off by every combination of none to three failures (two on large
         // networks) of regions and links: each part but the largest is a candidate.
         let m = self.engine.model();
         let n = m.regions.len();
@@ -525,6 +525,8 @@ impl<'a> Setup<'a> {
                 blocks.insert(part);
             }
         };
+        // No failure at all too: the failed groups alone may split the network.
+        visit(&[]);
         combinations(k, order, &mut Vec::new(), &mut visit);
         // Only blocks whose two-part programme fits (the classes here hold at least the tiers
         // of the conditioned ones, and forced terms only remove classes) and whose inner links
