@@ -205,19 +205,38 @@ fn pairs(
     ]
 }
 
+/// A factored computation (`factored::compute` or `compute_with_bound`).
+type Factored = fn(
+    &drplan::evaluate::Engine,
+    Option<&rayon::ThreadPool>,
+    bool,
+) -> Result<drplan::availability::Exact, String>;
+
+/// Brute force over every state, and `factored`, on the same topology.
+fn both(
+    text: &str,
+    factored: Factored,
+) -> (
+    drplan::availability::StateProbabilities,
+    Result<drplan::availability::Exact, String>,
+) {
+    use drplan::availability::brute;
+    let checked = checked(text);
+    let engine = drplan::evaluate::Engine::new(&checked.model);
+    let n = engine.components().len();
+    let brute = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
+        .unwrap_or_else(|| panic!("{n} components is too many to enumerate"))
+        .total;
+    (brute, factored(&engine, None, false))
+}
+
 /// Brute force and the factored method on the same model: equal within the factored method's
 /// reported error bound (plus rounding), whether or not that bound is small enough for
 /// `analyze` to accept; or the factored method says the topology is out of its reach.
 /// Returns whether the factored method answered.
 fn agree(text: &str, what: &str) -> bool {
-    use drplan::availability::{brute, factored};
-    let checked = checked(text);
-    let engine = drplan::evaluate::Engine::new(&checked.model);
-    let n = engine.components().len();
-    let brute = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
-        .unwrap_or_else(|| panic!("{what}: {n} components is too many to enumerate"))
-        .total;
-    let Ok(f) = factored::compute_with_bound(&engine, None, false) else {
+    let (brute, f) = both(text, drplan::availability::factored::compute_with_bound);
+    let Ok(f) = f else {
         return false;
     };
     for (name, b, x) in pairs(&brute, &f.total) {
@@ -526,7 +545,7 @@ datastores:\n{datastores}",
 /// and restore times splitting the sum.
 #[test]
 fn factored_computes_the_islands_of_a_split_network() {
-    use drplan::availability::{brute, factored};
+    use drplan::availability::factored;
     let mut compared = 0;
     for routing in ["geodns", "failover-dns", "anycast"] {
         for stores in [
@@ -536,14 +555,8 @@ fn factored_computes_the_islands_of_a_split_network() {
         ] {
             for api in ["m0,m1,m2,p1,p2", "p2", "m2,p1"] {
                 let text = pendant(routing, stores, api);
-                let c = checked(&text);
-                let engine = drplan::evaluate::Engine::new(&c.model);
-                let n = engine.components().len();
-                let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
-                    .unwrap()
-                    .total;
-                let f = factored::compute(&engine, None, false)
-                    .unwrap_or_else(|e| panic!("{routing} {stores} {api}: {e}\n{text}"));
+                let (b, f) = both(&text, factored::compute);
+                let f = f.unwrap_or_else(|e| panic!("{routing} {stores} {api}: {e}\n{text}"));
                 assert!(
                     f.error_bound < 1e-9,
                     "{routing} {stores} {api}: bound {:e}",
@@ -568,7 +581,7 @@ fn factored_computes_the_islands_of_a_split_network() {
 /// the static network but twenty with an island.
 #[test]
 fn islands_too_large_to_track_are_bounded_not_fatal() {
-    use drplan::availability::{brute, factored};
+    use drplan::availability::factored;
     let services: String = (0..10)
         .map(|i| {
             format!(
@@ -605,14 +618,8 @@ fn islands_too_large_to_track_are_bounded_not_fatal() {
         &services,
     ]
     .join("\n");
-    let c = checked(&text);
-    let engine = drplan::evaluate::Engine::new(&c.model);
-    let n = engine.components().len();
-    let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
-        .unwrap()
-        .total;
-    let f = factored::compute_with_bound(&engine, None, false)
-        .unwrap_or_else(|e| panic!("the factored method failed: {e}"));
+    let (b, f) = both(&text, factored::compute_with_bound);
+    let f = f.unwrap_or_else(|e| panic!("the factored method failed: {e}"));
     for (name, x, y) in pairs(&b, &f.total) {
         assert!(
             (x - y).abs() <= f.error_bound + 1e-12 * x.abs(),
