@@ -383,26 +383,31 @@ impl<'a> Setup<'a> {
             .map(|&(_, mask, p)| (mask, p))
             .collect();
         let (avail0, policy0) = (&terms[unforced].1, &terms[unforced].2);
-        // First P(¬N) alone; the candidates only when it is too large.
-        let search = |islands: bool| {
-            let candidates =
-                |&(mask, p): &(u32, f64)| self.candidates(avail0, policy0, mask, p, islands);
-            let found: Vec<Result<Candidates, String>> = match pool {
-                Some(pool) => pool.install(|| planned.par_iter().map(candidates).collect()),
-                None => planned.iter().map(candidates).collect(),
+        // First P(¬N) alone; the candidates only when it is too large (given those splits).
+        let search = |splits: Option<&[f64]>| {
+            let candidates = |(k, &(mask, p)): (usize, &(u32, f64))| {
+                let known = splits.map(|s| s[k]);
+                self.candidates(avail0, policy0, mask, p, known)
             };
-            let mut whole = 0.0;
-            let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
-            for ((mask, p), found) in planned.iter().zip(found) {
-                let (split, islands) = found?;
-                whole += p * split;
-                heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
-            }
-            Ok::<_, String>((whole, heaviest))
+            let found: Vec<Result<Candidates, String>> = match pool {
+                Some(pool) => {
+                    pool.install(|| planned.par_iter().enumerate().map(candidates).collect())
+                }
+                None => planned.iter().enumerate().map(candidates).collect(),
+            };
+            found
+                .into_iter()
+                .collect::<Result<Vec<Candidates>, String>>()
         };
-        let (mut whole, mut heaviest) = search(false)?;
+        let mut found = search(None)?;
+        let splits: Vec<f64> = found.iter().map(|(split, _)| *split).collect();
+        let whole: f64 = planned.iter().zip(&splits).map(|((_, p), s)| p * s).sum();
         if whole > ISLAND_TARGET {
-            (whole, heaviest) = search(true)?;
+            found = search(Some(&splits))?;
+        }
+        let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
+        for ((mask, p), (_, islands)) in planned.iter().zip(found) {
+            heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
         }
         heaviest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
@@ -456,8 +461,8 @@ impl<'a> Setup<'a> {
     }
 
     /// Step 4 for one set of failed shared-fate groups, on the term with nothing forced:
-    /// P(¬N) given these groups, and (when `islands`) every candidate island with its
-    /// probability.
+    /// P(¬N) given these groups; and, when it is `known_split` already (the second pass),
+    /// every candidate island with its probability.
     ///
     /// An island B (a set of regions connected by links) is the event E_B: B's regions alive
     /// and connected among themselves, every link from B to an alive region outside down. On
@@ -476,15 +481,15 @@ impl<'a> Setup<'a> {
         policy: &[usize],
         failed_groups: u32,
         weight: f64,
-        islands: bool,
+        known_split: Option<f64>,
     ) -> Result<Candidates, String> {
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
-        let split = network_split(self, avail, &life.alive);
+        let split = known_split.unwrap_or_else(|| network_split(self, avail, &life.alive));
         if split == 0.0 {
             return Ok((0.0, Vec::new()));
         }
-        if !islands || weight * split <= ISLAND_TARGET * 1e-3 {
+        if known_split.is_none() || weight * split <= ISLAND_TARGET * 1e-3 {
             return Ok((split, Vec::new()));
         }
         // The parts cut off by every combination of none to three failures (two on large
