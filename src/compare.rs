@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::diff::{Better, same};
 use crate::model::units::nines;
-use crate::report::Report;
+use crate::report::{Report, ScenarioReport};
 
 /// One architecture: a column.
 #[derive(Clone, Debug, Serialize)]
@@ -27,6 +27,11 @@ pub enum Metric {
     WorstRtoS,
     WorstRpoS,
     WorstDnsExposureS,
+    /// The worst RTO, RPO and served fraction over the `region` scenarios: what losing a whole
+    /// region costs (RTO and RPO `null` when unbounded).
+    RegionLossRtoS,
+    RegionLossRpoS,
+    RegionLossServedFraction,
     SinglePointsOfFailure,
     MonthlyCost,
     /// (cost - first file's cost) / (nines - first file's nines): what each extra nine of
@@ -45,6 +50,9 @@ impl Metric {
             Metric::WorstRtoS => "Worst RTO",
             Metric::WorstRpoS => "Worst RPO",
             Metric::WorstDnsExposureS => "Worst DNS exposure",
+            Metric::RegionLossRtoS => "Region loss: worst RTO",
+            Metric::RegionLossRpoS => "Region loss: worst RPO",
+            Metric::RegionLossServedFraction => "Region loss: least served",
             Metric::SinglePointsOfFailure => "Single points of failure",
             Metric::MonthlyCost => "Monthly cost",
             Metric::CostPerExtraNine => "Cost per extra nine (vs first)",
@@ -159,6 +167,30 @@ pub fn compare(reports: &[(String, Report)]) -> Comparison {
             true,
         ),
         row(
+            Metric::RegionLossRtoS,
+            values(&|r| region_worst(r, |s| s.rto_s)),
+            Better::Lower,
+            true,
+        ),
+        row(
+            Metric::RegionLossRpoS,
+            values(&|r| region_worst(r, |s| s.rpo_s)),
+            Better::Lower,
+            true,
+        ),
+        row(
+            Metric::RegionLossServedFraction,
+            values(&|r| {
+                r.scenarios
+                    .iter()
+                    .filter(|s| s.class == "region")
+                    .map(|s| s.served_fraction)
+                    .reduce(f64::min)
+            }),
+            Better::Higher,
+            true,
+        ),
+        row(
             Metric::SinglePointsOfFailure,
             spof_ids.iter().map(|ids| Some(ids.len() as f64)).collect(),
             Better::Lower,
@@ -183,6 +215,17 @@ pub fn compare(reports: &[(String, Report)]) -> Comparison {
         columns,
         rows,
     }
+}
+
+/// The largest value over the `region` scenarios, `None` when one is unbounded (or when there
+/// are none).
+fn region_worst(r: &Report, pick: fn(&ScenarioReport) -> Option<f64>) -> Option<f64> {
+    let mut worst: Option<f64> = None;
+    for s in r.scenarios.iter().filter(|s| s.class == "region") {
+        let v = pick(s)?;
+        worst = Some(worst.map_or(v, |w| w.max(v)));
+    }
+    worst
 }
 
 /// The columns with the best value. A missing value is the worst when `missing_is_worst`

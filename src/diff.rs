@@ -62,11 +62,15 @@ pub struct Figure {
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioSide {
     pub outcome: &'static str,
+    pub served_fraction: f64,
     pub rto_s: Option<f64>,
     pub rpo_s: Option<f64>,
+    /// The worst request time after recovery (`null` when down).
+    pub worst_request_ms: Option<f64>,
 }
 
-/// A scenario whose outcome, RTO or RPO changed, or that exists on one side only.
+/// A scenario whose outcome, served fraction, RTO, RPO or worst request time changed, or that
+/// exists on one side only.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioChange {
     pub id: String,
@@ -303,12 +307,16 @@ fn severity(outcome: &str) -> u8 {
 fn scenario_side(s: &ScenarioReport) -> ScenarioSide {
     ScenarioSide {
         outcome: s.outcome,
+        served_fraction: s.served_fraction,
         rto_s: s.rto_s,
         rpo_s: s.rpo_s,
+        worst_request_ms: s.worst_request_ms,
     }
 }
 
-/// Scenarios added, removed, or with a different outcome, RTO or RPO.
+/// Scenarios added, removed, or with a different outcome, served fraction, RTO, RPO or worst
+/// request time (a PR that halves the served fraction changes the scenario even when the
+/// outcome word stays `degraded`).
 fn scenario_changes(base: &[ScenarioReport], head: &[ScenarioReport]) -> Vec<ScenarioChange> {
     let mut ids: Vec<&str> = base.iter().chain(head).map(|s| s.id.as_str()).collect();
     ids.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -325,8 +333,14 @@ fn scenario_changes(base: &[ScenarioReport], head: &[ScenarioReport]) -> Vec<Sce
                         std::cmp::Ordering::Greater => Change::Worse,
                         std::cmp::Ordering::Equal => Change::Same,
                     },
+                    compare_values(
+                        Some(b.served_fraction),
+                        Some(h.served_fraction),
+                        Better::Higher,
+                    ),
                     compare_values(b.rto_s, h.rto_s, Better::Lower),
                     compare_values(b.rpo_s, h.rpo_s, Better::Lower),
+                    compare_values(b.worst_request_ms, h.worst_request_ms, Better::Lower),
                 ];
                 let worse = parts.contains(&Change::Worse);
                 let better = parts.contains(&Change::Better);
@@ -480,6 +494,14 @@ fn regressions(base: &Report, head: &Report) -> Vec<Regression> {
                             json!(b.residency_violations),
                             json!(h.residency_violations),
                         );
+                    }
+                }
+            }
+            "min_served" => {
+                for (b, h) in pairs {
+                    let (bv, hv) = (Some(b.served_fraction), Some(h.served_fraction));
+                    if compare_values(bv, hv, Better::Higher) == Change::Worse {
+                        push(c.objective, Some(&h.id), json!(bv), json!(hv));
                     }
                 }
             }

@@ -101,7 +101,7 @@ impl Verdict {
 }
 
 /// The order of objectives in the §7 table, which is the order of breaches.
-pub const OBJECTIVE_ORDER: [&str; 9] = [
+pub const OBJECTIVE_ORDER: [&str; 10] = [
     "availability",
     "survive",
     "rto",
@@ -111,6 +111,7 @@ pub const OBJECTIVE_ORDER: [&str; 9] = [
     "max_rtt",
     "max_request_rtt",
     "residency",
+    "min_served",
 ];
 
 /// What the gate needs from the analysis.
@@ -335,6 +336,19 @@ pub fn check(inputs: &Inputs) -> Verdict {
                     "residency",
                     json!(true),
                     ids(&r.residency_violations),
+                    Some(&s.id),
+                );
+            }
+        }
+    }
+    if let Some(limit) = o.min_served {
+        c.checked("min_served", json!(limit), false, &gated_ids);
+        for (s, r) in &gated {
+            if r.served_fraction < limit {
+                c.breach(
+                    "min_served",
+                    json!(limit),
+                    json!(r.served_fraction),
                     Some(&s.id),
                 );
             }

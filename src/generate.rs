@@ -328,7 +328,10 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
         );
         stores.push("config");
     }
-    // Three services: web (entry) -> api -> the stores; web also needs the externals.
+    // Three services: web (entry) -> api -> worker and the stores; web also needs the
+    // externals. api and worker run in every AZ with the entry's scaled capacity (1,000 rps an
+    // AZ), so no tier but the entry ever falls short (MODEL.md §12) and the estates stay
+    // within the factored method's reach.
     let capacity = 250.0;
     let _ = writeln!(
         w,
@@ -365,7 +368,7 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
         w,
         "  worker:\n    capacity_per_instance: 1000\n    placement:"
     );
-    for r in 0..n.min(3) {
+    for r in 0..n {
         let _ = writeln!(w, "      {}: {{ per_az: 1 }}", region(r));
     }
     Ok(y)

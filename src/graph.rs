@@ -22,6 +22,12 @@ pub struct Graphs {
     pub entry_services: Vec<ServiceIdx>,
     /// Datastores the entry service needs, directly or through other services.
     pub entry_datastores: Vec<DatastoreIdx>,
+    /// MODEL.md §12.1: the call fraction of every service, datastore and external (indexed
+    /// like the dependency graph's nodes: services, then datastores, then externals); 0 for
+    /// what the entry service never calls, 1 for what every request needs.
+    pub call_fraction: Vec<f64>,
+    /// Whether some item of the entry service's closure is partial (call fraction below 1).
+    pub has_partial: bool,
 }
 
 /// The dependency graph, with one node per service, datastore and external in that order.
@@ -37,8 +43,8 @@ pub fn dependency_graph(model: &Model) -> DiGraph<Dependency, ()> {
         g.add_node(Dependency::External(i.into()));
     }
     for (i, s) in model.services.iter().enumerate() {
-        for d in &s.depends_on {
-            g.add_edge(NodeIndex::new(i), node_of(model, *d), ());
+        for (d, _) in s.needs() {
+            g.add_edge(NodeIndex::new(i), node_of(model, d), ());
         }
     }
     g
@@ -104,13 +110,27 @@ impl Graphs {
         }
         entry_services.sort();
         entry_datastores.sort();
+        let call_fraction = call_fractions(model, &service_order);
+        let has_partial = call_fraction.iter().any(|c| *c > 0.0 && *c < 1.0);
         Graphs {
             network,
             dependencies,
             service_order,
             entry_services,
             entry_datastores,
+            call_fraction,
+            has_partial,
         }
+    }
+
+    /// The call fraction of a service, datastore or external (MODEL.md §12.1).
+    pub fn fraction(&self, model: &Model, d: Dependency) -> f64 {
+        self.call_fraction[node_of(model, d).index()]
+    }
+
+    /// Whether every request needs `d` (its call fraction is 1).
+    pub fn required(&self, model: &Model, d: Dependency) -> bool {
+        self.fraction(model, d) >= 1.0
     }
 
     /// The links of the network as (link, a, b) triples.
@@ -123,6 +143,27 @@ impl Graphs {
             )
         })
     }
+}
+
+/// MODEL.md §12.1: the entry's call fraction is 1; through an item of a service with call
+/// fraction c the item gets c x its fraction; an item reached along several paths takes the
+/// largest. Callers come before what they call in the reverse of `order` (dependencies first),
+/// so one pass in that order settles every item.
+fn call_fractions(model: &Model, order: &[ServiceIdx]) -> Vec<f64> {
+    let n = model.services.len() + model.datastores.len() + model.externals.len();
+    let mut c = vec![0.0_f64; n];
+    c[model.entry.idx()] = 1.0;
+    for s in order.iter().rev() {
+        let here = c[s.idx()];
+        if here == 0.0 {
+            continue;
+        }
+        for (d, f) in model.services[s.idx()].needs() {
+            let i = node_of(model, d).index();
+            c[i] = c[i].max(here * f);
+        }
+    }
+    c
 }
 
 /// Services in dependency order (dependencies first), deterministic: a depth-first post-order
@@ -141,9 +182,9 @@ fn post_order_services(model: &Model, g: &DiGraph<Dependency, ()>) -> Vec<Servic
             return;
         }
         done[s.idx()] = true;
-        for d in &model.services[s.idx()].depends_on {
+        for (d, _) in model.services[s.idx()].needs() {
             if let Dependency::Service(t) = d {
-                visit(model, *t, done, order, depth + 1);
+                visit(model, t, done, order, depth + 1);
             }
         }
         order.push(s);

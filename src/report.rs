@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::availability::{self, cutsets::CutSets};
 use crate::availability::{Availability, Importance};
 use crate::cost::MonthlyCost;
+use crate::evaluate::tiers::Bottleneck;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
 use crate::gate::Verdict;
 use crate::model::{Class, Model, UserIdx};
@@ -102,8 +103,32 @@ pub struct ScenarioReport {
     pub worst_request_ms: Option<f64>,
     pub surge_cost_per_hour: Option<f64>,
     pub residency_violations: Vec<String>,
+    /// §12.5: how long the served fraction stays below 1 (seconds).
+    pub degraded_s: Option<f64>,
+    /// Extra: the tier that limited a degraded scenario, `null` when no tier falls short.
+    pub bottleneck: Option<BottleneckReport>,
     /// Extra: the region serving each user group after recovery (`null` when down).
     pub served_by: IndexMap<String, Option<String>>,
+}
+
+/// The tier with the lowest pass ratio among those short of capacity (MODEL.md §12.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BottleneckReport {
+    pub service: String,
+    /// `null` for the entry service's pooled capacity under `global-lb`.
+    pub region: Option<String>,
+    /// Capacity / offered load of that tier there.
+    pub pass_ratio: f64,
+}
+
+impl BottleneckReport {
+    pub fn new(model: &Model, b: &Bottleneck) -> BottleneckReport {
+        BottleneckReport {
+            service: model.services[b.service.idx()].id.clone(),
+            region: b.region.map(|r| model.regions[r.idx()].id.clone()),
+            pass_ratio: b.pass_ratio,
+        }
+    }
 }
 
 impl ScenarioReport {
@@ -124,6 +149,11 @@ impl ScenarioReport {
             worst_request_ms: r.worst_request_ms,
             surge_cost_per_hour: r.surge_cost_per_hour,
             residency_violations: user_ids(model, &r.residency_violations),
+            degraded_s: r.degraded_s,
+            bottleneck: r
+                .bottleneck
+                .as_ref()
+                .map(|b| BottleneckReport::new(model, b)),
             served_by: served_by(model, r),
         }
     }
@@ -163,7 +193,7 @@ impl Serialize for ScenarioView<'_> {
             }
         }
         let (m, s, r) = (self.model, self.scenario, self.result);
-        let mut st = serializer.serialize_struct("ScenarioReport", 15)?;
+        let mut st = serializer.serialize_struct("ScenarioReport", 17)?;
         st.serialize_field("id", &s.id)?;
         st.serialize_field("class", s.class.name())?;
         st.serialize_field("failed", &s.failed)?;
@@ -180,6 +210,11 @@ impl Serialize for ScenarioView<'_> {
         st.serialize_field(
             "residency_violations",
             &Residency(m, &r.residency_violations),
+        )?;
+        st.serialize_field("degraded_s", &r.degraded_s)?;
+        st.serialize_field(
+            "bottleneck",
+            &r.bottleneck.as_ref().map(|b| BottleneckReport::new(m, b)),
         )?;
         st.serialize_field("served_by", &ServedBy(m, r))?;
         st.end()

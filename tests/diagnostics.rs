@@ -118,6 +118,8 @@ codes! {
     empty_scenario: "empty-scenario" => ERROR;
     unknown_component: "unknown-component" => ERROR;
     repeated_entry: "repeated-entry" => WARNING;
+    invalid_fraction: "invalid-fraction" => ERROR;
+    repeated_dependency: "repeated-dependency" => ERROR;
     too_many_components: "too-many-components" => ERROR;
     // Needs an evaluation.
     nothing_serves: "nothing-serves" => ERROR;

@@ -340,3 +340,86 @@ fn the_diff_of_the_examples_against_themselves_is_empty() {
         assert!(r.stdout.contains("no changes"), "{t}");
     }
 }
+
+/// Issue 14's first pull request: shrinking the standby's `scale_to` (9 -> 4 web instances in
+/// us-west) serves 1600 / 3000 = 53.33% after losing us-east. With `min_served: 1` and `survive:
+/// [az, region, link]` that is a new breach named with its scenario in the markdown, and the
+/// scenario's served fraction shows before and after.
+#[test]
+fn a_pull_request_that_shrinks_the_standby_fails_min_served() {
+    let base = "tests/fixtures/pr/warm-standby.yaml";
+    expect(&["check", base], 0);
+    let md = expect(
+        &[
+            "diff",
+            base,
+            "tests/fixtures/pr/shrunk-standby.yaml",
+            "-f",
+            "markdown",
+        ],
+        1,
+    )
+    .stdout;
+    let first = md.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "### ❌ drplan diff: warm-standby-pr-base fails 1 objective: min_served (new)"
+    );
+    assert!(
+        md.contains("| `min_served` 🆕 | `region:us-east` | 100% | 53.33% |"),
+        "{md}"
+    );
+    // The scenario row: degraded, served 100% -> 53.3%.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `region:us-east` | ") && l.contains("→"))
+        .unwrap_or_else(|| panic!("a changed-scenario row for region:us-east: {md}"));
+    assert!(row.contains("100% → 53.3%"), "{row}");
+}
+
+/// Issue 14's second pull request: the api tier cut to one 500 rps instance per region for 3000
+/// rps. Version 1 saw "0 scenarios changed" and a cheaper bill; now with nothing failed only
+/// 500 / 3000 = 16.67% is served, every gated scenario breaches `min_served`, and the scenarios
+/// show their served fractions before and after.
+#[test]
+fn a_pull_request_that_starves_the_api_tier_fails_min_served() {
+    let base = "tests/fixtures/pr/warm-standby.yaml";
+    let md = expect(
+        &[
+            "diff",
+            base,
+            "tests/fixtures/pr/api-cut.yaml",
+            "-f",
+            "markdown",
+        ],
+        1,
+    )
+    .stdout;
+    let first = md.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("### ❌ drplan diff: warm-standby-pr-base fails 2 objectives:")
+            && first.contains("min_served (new)"),
+        "{first}"
+    );
+    // link:us-east~us-west changes nothing but the api: 500 / 3000 of the requests pass.
+    assert!(
+        md.contains("| `min_served` 🆕 | `link:us-east~us-west` | 100% | 16.67% |"),
+        "{md}"
+    );
+    let json: Value = serde_json::from_str(
+        &expect(
+            &["diff", base, "tests/fixtures/pr/api-cut.yaml", "-f", "json"],
+            1,
+        )
+        .stdout,
+    )
+    .expect("diff JSON");
+    let changed = json["scenarios"].as_array().expect("scenarios");
+    let link = changed
+        .iter()
+        .find(|s| s["id"] == "link:us-east~us-west")
+        .expect("the link scenario changed");
+    assert_eq!(link["base"]["served_fraction"], 1.0);
+    let head = link["head"]["served_fraction"].as_f64().expect("a number");
+    assert!((head - 500.0 / 3000.0).abs() < 1e-12, "{head}");
+}

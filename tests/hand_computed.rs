@@ -45,14 +45,14 @@ const RTT_25: f64 = 40.84244820188013;
 const RTT_45: f64 = 73.51640676338425;
 
 /// Analyzes `tests/fixtures/hand/NAME.yaml`.
-fn report(name: &str) -> Value {
+pub(crate) fn report(name: &str) -> Value {
     analyze_json(format!("tests/fixtures/hand/{name}.yaml"))
 }
 
 /// Asserts a numeric field of a scenario, naming the scenario and the field on failure. Same
 /// tolerance as `common::assert_close` (relative 1e-9, absolute near zero).
 #[track_caller]
-fn num(s: &Value, key: &str, expected: f64) {
+pub(crate) fn num(s: &Value, key: &str, expected: f64) {
     let v = &s[key];
     let a = v.as_f64().unwrap_or_else(|| {
         panic!(
@@ -70,7 +70,7 @@ fn num(s: &Value, key: &str, expected: f64) {
 
 /// Asserts that a field of a scenario is JSON null.
 #[track_caller]
-fn null(s: &Value, key: &str) {
+pub(crate) fn null(s: &Value, key: &str) {
     assert!(
         s[key].is_null(),
         "{} {key}: expected null, found {}",
@@ -81,13 +81,13 @@ fn null(s: &Value, key: &str) {
 
 /// Asserts the outcome string of a scenario.
 #[track_caller]
-fn outcome(s: &Value, expected: &str) {
+pub(crate) fn outcome(s: &Value, expected: &str) {
     assert_eq!(s["outcome"], expected, "{} outcome", s["id"]);
 }
 
 /// Outcome, RTO, RPO, impact and failed_requests = peak_rps x impact (§3.7).
 #[track_caller]
-fn times(s: &Value, out: &str, rto: f64, rpo: f64, impact: f64, peak: f64) {
+pub(crate) fn times(s: &Value, out: &str, rto: f64, rpo: f64, impact: f64, peak: f64) {
     outcome(s, out);
     num(s, "rto_s", rto);
     num(s, "rpo_s", rpo);
@@ -98,7 +98,7 @@ fn times(s: &Value, out: &str, rto: f64, rpo: f64, impact: f64, peak: f64) {
 /// A `down` scenario (§3.9): RTO = W, impact = RTO, failed_requests = peak x impact, served 0,
 /// dns exposure 0, latency and surge null, no residency violations, RPO as for any scenario.
 #[track_caller]
-fn down(s: &Value, w: f64, rpo: f64, peak: f64) {
+pub(crate) fn down(s: &Value, w: f64, rpo: f64, peak: f64) {
     times(s, "down", w, rpo, w, peak);
     num(s, "served_fraction", 0.0);
     num(s, "dns_exposure_s", 0.0);
@@ -857,7 +857,8 @@ fn scale_up_pilot_light_and_warm_standby() {
     // region:a: everyone goes to b. b's load 1000 exceeds its steady 0 and it has scale_to: it
     // scales to 1200 >= 1000: up, served 1, surge 0. b did not scale with nothing failed:
     // scale term D + scale_up = 30 + 1200 = 1230; shift 90: t = 1230 for both groups. RTO 1230.
-    // Impact: i = max(60, 1230) = 1230, tail 0.02 x max(0, 930 - 1230) = 0 -> 1230;
+    // Impact: b's shortfall before scaling is (1000 - 0) / 1000 = 1, so i = max(60, 1230) =
+    // 1230, tail 0.02 x max(0, 930 - 1230) = 0 -> 1230;
     // failed 1.23e6. dns 90. worst_rtt: ua (at a) to b = RTT_10.
     let s = scenario(&r, "region:a");
     times(s, "up", 1230.0, 0.0, 1230.0, peak);
@@ -868,10 +869,12 @@ fn scale_up_pilot_light_and_warm_standby() {
 
     // a-and-b (custom): everyone goes to c, which scales to 840 < 1000: degraded, served 0.84,
     // surge ceil(160 / 120) = ceil(1.33) = 2 instances x 0.25 = 0.5. t = max(90, 30 + 300) = 330,
-    // RTO 330. Impact per group: max(60, 330) = 330 + tail 0.02 x (930 - 330) = 12 -> 342;
-    // failed 342000. worst_rtt: ua at a to c = RTT_25.
+    // RTO 330. Impact per group (§12.5, version 2): the scale term is weighted by c's shortfall
+    // before scaling, (1000 - 480) / 1000 = 0.52: 330 x 0.52 = 171.6; i = max(60, 171.6) =
+    // 171.6 + tail 0.02 x (930 - 330) = 12 -> 183.6 (version 1 charged the whole 330: 342);
+    // failed 183600. worst_rtt: ua at a to c = RTT_25.
     let s = scenario(&r, "a-and-b");
-    times(s, "degraded", 330.0, 0.0, 342.0, peak);
+    times(s, "degraded", 330.0, 0.0, 183.6, peak);
     num(s, "served_fraction", 0.84);
     num(s, "surge_cost_per_hour", 0.5);
     num(s, "dns_exposure_s", 90.0);

@@ -15,6 +15,7 @@ mod export;
 mod fuzz_regressions;
 mod gate;
 mod graph;
+mod hand_capacity;
 mod hand_computed;
 mod hostile;
 mod html;

@@ -195,6 +195,7 @@ impl<'a> Setup<'a> {
             ));
         }
         let graphs = engine.graphs();
+        tiers_follow_the_entry(m, graphs)?;
         if petgraph::algo::connected_components(&graphs.network) != 1 {
             return Err("the regions do not form one linked network".into());
         }
@@ -824,6 +825,50 @@ impl<'a> Setup<'a> {
             })
             .collect()
     }
+}
+
+/// MODEL.md §12: the method sums the entry service's capacity only, which is exact when no
+/// other tier can ever be the tighter one. Every other service of the closure must be required
+/// and either
+/// - *never short*: every AZ holding it (placement or `scale_to`) alone carries the whole
+///   demand (its offered load anywhere is at most `peak_rps`, and a region short on its steady
+///   instances scales to at least that AZ's scaled capacity), or
+/// - *dominated*: in every AZ where the entry runs (placement or `scale_to`) it has instances
+///   of at least the entry's scaled capacity there; it is then usable wherever the entry is
+///   (σ_s(r) = r), its offered load equals the entry's and its capacity is never below the
+///   entry's, so its pass ratio never binds and it falls short only when the entry does.
+///
+/// Otherwise the topology is declined (enumeration reaches it up to 22 components).
+fn tiers_follow_the_entry(
+    m: &crate::model::Model,
+    graphs: &crate::graph::Graphs,
+) -> Result<(), String> {
+    if graphs.has_partial {
+        return Err(
+            "partial dependencies (MODEL.md §12.4) are not summed by the factored method yet"
+                .into(),
+        );
+    }
+    let entry = &m.services[m.entry.idx()];
+    for s in &graphs.entry_services {
+        let svc = &m.services[s.idx()];
+        let never_short = (0..m.azs.len()).all(|a| {
+            svc.scaled_instances[a] == 0
+                || f64::from(svc.scaled_instances[a]) * svc.capacity_per_instance >= m.peak_rps
+        });
+        let dominated = (0..m.azs.len()).all(|a| {
+            entry.scaled_instances[a] == 0
+                || f64::from(svc.instances[a]) * svc.capacity_per_instance
+                    >= f64::from(entry.scaled_instances[a]) * entry.capacity_per_instance
+        });
+        if !(never_short || dominated) {
+            return Err(format!(
+                "service `{}` can limit capacity where the entry service does not (MODEL.md §12: it is not placed in every AZ of the entry with at least the entry's scaled capacity), and the factored method sums the entry's capacity only",
+                svc.id
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// P(¬N) for one set of failed groups, and the candidate islands with their probabilities.

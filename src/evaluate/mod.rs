@@ -7,12 +7,14 @@
 
 pub mod datastore;
 mod latency;
+pub mod tiers;
 
 use crate::graph::Graphs;
 use crate::model::{
     Component, DatastoreIdx, Dependency, Model, RegionIdx, Replication, RoutingKind, UserIdx,
 };
 use datastore::{Corruption, Recovery};
+use tiers::{Bottleneck, NOWHERE, Tiers};
 
 /// The outcome of a scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,7 +96,8 @@ pub struct Core {
     usable_in_component: Vec<bool>,
     home_in_component: Vec<bool>,
     load: Vec<f64>,
-    capacity: Vec<f64>,
+    /// MODEL.md §12: every tier's load, capacity and pass ratio, and each region's ρ.
+    pub tiers: Tiers,
     /// Per serving region: request time beyond the user's round trip, NaN until computed.
     backend: Vec<f64>,
     regions: usize,
@@ -123,6 +126,11 @@ pub struct ScenarioResult {
     pub residency_violations: Vec<UserIdx>,
     /// Where each user group is served after recovery.
     pub assignment: Vec<Option<RegionIdx>>,
+    /// MODEL.md §12.5: how long the served fraction stays below 1 (W when degraded, RTO when
+    /// down, 0 when up; `None` when down with a needed store lost).
+    pub degraded_s: Option<f64>,
+    /// The tier that limited a degraded scenario (lowest pass ratio among those short).
+    pub bottleneck: Option<Bottleneck>,
 }
 
 /// MODEL.md §3.5 for one region: whether it scales (its load exceeds its steady capacity by more
@@ -161,6 +169,11 @@ pub struct Engine<'m> {
     /// Per quorum datastore and member home, the members by round trip from the home (the
     /// home first, at 0): members_by_rtt[d][home] (empty for other stores and regions).
     members_by_rtt: Vec<Vec<Vec<(f64, RegionIdx)>>>,
+    /// The entry service's closure with call fractions (MODEL.md §12.1): the entry first, then
+    /// the services it calls in id order.
+    closure: Vec<(crate::model::ServiceIdx, f64)>,
+    /// The partial items of the closure (call fraction below 1) with their call fractions.
+    partial_items: Vec<(Dependency, f64)>,
 }
 
 impl<'m> Engine<'m> {
@@ -205,9 +218,29 @@ impl<'m> Engine<'m> {
                 az_groups[a.idx()].push(g);
             }
         }
+        let closure = std::iter::once(model.entry)
+            .chain(graphs.entry_services.iter().copied())
+            .map(|s| (s, graphs.fraction(model, Dependency::Service(s))))
+            .collect();
+        let partial_items = graphs
+            .entry_services
+            .iter()
+            .map(|s| Dependency::Service(*s))
+            .chain(
+                graphs
+                    .entry_datastores
+                    .iter()
+                    .map(|d| Dependency::Datastore(*d)),
+            )
+            .chain((0..model.externals.len()).map(|e| Dependency::External(e.into())))
+            .map(|d| (d, graphs.fraction(model, d)))
+            .filter(|(_, c)| *c > 0.0 && *c < 1.0)
+            .collect();
         let mut engine = Engine {
             model,
             graphs,
+            closure,
+            partial_items,
             components: model.components(),
             region_rtt,
             user_rtt,
@@ -548,6 +581,10 @@ impl<'m> Engine<'m> {
         core.surge_cost_per_hour = 0.0;
         if !down {
             self.capacity(core);
+            if core.outcome == Outcome::Down {
+                // Served fraction 0 (MODEL.md §3.6).
+                core.assignment.iter_mut().for_each(|a| *a = None);
+            }
         }
     }
 
@@ -617,82 +654,6 @@ impl<'m> Engine<'m> {
                 }
             }
         }
-    }
-
-    /// MODEL.md §3.5: load, scaling, served fraction, degradation and surge.
-    fn capacity(&self, core: &mut Core) {
-        let m = self.model;
-        let entry = &m.services[m.entry.idx()];
-        let peak = m.peak_rps;
-        let tolerance = 1e-9 * peak;
-        let n = m.regions.len();
-        let mut load = std::mem::take(&mut core.load);
-        let mut capacity = std::mem::take(&mut core.capacity);
-        reset(&mut load, n, 0.0);
-        reset(&mut capacity, n, 0.0);
-        for (u, r) in core.assignment.iter().enumerate() {
-            if let Some(r) = r {
-                load[r.idx()] += peak * m.users[u].share;
-            }
-        }
-        for r in 0..n {
-            if !core.usable(m.entry.idx(), r) {
-                continue;
-            }
-            let (steady, scaled) = m.regions[r]
-                .azs
-                .iter()
-                .filter(|a| core.state.az_alive[a.idx()])
-                .fold((0.0, 0.0), |(s, t), a| {
-                    (
-                        s + f64::from(entry.instances[a.idx()]),
-                        t + f64::from(entry.scaled_instances[a.idx()]),
-                    )
-                });
-            let (steady, scaled) = (
-                steady * entry.capacity_per_instance,
-                scaled * entry.capacity_per_instance,
-            );
-            (core.scaled[r], capacity[r]) =
-                scaled_capacity(load[r], steady, scaled, entry.scales[r], tolerance);
-        }
-        let instances = |shortfall: f64| {
-            (shortfall / entry.capacity_per_instance - 1e-9)
-                .ceil()
-                .max(0.0)
-        };
-        let (served, degraded, surge_instances) = if m.routing.kind == RoutingKind::GlobalLb {
-            let total: f64 = capacity.iter().sum();
-            let shortfall = peak - total;
-            let degraded = shortfall > tolerance;
-            (
-                (total / peak).min(1.0),
-                degraded,
-                if degraded { instances(shortfall) } else { 0.0 },
-            )
-        } else {
-            let mut served = 0.0;
-            let mut degraded = false;
-            let mut surge = 0.0;
-            for r in 0..n {
-                served += load[r].min(capacity[r]);
-                let shortfall = load[r] - capacity[r];
-                if shortfall > tolerance {
-                    degraded = true;
-                    surge += instances(shortfall);
-                }
-            }
-            ((served / peak).min(1.0), degraded, surge)
-        };
-        core.served_fraction = served;
-        core.outcome = if degraded {
-            Outcome::Degraded
-        } else {
-            Outcome::Up
-        };
-        core.surge_cost_per_hour = surge_instances * entry.cost_per_hour.0;
-        core.load = load;
-        core.capacity = capacity;
     }
 
     /// A short explanation of why the entry service does not serve with nothing failed: the
@@ -823,11 +784,10 @@ impl<'m> Engine<'m> {
             .map(|r| r.loss)
             .try_fold(0.0_f64, |acc, l| l.map(|l| acc.max(l)));
         if core.outcome == Outcome::Down {
-            let needed_lost = self
-                .graphs
-                .entry_datastores
-                .iter()
-                .any(|d| core.recoveries[d.idx()].loss.is_none());
+            let needed_lost = self.graphs.entry_datastores.iter().any(|d| {
+                core.recoveries[d.idx()].loss.is_none()
+                    && self.graphs.required(m, Dependency::Datastore(*d))
+            });
             let rto = if needed_lost {
                 None
             } else {
@@ -846,6 +806,8 @@ impl<'m> Engine<'m> {
                 surge_cost_per_hour: None,
                 residency_violations: Vec::new(),
                 assignment: core.assignment.clone(),
+                degraded_s: rto,
+                bottleneck: None,
             };
         }
         let times = self.times(core);
@@ -873,21 +835,37 @@ impl<'m> Engine<'m> {
             surge_cost_per_hour: Some(core.surge_cost_per_hour),
             residency_violations,
             assignment: core.assignment.clone(),
+            degraded_s: Some(match core.outcome {
+                Outcome::Degraded => core.state.wait,
+                _ => 0.0,
+            }),
+            bottleneck: core.tiers.bottleneck,
         }
     }
 
-    /// MODEL.md §3.7: per-group recovery times, RTO, impact and DNS exposure.
+    /// MODEL.md §3.7 with §12.5: per-group recovery times, RTO, impact and DNS exposure.
     fn times(&self, core: &Core) -> Times {
         let m = self.model;
+        let graphs = &self.graphs;
         let routing = &m.routing;
         let d = routing.detection().0;
+        let n = m.regions.len();
         let entry = &m.services[m.entry.idx()];
-        let datastore_time = self
-            .graphs
-            .entry_datastores
-            .iter()
-            .map(|x| core.recoveries[x.idx()].time)
-            .fold(0.0, f64::max);
+        // Required stores' recovery is the same for every group; partial ones add to the
+        // impact of the groups whose regions reach them.
+        let mut datastore_time: f64 = 0.0;
+        let mut partial_stores = Vec::new();
+        for x in &graphs.entry_datastores {
+            let c = graphs.fraction(m, Dependency::Datastore(*x));
+            let rec = &core.recoveries[x.idx()];
+            if c >= 1.0 {
+                datastore_time = datastore_time.max(rec.time);
+            } else if !rec.homes.is_empty() && rec.time > 0.0 {
+                // It recovered (promotion, election, restore); one that waits adds nothing.
+                let node = m.services.len() + x.idx();
+                partial_stores.push((node, c * rec.time));
+            }
+        }
         let (shift, shift_impact) = match routing.kind {
             RoutingKind::GeoDns | RoutingKind::FailoverDns => {
                 (d + routing.ttl.0, d + routing.ttl.0 / 2.0)
@@ -895,6 +873,9 @@ impl<'m> Engine<'m> {
             RoutingKind::Anycast => (d + routing.convergence.0, d + routing.convergence.0),
             RoutingKind::GlobalLb => (d, d),
         };
+        let tiers = &core.tiers;
+        let base = &self.baseline.tiers;
+        let items = graphs.call_fraction.len();
         let mut out = Times::default();
         for (u, user) in m.users.iter().enumerate() {
             let (Some(before), Some(after)) = (self.baseline.assignment[u], core.assignment[u])
@@ -921,13 +902,45 @@ impl<'m> Engine<'m> {
                     i = i.max(d * lost as f64 / total as f64);
                 }
             }
-            if core.scaled[after.idx()] && !self.baseline.scaled[after.idx()] {
-                let scale = d + entry.scale_up[after.idx()].0;
-                t = t.max(scale);
-                i = i.max(scale);
+            // §12.5: every tier on the group's path that scales now and did not with nothing
+            // failed; the impact weighted by the tier's shortfall before scaling.
+            let r = after.idx();
+            let mut extra = 0.0;
+            for (k, &(s, c)) in self.closure.iter().enumerate() {
+                let q = tiers.sigma[k * n + r];
+                if q == NOWHERE {
+                    continue;
+                }
+                let j = k * n + q as usize;
+                if !tiers.scaled[j] || base.scaled.get(j).copied().unwrap_or(false) {
+                    continue;
+                }
+                let scale = d + m.services[s.idx()].scale_up[q as usize].0;
+                let (offered, steady) = if k == 0 && routing.kind == RoutingKind::GlobalLb {
+                    (tiers.pooled_offered, tiers.pooled_steady)
+                } else {
+                    (tiers.offered[j], tiers.steady[j])
+                };
+                let weight = if offered > 0.0 {
+                    ((offered - steady) / offered).max(0.0)
+                } else {
+                    0.0
+                };
+                if c >= 1.0 {
+                    t = t.max(scale);
+                    i = i.max(scale * weight);
+                } else {
+                    // A partial tier adds to the impact only, as a term of the sum.
+                    extra += scale * weight * c;
+                }
+            }
+            for &(node, cost) in &partial_stores {
+                if tiers.open(items, r, node) {
+                    extra += cost;
+                }
             }
             out.rto = out.rto.max(t);
-            out.impact += user.share * i;
+            out.impact += user.share * (i + extra);
             if shifted && routing.kind.is_dns() {
                 out.dns_exposure = d + routing.ttl.0;
                 let tail = (d + routing.stale_duration.0 - t).max(0.0);

@@ -326,9 +326,50 @@ pub struct RawService {
     pub cost_per_hour: Option<f64>,
     /// Instances per region: `{per_az: N}` or `{azs: {<az>: N}}`, optionally with `scale_to` and `scale_up`.
     pub placement: IndexMap<String, RawPlacement>,
-    /// Services, datastores and externals it needs.
+    /// Services, datastores and externals it needs: an id, or `{id: X, fraction: F}` when only
+    /// that fraction of requests needs it (a partial dependency, MODEL.md §12.4).
     #[serde(default)]
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<RawDependency>,
+}
+
+/// One `depends_on` item: an id (every request needs it) or `{id, fraction}`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "an id, or `{id: X, fraction: F}` for a dependency only a fraction F of requests needs"
+)]
+pub enum RawDependency {
+    Id(String),
+    Partial(RawPartialDependency),
+}
+
+/// A partial dependency: only `fraction` of the requests need `id`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PartialDependency")]
+pub struct RawPartialDependency {
+    /// The service, datastore or external.
+    pub id: String,
+    /// The fraction of requests that need it, in (0, 1].
+    pub fraction: f64,
+}
+
+impl RawDependency {
+    /// The id it names.
+    pub fn id(&self) -> &str {
+        match self {
+            RawDependency::Id(id) => id,
+            RawDependency::Partial(p) => &p.id,
+        }
+    }
+
+    /// The fraction of requests that need it (1 for a plain id).
+    pub fn fraction(&self) -> f64 {
+        match self {
+            RawDependency::Id(_) => 1.0,
+            RawDependency::Partial(p) => p.fraction,
+        }
+    }
 }
 
 /// Instances of a service in one region: `{per_az: N}` or `{azs: {az: N}}`.
@@ -513,6 +554,11 @@ pub struct RawObjectives {
     /// `true`: any residency violation with nothing failed, or in a gated scenario, is a breach.
     #[schemars(extend("default" = false))]
     pub residency: Option<bool>,
+    /// Breached when a gated scenario's served fraction is below it (MODEL.md §12.6): `1` with
+    /// `survive: [region]` says "the standby must carry the whole load". A fraction or a
+    /// percent string.
+    #[schemars(default, schema_with = "crate::schema::availability")]
+    pub min_served: Option<Quantity>,
     /// Accepted, known breaches that do not fail the gate.
     #[serde(default)]
     pub waivers: Vec<RawWaiver>,
@@ -524,7 +570,7 @@ pub struct RawObjectives {
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
     /// The objective whose breach is accepted.
-    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency"]))]
+    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
     pub objective: String,
     /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,

@@ -254,7 +254,22 @@ pub struct Service {
     pub scale_up: Vec<Seconds>,
     /// Per region: whether the service is placed there at all.
     pub placed: Vec<bool>,
+    /// What every request needs (plain ids, and `fraction: 1`): decides where it is usable.
     pub depends_on: Vec<Dependency>,
+    /// Partial dependencies (MODEL.md §12.4): what only a fraction (in (0, 1)) of requests
+    /// needs; they never decide where the service is usable.
+    pub partial: Vec<(Dependency, f64)>,
+}
+
+impl Service {
+    /// Every `depends_on` item with the fraction of requests that need it: the required ones
+    /// (fraction 1) first, then the partial ones.
+    pub fn needs(&self) -> impl Iterator<Item = (Dependency, f64)> + '_ {
+        self.depends_on
+            .iter()
+            .map(|d| (*d, 1.0))
+            .chain(self.partial.iter().copied())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,6 +401,8 @@ pub struct Objectives {
     pub max_rtt: Option<Millis>,
     pub max_request_rtt: Option<Millis>,
     pub residency: bool,
+    /// MODEL.md §12.6: the least served fraction a gated scenario may have.
+    pub min_served: Option<f64>,
     pub waivers: Vec<Waiver>,
 }
 

@@ -14,7 +14,9 @@ pub fn value(objective: &str, v: &Value) -> String {
         ("availability", Value::Null) => "not computed".into(),
         ("max_rtt" | "max_request_rtt", Value::Null) => "none (nothing serves)".into(),
         (_, Value::Null) => "unbounded".into(),
-        ("availability", Value::Number(n)) => n.as_f64().map_or(v.to_string(), percent),
+        ("availability" | "min_served", Value::Number(n)) => {
+            n.as_f64().map_or(v.to_string(), percent)
+        }
         ("rto" | "rpo" | "max_dns_exposure", Value::Number(n)) => {
             n.as_f64().map_or(v.to_string(), |s| Seconds(s).to_string())
         }
@@ -34,6 +36,15 @@ pub fn value(objective: &str, v: &Value) -> String {
     }
 }
 
+/// The tier that limited a scenario: `api in us-west 62%` (`web pooled 60%` under global-lb).
+pub fn bottleneck(b: &crate::report::BottleneckReport) -> String {
+    let ratio = format!("{}%", round_to(b.pass_ratio * 100.0, 1));
+    match &b.region {
+        Some(r) => format!("{} in {r} {ratio}", b.service),
+        None => format!("{} pooled {ratio}", b.service),
+    }
+}
+
 /// What the objective limits, in a few words.
 pub fn objective_title(objective: &str) -> &'static str {
     match objective {
@@ -46,6 +57,7 @@ pub fn objective_title(objective: &str) -> &'static str {
         "max_rtt" => "worst round trip, nothing failed",
         "max_request_rtt" => "worst request time, nothing failed",
         "residency" => "data residency",
+        "min_served" => "served fraction after recovery",
         _ => "objective",
     }
 }
@@ -91,6 +103,9 @@ pub fn breach_message(b: &Breach) -> String {
         "residency" => {
             format!("after {scenario}, users {actual} are served outside their residency")
         }
+        "min_served" => format!(
+            "after {scenario} only {actual} of requests are served, below the objective {limit}"
+        ),
         other => format!("{other}: {actual}, limit {limit}"),
     };
     match &b.expired_waiver {
@@ -162,6 +177,7 @@ pub fn figure_value(key: &str, v: Option<f64>) -> String {
         ("worst_rtt_ms" | "worst_request_ms", Some(m)) => Millis(m).to_string(),
         ("worst_rtt_ms" | "worst_request_ms", None) => "none (nothing serves)".into(),
         ("single_points_of_failure", Some(n)) => round_to(n, 0),
+        ("served_fraction", Some(f)) => format!("{}%", round_to(f * 100.0, 1)),
         (_, Some(x)) => round_to(x, 6),
         (_, None) => "-".into(),
     }

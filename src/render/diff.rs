@@ -13,6 +13,7 @@ use super::markdown::{
 use super::terminal::{breach_cells, new_table, paint, paint_text};
 use super::{Format, Style};
 use crate::diff::{Change, Diff, Figure, ScenarioChange, ScenarioSide};
+use crate::model::Millis;
 use crate::model::units::{nines, round_to};
 
 /// The formats `diff` writes.
@@ -187,13 +188,20 @@ fn arrow(base: Option<String>, head: Option<String>) -> String {
     }
 }
 
-fn scenario_cells(s: &ScenarioChange) -> [String; 3] {
+/// Outcome, served fraction, RTO, RPO and worst request time, each `base → head` (one value
+/// when unchanged).
+fn scenario_cells(s: &ScenarioChange) -> [String; 5] {
     let pick =
         |f: fn(&ScenarioSide) -> String| arrow(s.base.as_ref().map(f), s.head.as_ref().map(f));
     [
         pick(|x| x.outcome.to_string()),
+        pick(|x| format!("{}%", round_to(x.served_fraction * 100.0, 1))),
         pick(|x| duration(x.rto_s)),
         pick(|x| duration(x.rpo_s)),
+        pick(|x| {
+            x.worst_request_ms
+                .map_or("-".into(), |m| Millis(m).to_string())
+        }),
     ]
 }
 
@@ -247,14 +255,18 @@ fn write_table(diff: &Diff, out: &mut dyn Write, style: Style) -> io::Result<()>
     if !diff.scenarios.is_empty() {
         writeln!(out, "Scenarios changed ({}):", diff.scenarios.len())?;
         let mut t = new_table(style);
-        t.set_header(vec!["Scenario", "Outcome", "RTO", "RPO", "Change"]);
+        t.set_header(vec![
+            "Scenario", "Outcome", "Served", "RTO", "RPO", "Request", "Change",
+        ]);
         for s in &diff.scenarios {
-            let [o, rto, rpo] = scenario_cells(s);
+            let [o, served, rto, rpo, request] = scenario_cells(s);
             t.add_row(vec![
                 Cell::new(&s.id),
                 Cell::new(o),
+                Cell::new(served).set_alignment(CellAlignment::Right),
                 Cell::new(rto).set_alignment(CellAlignment::Right),
                 Cell::new(rpo).set_alignment(CellAlignment::Right),
+                Cell::new(request).set_alignment(CellAlignment::Right),
                 paint(
                     Cell::new(change_word(s.change)),
                     change_color(s.change),
@@ -433,22 +445,27 @@ fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
             &format!("Scenarios changed: {}", diff.scenarios.len()),
             false,
         )?;
-        writeln!(out, "| Scenario | Outcome | RTO | RPO | Change |")?;
-        writeln!(out, "|---|---|--:|--:|---|")?;
+        writeln!(
+            out,
+            "| Scenario | Outcome | Served | RTO | RPO | Request | Change |"
+        )?;
+        writeln!(out, "|---|---|--:|--:|--:|--:|---|")?;
         for s in &diff.scenarios {
             let pick_outcome = |x: &ScenarioSide| outcome(x.outcome);
             let o = arrow(
                 s.base.as_ref().map(pick_outcome),
                 s.head.as_ref().map(pick_outcome),
             );
-            let [_, rto, rpo] = scenario_cells(s);
+            let [_, served, rto, rpo, request] = scenario_cells(s);
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 code(&s.id),
                 o,
+                served,
                 rto,
                 rpo,
+                request,
                 change_mark(s.change)
             )?;
         }

@@ -702,14 +702,25 @@ pub fn write_comparison(
                     }
                 }
                 (_, None) => match row.metric {
-                    Metric::WorstRtoS | Metric::WorstRpoS => "unbounded".into(),
+                    Metric::WorstRtoS
+                    | Metric::WorstRpoS
+                    | Metric::RegionLossRtoS
+                    | Metric::RegionLossRpoS => "unbounded".into(),
                     _ => "-".into(),
                 },
                 (Metric::Availability | Metric::EffectiveAvailability, Some(v)) => percent(*v),
                 (Metric::Nines, Some(v)) => round_to(*v, 2),
                 (Metric::DowntimeMinutesPerYear, Some(v)) => Seconds(v * 60.0).to_string(),
-                (Metric::WorstRtoS | Metric::WorstRpoS | Metric::WorstDnsExposureS, Some(v)) => {
-                    Seconds(*v).to_string()
+                (
+                    Metric::WorstRtoS
+                    | Metric::WorstRpoS
+                    | Metric::WorstDnsExposureS
+                    | Metric::RegionLossRtoS
+                    | Metric::RegionLossRpoS,
+                    Some(v),
+                ) => Seconds(*v).to_string(),
+                (Metric::RegionLossServedFraction, Some(v)) => {
+                    format!("{}%", round_to(v * 100.0, 1))
                 }
                 (Metric::MonthlyCost | Metric::CostPerExtraNine, Some(v)) => Usd(*v).to_string(),
             };

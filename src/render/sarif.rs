@@ -135,6 +135,9 @@ fn rule_help(objective: &str) -> &'static str {
         "residency" => {
             "Breached when users are served or their data is stored outside their residency, with nothing failed or in a gated scenario."
         }
+        "min_served" => {
+            "Breached when a gated scenario serves a smaller fraction of requests than the limit after recovery (every tier's capacity counts, MODEL.md §12)."
+        }
         _ => "An objective of the CI gate.",
     }
 }

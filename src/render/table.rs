@@ -336,6 +336,7 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
         "Scenario",
         "Outcome",
         "Served",
+        "Limited by",
         "RTO",
         "RPO",
         "DNS exp.",
@@ -357,6 +358,11 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
             paint(Cell::new(s.outcome), color, style),
             Cell::new(format!("{}%", round_to(s.served_fraction * 100.0, 1)))
                 .set_alignment(CellAlignment::Right),
+            Cell::new(
+                s.bottleneck
+                    .as_ref()
+                    .map_or(String::new(), super::describe::bottleneck),
+            ),
             Cell::new(duration(s.rto_s)).set_alignment(CellAlignment::Right),
             Cell::new(duration(s.rpo_s)).set_alignment(CellAlignment::Right),
             Cell::new(Seconds(s.dns_exposure_s).to_string()).set_alignment(CellAlignment::Right),

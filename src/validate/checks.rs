@@ -20,15 +20,16 @@ pub fn dependency_cycles(model: &Model, positions: &Positions) -> Vec<Diagnostic
             names.push(names[0]);
             // The edge from the last service of the cycle back to the first.
             let (last, first) = (cycle[cycle.len() - 1], cycle[0]);
-            let j = model.services[last.idx()]
+            let list = join(&join("services", names[cycle.len() - 1]), "depends_on");
+            let path = match model.services[last.idx()]
                 .depends_on
                 .iter()
                 .position(|d| *d == Dependency::Service(first))
-                .unwrap_or(0);
-            let path = index(
-                &join(&join("services", names[cycle.len() - 1]), "depends_on"),
-                j,
-            );
+            {
+                Some(j) => index(&list, j),
+                // Closed by a partial dependency: point at the list.
+                None => list,
+            };
             Diagnostic::error(
                 "dependency-cycle",
                 path.clone(),
@@ -55,8 +56,8 @@ fn cycle_order(model: &Model, members: &[ServiceIdx]) -> Vec<ServiceIdx> {
         seen: &mut Vec<ServiceIdx>,
     ) -> bool {
         let here = *path.last().unwrap_or(&members[0]);
-        for d in &model.services[here.idx()].depends_on {
-            let Dependency::Service(next) = *d else {
+        for (d, _) in model.services[here.idx()].needs() {
+            let Dependency::Service(next) = d else {
                 continue;
             };
             if next == path[0] {

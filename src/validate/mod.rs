@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::load::Loaded;
-use crate::load::raw::{self, Quantity, RawShape, RawTopology};
+use crate::load::raw::{self, Quantity, RawDependency, RawShape, RawTopology};
 use crate::load::yaml::{self, index, join};
 use crate::model::units::{parse_duration, parse_percent};
 use crate::model::*;
@@ -151,6 +151,29 @@ impl Cx<'_> {
             return Probability(default);
         }
         Probability(value)
+    }
+
+    /// A fraction in [0, 1], as a number or a percent string (`min_served`).
+    fn fraction(&mut self, q: &Quantity, path: &str) -> Option<f64> {
+        let value = match q {
+            Quantity::Number(n) => *n,
+            Quantity::Text(t) => match parse_percent(t) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.error("invalid-fraction", path, e);
+                    return None;
+                }
+            },
+        };
+        if !(0.0..=1.0).contains(&value) {
+            self.error(
+                "invalid-fraction",
+                path,
+                format!("`{value}` is outside [0, 1]; write a fraction like 0.9 or a percent string like \"90%\""),
+            );
+            return None;
+        }
+        Some(value)
     }
 
     /// A finite number that is 0 or more (costs, sizes, rates).
@@ -838,6 +861,7 @@ fn build_services(
             scale_up: vec![Seconds(600.0); regions.len()],
             placed: vec![false; regions.len()],
             depends_on: Vec::new(),
+            partial: Vec::new(),
         };
         for (rid, p) in &s.placement {
             let ppath = join(&join(&path, "placement"), rid);
@@ -912,22 +936,58 @@ fn build_services(
         }
         for (j, dep) in s.depends_on.iter().enumerate() {
             let dpath = index(&join(&path, "depends_on"), j);
-            let d = if let Some(x) = names.services.get(dep) {
+            let name = dep.id();
+            let d = if let Some(x) = names.services.get(name) {
                 Dependency::Service(*x)
-            } else if let Some(x) = names.datastores.get(dep) {
+            } else if let Some(x) = names.datastores.get(name) {
                 Dependency::Datastore(*x)
-            } else if let Some(x) = names.externals.get(dep) {
+            } else if let Some(x) = names.externals.get(name) {
                 Dependency::External(*x)
             } else {
+                let at = match dep {
+                    RawDependency::Id(_) => dpath,
+                    RawDependency::Partial(_) => join(&dpath, "id"),
+                };
                 cx.error(
                     "dangling-reference",
-                    &dpath,
-                    format!("`{dep}` is not a service, datastore or external"),
+                    &at,
+                    format!("`{name}` is not a service, datastore or external"),
                 );
                 continue;
             };
-            if svc.depends_on.contains(&d) {
-                cx.warning("repeated-entry", &dpath, format!("`{dep}` is listed twice"));
+            let fraction = dep.fraction();
+            if !(fraction > 0.0 && fraction <= 1.0) {
+                cx.error(
+                    "invalid-fraction",
+                    &join(&dpath, "fraction"),
+                    format!("`fraction` {fraction} is outside (0, 1]: it is the share of requests that need `{name}`"),
+                );
+                continue;
+            }
+            let earlier = s.depends_on[..j].iter().find(|e| e.id() == name);
+            if let Some(earlier) = earlier {
+                let same = match (earlier, dep) {
+                    (RawDependency::Id(_), RawDependency::Id(_)) => true,
+                    (RawDependency::Partial(a), RawDependency::Partial(b)) => {
+                        a.fraction == b.fraction
+                    }
+                    _ => false,
+                };
+                if same {
+                    cx.warning(
+                        "repeated-entry",
+                        &dpath,
+                        format!("`{name}` is listed twice"),
+                    );
+                } else {
+                    cx.error(
+                        "repeated-dependency",
+                        &dpath,
+                        format!("`{name}` is listed twice with different fractions (a plain id is a fraction of 1); keep one"),
+                    );
+                }
+            } else if fraction < 1.0 {
+                svc.partial.push((d, fraction));
             } else {
                 svc.depends_on.push(d);
             }
@@ -1244,6 +1304,10 @@ fn build_objectives(cx: &mut Cx, raw: &RawTopology) -> Option<Objectives> {
             .as_ref()
             .and_then(|q| cx.rtt(Some(q), "objectives.max_request_rtt")),
         residency: o.residency.unwrap_or(false),
+        min_served: o
+            .min_served
+            .as_ref()
+            .and_then(|q| cx.fraction(q, "objectives.min_served")),
         waivers: build_waivers(cx, o),
     })
 }
