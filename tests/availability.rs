@@ -628,3 +628,107 @@ fn islands_too_large_to_track_are_bounded_not_fatal() {
         );
     }
 }
+
+/// MODEL.md §12: where a tier other than the entry is called in another region, or a partial
+/// dependency exists, the factored method declines and says why (never a wrong number); where
+/// every other tier is dominated by the entry, never short, or co-located with it (tracked per
+/// region class), it equals enumeration.
+#[test]
+fn factored_declines_tiers_called_elsewhere_and_tracks_co_located_ones() {
+    let fixture = |name: &str| {
+        std::fs::read_to_string(
+            crate::common::root().join(format!("tests/fixtures/hand/{name}.yaml")),
+        )
+        .expect("the fixture exists")
+    };
+    for (name, why) in [
+        // worker runs only in a1 and 900 rps cannot carry the demand of 1000: b calls it in a.
+        (
+            "tiers",
+            "service `worker` can limit capacity and is not placed in every AZ",
+        ),
+        ("partial", "partial dependencies"),
+        ("tiers_scale", "partial dependencies"),
+    ] {
+        let (_, f) = both(
+            &fixture(name),
+            drplan::availability::factored::compute_with_bound,
+        );
+        match f {
+            Ok(_) => {
+                panic!("{name}: the factored method answered where a tier is called elsewhere")
+            }
+            Err(e) => assert!(e.contains(why), "{name}: {e}"),
+        }
+    }
+    // worker at 1000 rps (one AZ carries the whole demand: never short): api, short in b with
+    // nothing failed, is co-located with web and tracked.
+    let tracked =
+        fixture("tiers").replace("capacity_per_instance: 900", "capacity_per_instance: 1000");
+    assert!(agree(&tracked, "api tracked"));
+    // api at web's 400 rps in every AZ as well: dominated, nothing tracked.
+    let dominated = tracked
+        .replace("a: { per_az: 3 }", "a: { per_az: 4 }")
+        .replace("b: { per_az: 2 }", "b: { per_az: 4 }");
+    assert!(agree(&dominated, "api dominated"));
+}
+
+/// Generated topologies whose api (300 rps an AZ) and worker (600) tiers are smaller than web's
+/// 500 rps an AZ (1000 scaled): they bind even with nothing failed (each region's 1000 rps meets
+/// at most 300 x AZs of api), so a method that summed web alone would be off by about 1 in
+/// full-capacity availability. The factored method tracks both (co-located in every AZ of web)
+/// and equals enumeration on every case it reaches.
+#[test]
+fn factored_tracks_co_located_tiers_that_bind_like_enumeration() {
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    let (mut tried, mut reached, mut binding) = (0, 0, 0);
+    for regions in 1..=4 {
+        for azs in 1..=3 {
+            for links in [LinkShape::Mesh, LinkShape::Ring] {
+                for routing in ["geodns", "failover-dns", "anycast"] {
+                    for datastores in ["active-passive", "consensus"] {
+                        let args = GenerateArgs {
+                            regions,
+                            azs,
+                            links,
+                            routing: routing.into(),
+                            users: 3,
+                            datastores: datastores.split(',').map(String::from).collect(),
+                            shared_fate: 1,
+                            externals: 1,
+                            seed: (regions * 5 + azs) as u64,
+                            ..GenerateArgs::default()
+                        };
+                        let Ok(text) = topology(&args) else { continue };
+                        let text = text
+                            .replace(
+                                "api:\n    capacity_per_instance: 1000",
+                                "api:\n    capacity_per_instance: 300",
+                            )
+                            .replace(
+                                "worker:\n    capacity_per_instance: 1000",
+                                "worker:\n    capacity_per_instance: 600",
+                            );
+                        assert!(text.contains("capacity_per_instance: 300"), "{text}");
+                        let c = checked(&text);
+                        let engine = drplan::evaluate::Engine::new(&c.model);
+                        if engine.components().len() > 18 {
+                            continue;
+                        }
+                        tried += 1;
+                        if agree(&text, &format!("{args:?}")) {
+                            reached += 1;
+                        }
+                        if engine.baseline().outcome == drplan::evaluate::Outcome::Degraded {
+                            binding += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        tried > 40 && reached * 2 > tried && binding == tried,
+        "reached {reached} of {tried}, {binding} short with nothing failed"
+    );
+}

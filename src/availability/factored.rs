@@ -55,6 +55,8 @@ const MAX_ISLANDS: usize = 64;
 /// Failure combinations of order 3 searched for islands when there are at most this many
 /// (else order 2).
 const MAX_CUT_COMBINATIONS: usize = 200_000;
+/// Tiers other than the entry whose capacity is tracked per region class (MODEL.md §12).
+const MAX_TRACKED: usize = 3;
 /// Islands have at most this many links among their regions (their connectivity is summed
 /// over every state of those links).
 const MAX_INNER_LINKS: usize = 12;
@@ -68,6 +70,8 @@ struct Class {
     entry: bool,
     steady: f64,
     scaled: f64,
+    /// Per tracked tier (see [`Setup::tracked`]): its steady and scaled capacity here.
+    tiers: [(f64, f64); MAX_TRACKED],
     /// Tiers of requirement items this region holds (see [`Items`]).
     bits: u64,
     /// Per quorum store: whether this region counts as an alive member.
@@ -102,6 +106,9 @@ struct Setup<'a> {
     position: Vec<usize>,
     /// Bounds above which the answer will be declined anyway (see `bounded`).
     give_up_above: f64,
+    /// Services other than the entry that can be the tighter tier, each co-located with the
+    /// entry (see [`tiers_to_track`]): their capacities are class features.
+    tracked: Vec<usize>,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -195,7 +202,7 @@ impl<'a> Setup<'a> {
             ));
         }
         let graphs = engine.graphs();
-        tiers_follow_the_entry(m, graphs)?;
+        let tracked = tiers_to_track(m, graphs)?;
         if petgraph::algo::connected_components(&graphs.network) != 1 {
             return Err("the regions do not form one linked network".into());
         }
@@ -278,6 +285,7 @@ impl<'a> Setup<'a> {
             order,
             position,
             give_up_above: f64::INFINITY,
+            tracked,
         })
     }
 
@@ -760,6 +768,7 @@ impl<'a> Setup<'a> {
             entry: false,
             steady: 0.0,
             scaled: 0.0,
+            tiers: [(0.0, 0.0); MAX_TRACKED],
             bits: 0,
             members: 0,
         };
@@ -771,9 +780,10 @@ impl<'a> Setup<'a> {
                 // A programme over the region's AZs: what the alive ones add up to (entry
                 // instances steady and scaled, whether any runs the entry, tiers held).
                 let a_region = avail[self.region_c[r]];
-                type Key = (bool, u64, u64, bool, u64);
+                // The tracked tiers' instances, steady and scaled, in pairs.
+                type Key = (bool, u64, u64, bool, u64, [u64; 2 * MAX_TRACKED]);
                 let mut dist: FxHashMap<Key, f64> = FxHashMap::default();
-                dist.insert((false, 0, 0, false, 0), a_region);
+                dist.insert((false, 0, 0, false, 0, [0; 2 * MAX_TRACKED]), a_region);
                 for a in &m.regions[r].azs {
                     let a = a.idx();
                     if az_killed[a] {
@@ -782,18 +792,26 @@ impl<'a> Setup<'a> {
                     let av = avail[self.az_c[a]];
                     let bits = items.az_bits(r, a);
                     let mut next: FxHashMap<Key, f64> = FxHashMap::default();
-                    for ((any, steady, scaled, runs, b), p) in dist {
+                    for ((any, steady, scaled, runs, b, tiers), p) in dist {
                         if av < 1.0 {
-                            *next.entry((any, steady, scaled, runs, b)).or_default() +=
-                                p * (1.0 - av);
+                            *next
+                                .entry((any, steady, scaled, runs, b, tiers))
+                                .or_default() += p * (1.0 - av);
                         }
                         if av > 0.0 {
+                            let mut tiers = tiers;
+                            for (k, &s) in self.tracked.iter().enumerate() {
+                                let svc = &m.services[s];
+                                tiers[2 * k] += u64::from(svc.instances[a]);
+                                tiers[2 * k + 1] += u64::from(svc.scaled_instances[a]);
+                            }
                             let key = (
                                 true,
                                 steady + u64::from(entry.instances[a]),
                                 scaled + u64::from(entry.scaled_instances[a]),
                                 runs || entry.scaled_instances[a] > 0,
                                 b | bits,
+                                tiers,
                             );
                             *next.entry(key).or_default() += p * av;
                         }
@@ -804,7 +822,7 @@ impl<'a> Setup<'a> {
                 outcomes.sort_by_key(|(k, _)| *k);
                 let mut out = vec![dead(1.0 - a_region)];
                 let region_bits = items.region_bits(r);
-                for ((any, steady, scaled, runs, bits), p) in outcomes {
+                for ((any, steady, scaled, runs, bits, counts), p) in outcomes {
                     if !any {
                         out[0].probability += p;
                         continue;
@@ -815,34 +833,47 @@ impl<'a> Setup<'a> {
                         entry: runs,
                         steady: steady as f64 * entry.capacity_per_instance,
                         scaled: scaled as f64 * entry.capacity_per_instance,
+                        tiers: std::array::from_fn(|k| match self.tracked.get(k) {
+                            Some(&s) => {
+                                let per = m.services[s].capacity_per_instance;
+                                (counts[2 * k] as f64 * per, counts[2 * k + 1] as f64 * per)
+                            }
+                            None => (0.0, 0.0),
+                        }),
                         bits: bits | region_bits,
                         members: items.members(r),
                     });
                 }
                 out.retain(|c| c.probability > 0.0);
                 let most = m.peak_rps * m.users.iter().map(|u| u.share).sum::<f64>().max(1.0);
-                merge_sufficient(out, most + 1e-9 * m.peak_rps)
+                merge_sufficient(out, most + 1e-9 * m.peak_rps, self.tracked.len())
             })
             .collect()
     }
 }
 
-/// MODEL.md §12: the method sums the entry service's capacity only, which is exact when no
-/// other tier can ever be the tighter one. Every other service of the closure must be required
-/// and either
+/// MODEL.md §12: the tiers other than the entry whose capacity the method must track. It sums
+/// per-region classes, so every tier must be called in the region that serves (σ_s(r) = r).
+/// Every other service of the closure must be required (no partial dependencies) and
 /// - *never short*: every AZ holding it (placement or `scale_to`) alone carries the whole
 ///   demand (its offered load anywhere is at most `peak_rps`, and a region short on its steady
-///   instances scales to at least that AZ's scaled capacity), or
+///   instances scales to at least that AZ's scaled capacity): not tracked; or
 /// - *dominated*: in every AZ where the entry runs (placement or `scale_to`) it has instances
 ///   of at least the entry's scaled capacity there; it is then usable wherever the entry is
-///   (σ_s(r) = r), its offered load equals the entry's and its capacity is never below the
-///   entry's, so its pass ratio never binds and it falls short only when the entry does.
+///   (its required items are required by the entry too, so usable from any region where the
+///   entry is), its offered load equals the entry's and its capacity is never below the
+///   entry's, so its pass ratio never binds and it falls short only when the entry does: not
+///   tracked; or
+/// - *co-located*: it has an instance (placement or `scale_to`) in every AZ where the entry
+///   has one, so again σ_s(r) = r and its offered load in r is r's load, but its capacity may
+///   bind: tracked, its steady and scaled capacity a feature of each region class.
 ///
-/// Otherwise the topology is declined (enumeration reaches it up to 22 components).
-fn tiers_follow_the_entry(
+/// Otherwise (a tier called in another region), or above [`MAX_TRACKED`] tracked tiers, the
+/// topology is declined (enumeration reaches it up to 22 components).
+fn tiers_to_track(
     m: &crate::model::Model,
     graphs: &crate::graph::Graphs,
-) -> Result<(), String> {
+) -> Result<Vec<usize>, String> {
     if graphs.has_partial {
         return Err(
             "partial dependencies (MODEL.md §12.4) are not summed by the factored method yet"
@@ -850,6 +881,7 @@ fn tiers_follow_the_entry(
         );
     }
     let entry = &m.services[m.entry.idx()];
+    let mut tracked = Vec::new();
     for s in &graphs.entry_services {
         let svc = &m.services[s.idx()];
         let never_short = (0..m.azs.len()).all(|a| {
@@ -861,14 +893,26 @@ fn tiers_follow_the_entry(
                 || f64::from(svc.instances[a]) * svc.capacity_per_instance
                     >= f64::from(entry.scaled_instances[a]) * entry.capacity_per_instance
         });
-        if !(never_short || dominated) {
+        if never_short || dominated {
+            continue;
+        }
+        let co_located =
+            (0..m.azs.len()).all(|a| entry.scaled_instances[a] == 0 || svc.scaled_instances[a] > 0);
+        if !co_located {
             return Err(format!(
-                "service `{}` can limit capacity where the entry service does not (MODEL.md §12: it is not placed in every AZ of the entry with at least the entry's scaled capacity), and the factored method sums the entry's capacity only",
+                "service `{}` can limit capacity and is not placed in every AZ where the entry service runs, so some regions call it in another region (MODEL.md §12.2), which the factored method does not sum",
                 svc.id
             ));
         }
+        tracked.push(s.idx());
     }
-    Ok(())
+    if tracked.len() > MAX_TRACKED {
+        return Err(format!(
+            "{} tiers besides the entry can limit capacity, above the {MAX_TRACKED} the factored method tracks",
+            tracked.len()
+        ));
+    }
+    Ok(tracked)
 }
 
 /// P(¬N) for one set of failed groups, and the candidate islands with their probabilities.
@@ -1006,8 +1050,9 @@ fn exactly(alive: &[f64], block: &[usize]) -> f64 {
 /// the degradation tolerance) and that differ in nothing else: no load can exceed them or make
 /// them scale, so their capacities have the same effect. Regions with many AZs otherwise have
 /// a class per number of alive AZs, and the routing search would branch on each.
-fn merge_sufficient(classes: Vec<Class>, most: f64) -> Vec<Class> {
-    let sufficient = |c: &Class| c.alive && c.steady >= most;
+fn merge_sufficient(classes: Vec<Class>, most: f64, tracked: usize) -> Vec<Class> {
+    let sufficient =
+        |c: &Class| c.alive && c.steady >= most && c.tiers[..tracked].iter().all(|t| t.0 >= most);
     let mut out: Vec<Class> = Vec::with_capacity(classes.len());
     for c in classes {
         if sufficient(&c)
@@ -1739,6 +1784,45 @@ impl<'a> Search<'a> {
         loads.sort_by_key(|(r, _)| *r);
         let mut served = 0.0;
         let mut degraded = false;
+        if !self.setup.tracked.is_empty() {
+            // MODEL.md §12.3: each region serves up to its tightest tier; every tracked tier is
+            // called in the serving region itself (see `tiers_to_track`), with its whole load.
+            for &(r, load) in &loads {
+                if load <= 0.0 {
+                    continue;
+                }
+                let class = &self.classes[r][self.visited[r] as usize];
+                let (_, capacity) = crate::evaluate::scaled_capacity(
+                    load,
+                    class.steady,
+                    class.scaled,
+                    entry.scales[r],
+                    tolerance,
+                );
+                let mut rho = (capacity / load).min(1.0);
+                degraded |= load - capacity > tolerance;
+                for (k, &s) in self.setup.tracked.iter().enumerate() {
+                    let (steady, scaled) = class.tiers[k];
+                    let (_, capacity) = crate::evaluate::scaled_capacity(
+                        load,
+                        steady,
+                        scaled,
+                        m.services[s].scales[r],
+                        tolerance,
+                    );
+                    rho = rho.min((capacity / load).min(1.0));
+                    degraded |= load - capacity > tolerance;
+                }
+                degraded |= rho < 1.0 - 1e-9;
+                served += load / peak * rho;
+            }
+            let outcome = if degraded {
+                crate::evaluate::Outcome::Degraded
+            } else {
+                crate::evaluate::Outcome::Up
+            };
+            return (outcome, served.min(1.0));
+        }
         for &(r, load) in &loads {
             let class = &self.classes[r][self.visited[r] as usize];
             let (_, capacity) = crate::evaluate::scaled_capacity(
