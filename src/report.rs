@@ -212,9 +212,20 @@ impl Serialize for ScenarioView<'_> {
             &Residency(m, &r.residency_violations),
         )?;
         st.serialize_field("degraded_s", &r.degraded_s)?;
+        struct BottleneckView<'a>(&'a Model, &'a Bottleneck);
+        impl Serialize for BottleneckView<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let (m, b) = (self.0, self.1);
+                let mut st = serializer.serialize_struct("BottleneckReport", 3)?;
+                st.serialize_field("service", &m.services[b.service.idx()].id)?;
+                st.serialize_field("region", &b.region.map(|r| &m.regions[r.idx()].id))?;
+                st.serialize_field("pass_ratio", &b.pass_ratio)?;
+                st.end()
+            }
+        }
         st.serialize_field(
             "bottleneck",
-            &r.bottleneck.as_ref().map(|b| BottleneckReport::new(m, b)),
+            &r.bottleneck.as_ref().map(|b| BottleneckView(m, b)),
         )?;
         st.serialize_field("served_by", &ServedBy(m, r))?;
         st.end()

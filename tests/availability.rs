@@ -266,10 +266,34 @@ fn factored_equals_enumeration_on_the_examples() {
     );
 }
 
+/// `drplan generate` arguments for a small estate: three user groups, one shared-fate pair, one
+/// external, the datastore kinds listed (comma-separated), a seed from the shape.
+fn small_args(
+    regions: usize,
+    azs: usize,
+    links: drplan::generate::LinkShape,
+    routing: &str,
+    datastores: &str,
+    salt: usize,
+) -> drplan::generate::GenerateArgs {
+    drplan::generate::GenerateArgs {
+        regions,
+        azs,
+        links,
+        routing: routing.into(),
+        users: 3,
+        datastores: datastores.split(',').map(String::from).collect(),
+        shared_fate: 1,
+        externals: 1,
+        seed: (regions * salt + azs) as u64,
+        ..drplan::generate::GenerateArgs::default()
+    }
+}
+
 /// ... and on generated topologies of every shape and routing kind it reaches.
 #[test]
 fn factored_equals_enumeration_on_generated_topologies() {
-    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use drplan::generate::{LinkShape, topology};
     let mut reached = 0;
     let mut tried = 0;
     for regions in 1..=4 {
@@ -282,18 +306,7 @@ fn factored_equals_enumeration_on_generated_topologies() {
                         "active-active,consensus",
                         "consensus",
                     ] {
-                        let args = GenerateArgs {
-                            regions,
-                            azs,
-                            links,
-                            routing: routing.into(),
-                            users: 3,
-                            datastores: datastores.split(',').map(String::from).collect(),
-                            shared_fate: 1,
-                            externals: 1,
-                            seed: (regions * 7 + azs) as u64,
-                            ..GenerateArgs::default()
-                        };
+                        let args = small_args(regions, azs, links, routing, datastores, 7);
                         let Ok(text) = topology(&args) else { continue };
                         let c = checked(&text);
                         let engine = drplan::evaluate::Engine::new(&c.model);
@@ -680,25 +693,14 @@ fn factored_declines_tiers_called_elsewhere_and_tracks_co_located_ones() {
 /// and equals enumeration on every case it reaches.
 #[test]
 fn factored_tracks_co_located_tiers_that_bind_like_enumeration() {
-    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use drplan::generate::{LinkShape, topology};
     let (mut tried, mut reached, mut binding) = (0, 0, 0);
     for regions in 1..=4 {
         for azs in 1..=3 {
             for links in [LinkShape::Mesh, LinkShape::Ring] {
                 for routing in ["geodns", "failover-dns", "anycast"] {
                     for datastores in ["active-passive", "consensus"] {
-                        let args = GenerateArgs {
-                            regions,
-                            azs,
-                            links,
-                            routing: routing.into(),
-                            users: 3,
-                            datastores: datastores.split(',').map(String::from).collect(),
-                            shared_fate: 1,
-                            externals: 1,
-                            seed: (regions * 5 + azs) as u64,
-                            ..GenerateArgs::default()
-                        };
+                        let args = small_args(regions, azs, links, routing, datastores, 5);
                         let Ok(text) = topology(&args) else { continue };
                         let text = text
                             .replace(

@@ -1782,48 +1782,17 @@ impl<'a> Search<'a> {
             }
         }
         loads.sort_by_key(|(r, _)| *r);
+        // Served requests (rps) with the entry alone, as in version 1 (bit for bit); the served
+        // fraction directly when tiers are tracked (MODEL.md §12.3: each region serves up to
+        // its tightest tier; every tracked tier is called in the serving region itself, see
+        // `tiers_to_track`, with its whole load).
+        let tracked = &self.setup.tracked;
         let mut served = 0.0;
         let mut degraded = false;
-        if !self.setup.tracked.is_empty() {
-            // MODEL.md §12.3: each region serves up to its tightest tier; every tracked tier is
-            // called in the serving region itself (see `tiers_to_track`), with its whole load.
-            for &(r, load) in &loads {
-                if load <= 0.0 {
-                    continue;
-                }
-                let class = &self.classes[r][self.visited[r] as usize];
-                let (_, capacity) = crate::evaluate::scaled_capacity(
-                    load,
-                    class.steady,
-                    class.scaled,
-                    entry.scales[r],
-                    tolerance,
-                );
-                let mut rho = (capacity / load).min(1.0);
-                degraded |= load - capacity > tolerance;
-                for (k, &s) in self.setup.tracked.iter().enumerate() {
-                    let (steady, scaled) = class.tiers[k];
-                    let (_, capacity) = crate::evaluate::scaled_capacity(
-                        load,
-                        steady,
-                        scaled,
-                        m.services[s].scales[r],
-                        tolerance,
-                    );
-                    rho = rho.min((capacity / load).min(1.0));
-                    degraded |= load - capacity > tolerance;
-                }
-                degraded |= rho < 1.0 - 1e-9;
-                served += load / peak * rho;
-            }
-            let outcome = if degraded {
-                crate::evaluate::Outcome::Degraded
-            } else {
-                crate::evaluate::Outcome::Up
-            };
-            return (outcome, served.min(1.0));
-        }
         for &(r, load) in &loads {
+            if load <= 0.0 {
+                continue;
+            }
             let class = &self.classes[r][self.visited[r] as usize];
             let (_, capacity) = crate::evaluate::scaled_capacity(
                 load,
@@ -1832,17 +1801,38 @@ impl<'a> Search<'a> {
                 entry.scales[r],
                 tolerance,
             );
-            served += load.min(capacity);
-            if load - capacity > tolerance {
-                degraded = true;
+            degraded |= load - capacity > tolerance;
+            if tracked.is_empty() {
+                served += load.min(capacity);
+                continue;
             }
+            let mut rho = (capacity / load).min(1.0);
+            for (k, &s) in tracked.iter().enumerate() {
+                let (steady, scaled) = class.tiers[k];
+                let (_, capacity) = crate::evaluate::scaled_capacity(
+                    load,
+                    steady,
+                    scaled,
+                    m.services[s].scales[r],
+                    tolerance,
+                );
+                rho = rho.min((capacity / load).min(1.0));
+                degraded |= load - capacity > tolerance;
+            }
+            degraded |= rho < 1.0 - 1e-9;
+            served += load / peak * rho;
         }
         let outcome = if degraded {
             crate::evaluate::Outcome::Degraded
         } else {
             crate::evaluate::Outcome::Up
         };
-        (outcome, (served / peak).min(1.0))
+        let fraction = if tracked.is_empty() {
+            served / peak
+        } else {
+            served
+        };
+        (outcome, fraction.min(1.0))
     }
 }
 

@@ -174,6 +174,9 @@ pub struct Engine<'m> {
     closure: Vec<(crate::model::ServiceIdx, f64)>,
     /// The partial items of the closure (call fraction below 1) with their call fractions.
     partial_items: Vec<(Dependency, f64)>,
+    /// Each service's and region's position in id order (bytes), for tie-breaks.
+    service_rank: Vec<u32>,
+    region_rank: Vec<u32>,
 }
 
 impl<'m> Engine<'m> {
@@ -236,11 +239,24 @@ impl<'m> Engine<'m> {
             .map(|d| (d, graphs.fraction(model, d)))
             .filter(|(_, c)| *c > 0.0 && *c < 1.0)
             .collect();
+        let rank = |ids: Vec<&str>| -> Vec<u32> {
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_by(|a, b| ids[*a].as_bytes().cmp(ids[*b].as_bytes()));
+            let mut rank = vec![0; ids.len()];
+            for (position, i) in order.into_iter().enumerate() {
+                rank[i] = position as u32;
+            }
+            rank
+        };
+        let service_rank = rank(model.services.iter().map(|s| s.id.as_str()).collect());
+        let region_rank = rank(model.regions.iter().map(|r| r.id.as_str()).collect());
         let mut engine = Engine {
             model,
             graphs,
             closure,
             partial_items,
+            service_rank,
+            region_rank,
             components: model.components(),
             region_rtt,
             user_rtt,

@@ -42,6 +42,12 @@ pub struct Tiers {
     open: Vec<bool>,
     /// Per serving region, the items that are open from it ([r * items + i]).
     pub open_from: Vec<bool>,
+    /// Scratch: the serving regions, and the [k * R + q] entries written this scenario (only
+    /// those are reset for the next one, so a scenario costs what its serving regions call).
+    serving: Vec<usize>,
+    touched: Vec<usize>,
+    /// Whether [k * R + q] is in `touched`.
+    marked: Vec<bool>,
     pub bottleneck: Option<Bottleneck>,
     /// Under `global-lb`: the pooled entry steady capacity and offered load (for the scale
     /// weight of §12.5).
@@ -50,6 +56,49 @@ pub struct Tiers {
 }
 
 impl Tiers {
+    /// Back to "nothing computed" for `size` = tiers x regions entries and `n` regions:
+    /// everything on the first use, then only what the last scenario wrote.
+    fn clear(&mut self, size: usize, n: usize) {
+        if self.sigma.len() != size || self.rho.len() != n {
+            reset(&mut self.sigma, size, NOWHERE);
+            reset(&mut self.offered, size, 0.0);
+            reset(&mut self.steady, size, 0.0);
+            reset(&mut self.capacity, size, 0.0);
+            reset(&mut self.scaled, size, false);
+            reset(&mut self.pass, size, 1.0);
+            reset(&mut self.rho, n, 0.0);
+            reset(&mut self.marked, size, false);
+        } else {
+            for &r in &self.serving {
+                self.rho[r] = 0.0;
+                for k in 0..size / n {
+                    self.sigma[k * n + r] = NOWHERE;
+                }
+            }
+            for &i in &self.touched {
+                self.marked[i] = false;
+                self.offered[i] = 0.0;
+                self.steady[i] = 0.0;
+                self.capacity[i] = 0.0;
+                self.scaled[i] = false;
+                self.pass[i] = 1.0;
+            }
+        }
+        self.touched.clear();
+        self.serving.clear();
+        self.bottleneck = None;
+        self.pooled_steady = 0.0;
+        self.pooled_offered = 0.0;
+    }
+
+    /// Adds [k * R + q] to the entries written this scenario (once).
+    fn touch(&mut self, i: usize) {
+        if !self.marked[i] {
+            self.marked[i] = true;
+            self.touched.push(i);
+        }
+    }
+
     /// Whether item `i` (a dependency-graph node) is reached from serving region `r` through
     /// no partial service unusable from r.
     pub fn open(&self, items: usize, r: usize, i: usize) -> bool {
@@ -69,70 +118,70 @@ impl Engine<'_> {
         let k_count = closure.len();
         let mut t = std::mem::take(&mut core.tiers);
         let mut load = std::mem::take(&mut core.load);
+        let global_lb = m.routing.kind == RoutingKind::GlobalLb;
         reset(&mut load, n, 0.0);
         for (u, r) in core.assignment.iter().enumerate() {
             if let Some(r) = r {
                 load[r.idx()] += peak * m.users[u].share;
             }
         }
-        reset(&mut t.sigma, k_count * n, NOWHERE);
-        reset(&mut t.offered, k_count * n, 0.0);
-        reset(&mut t.steady, k_count * n, 0.0);
-        reset(&mut t.capacity, k_count * n, 0.0);
-        reset(&mut t.scaled, k_count * n, false);
-        reset(&mut t.pass, k_count * n, 1.0);
-        reset(&mut t.rho, n, 0.0);
-        t.bottleneck = None;
+        t.clear(k_count * n, n);
+        t.serving.extend((0..n).filter(|&r| load[r] > 0.0));
         // σ and offered loads.
         for (k, &(s, c)) in closure.iter().enumerate() {
-            for (r, &load_r) in load.iter().enumerate() {
-                if load_r <= 0.0 {
-                    continue;
-                }
+            for j in 0..t.serving.len() {
+                let r = t.serving[j];
                 let q = if k == 0 {
                     Some(r)
                 } else {
                     self.called_in(core, s, r)
                 };
+                t.sigma[k * n + r] = q.map_or(NOWHERE, |q| q as u32);
                 if let Some(q) = q {
-                    t.sigma[k * n + r] = q as u32;
-                    t.offered[k * n + q] += c * load_r;
+                    t.offered[k * n + q] += c * load[r];
+                    t.touch(k * n + q);
                 }
             }
         }
-        // Capacity, scaling and pass ratios. The entry's capacity counts in every region where
-        // it is usable (under global-lb an idle usable region still adds to the pool).
-        let entry = m.entry.idx();
-        for (k, &(s, _)) in closure.iter().enumerate() {
-            let svc = &m.services[s.idx()];
+        // Under global-lb an idle region where the entry is usable still adds to the pool.
+        if global_lb {
             for q in 0..n {
-                let i = k * n + q;
-                let counts = if k == 0 {
-                    core.usable(entry, q)
-                } else {
-                    t.offered[i] > 0.0
-                };
-                if !counts {
-                    continue;
-                }
-                let (mut steady, mut scaled) = (0u64, 0u64);
-                for a in &m.regions[q].azs {
-                    if core.state.az_alive[a.idx()] {
-                        steady += u64::from(svc.instances[a.idx()]);
-                        scaled += u64::from(svc.scaled_instances[a.idx()]);
-                    }
-                }
-                let steady = steady as f64 * svc.capacity_per_instance;
-                let scaled = scaled as f64 * svc.capacity_per_instance;
-                t.steady[i] = steady;
-                (t.scaled[i], t.capacity[i]) =
-                    scaled_capacity(t.offered[i], steady, scaled, svc.scales[q], tolerance);
-                if t.offered[i] > 0.0 {
-                    t.pass[i] = (t.capacity[i] / t.offered[i]).min(1.0);
+                if core.usable(m.entry.idx(), q) {
+                    t.touch(q);
                 }
             }
         }
-        let global_lb = m.routing.kind == RoutingKind::GlobalLb;
+        // Capacity, scaling and pass ratios of every tier where it is called (and of the
+        // entry wherever it is usable, under global-lb).
+        let entry = m.entry.idx();
+        for j in 0..t.touched.len() {
+            let i = t.touched[j];
+            let (k, q) = (i / n, i % n);
+            let counts = if k == 0 {
+                core.usable(entry, q)
+            } else {
+                t.offered[i] > 0.0
+            };
+            if !counts {
+                continue;
+            }
+            let svc = &m.services[closure[k].0.idx()];
+            let (mut steady, mut scaled) = (0u64, 0u64);
+            for a in &m.regions[q].azs {
+                if core.state.az_alive[a.idx()] {
+                    steady += u64::from(svc.instances[a.idx()]);
+                    scaled += u64::from(svc.scaled_instances[a.idx()]);
+                }
+            }
+            let steady = steady as f64 * svc.capacity_per_instance;
+            let scaled = scaled as f64 * svc.capacity_per_instance;
+            t.steady[i] = steady;
+            (t.scaled[i], t.capacity[i]) =
+                scaled_capacity(t.offered[i], steady, scaled, svc.scales[q], tolerance);
+            if t.offered[i] > 0.0 {
+                t.pass[i] = (t.capacity[i] / t.offered[i]).min(1.0);
+            }
+        }
         let mut degraded = false;
         let mut surge = 0.0;
         let instances = |shortfall: f64, per: f64| (shortfall / per - 1e-9).ceil().max(0.0);
@@ -142,16 +191,17 @@ impl Engine<'_> {
                 region: region.map(RegionIdx::from),
                 pass_ratio: pass,
             };
+            // Ties by service id, then region id (the pooled entry, no region, first).
+            let key = |b: &Bottleneck| {
+                (
+                    self.service_rank[b.service.idx()],
+                    b.region.map(|r| self.region_rank[r.idx()]),
+                )
+            };
             let better = match &t.bottleneck {
                 None => true,
                 Some(b) => {
-                    pass < b.pass_ratio
-                        || (pass == b.pass_ratio
-                            && (m.services[candidate.service.idx()].id.as_bytes(), region)
-                                < (
-                                    m.services[b.service.idx()].id.as_bytes(),
-                                    b.region.map(|r| r.idx()),
-                                ))
+                    pass < b.pass_ratio || (pass == b.pass_ratio && key(&candidate) < key(b))
                 }
             };
             if better {
@@ -180,20 +230,20 @@ impl Engine<'_> {
         } else {
             None
         };
-        for (k, &(s, _)) in closure.iter().enumerate() {
+        // Every other tier where it is called (in the order first called: deterministic).
+        for j in 0..t.touched.len() {
+            let i = t.touched[j];
+            let (k, q) = (i / n, i % n);
             if k == 0 && global_lb {
                 continue;
             }
-            let svc = &m.services[s.idx()];
-            for q in 0..n {
-                let i = k * n + q;
-                let shortfall = t.offered[i] - t.capacity[i];
-                if shortfall > tolerance {
-                    degraded = true;
-                    surge += instances(shortfall, svc.capacity_per_instance) * svc.cost_per_hour.0;
-                    let pass = t.pass[i];
-                    note(&mut t, k, Some(q), pass);
-                }
+            let shortfall = t.offered[i] - t.capacity[i];
+            if shortfall > tolerance {
+                let svc = &m.services[closure[k].0.idx()];
+                degraded = true;
+                surge += instances(shortfall, svc.capacity_per_instance) * svc.cost_per_hour.0;
+                let pass = t.pass[i];
+                note(&mut t, k, Some(q), pass);
             }
         }
         // ρ_r for every serving region.
@@ -208,10 +258,9 @@ impl Engine<'_> {
             false,
         );
         let mut served = 0.0;
-        for (r, &load_r) in load.iter().enumerate() {
-            if load_r <= 0.0 {
-                continue;
-            }
+        for j in 0..t.serving.len() {
+            let r = t.serving[j];
+            let load_r = load[r];
             let mut rho = pooled_pass.unwrap_or(t.pass[r]);
             for (k, &(_, c)) in closure.iter().enumerate().skip(1) {
                 let q = t.sigma[k * n + r];
@@ -237,7 +286,7 @@ impl Engine<'_> {
             Outcome::Up
         };
         core.surge_cost_per_hour = surge;
-        for r in 0..n {
+        for &r in &t.serving {
             core.scaled[r] = t.scaled[r];
         }
         core.load = load;
