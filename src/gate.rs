@@ -101,7 +101,7 @@ impl Verdict {
 }
 
 /// The order of objectives in the §7 table, which is the order of breaches.
-pub const OBJECTIVE_ORDER: [&str; 9] = [
+pub const OBJECTIVE_ORDER: [&str; 12] = [
     "availability",
     "survive",
     "rto",
@@ -111,6 +111,9 @@ pub const OBJECTIVE_ORDER: [&str; 9] = [
     "max_rtt",
     "max_request_rtt",
     "residency",
+    "static_stability",
+    "max_blast_radius",
+    "max_change_downtime",
 ];
 
 /// What the gate needs from the analysis.
@@ -118,6 +121,10 @@ pub struct Inputs<'a> {
     pub engine: &'a Engine<'a>,
     pub scenarios: &'a [Scenario],
     pub results: &'a [ScenarioResult],
+    /// Every change scenario with its result, gated or not (`max_blast_radius`, §11.7).
+    pub changes: &'a [(Scenario, ScenarioResult)],
+    /// §11.6, for `max_change_downtime`.
+    pub change_downtime_minutes_per_year: f64,
     pub availability: Option<&'a Availability>,
     pub monthly_cost: f64,
     pub baseline: &'a ScenarioResult,
@@ -340,6 +347,7 @@ pub fn check(inputs: &Inputs) -> Verdict {
             }
         }
     }
+    v2_objectives(&mut c, inputs, o, &gated, &gated_ids);
     let applied = apply_waivers(c.breaches, &o.waivers, inputs.positions, inputs.today);
     Verdict {
         passed: applied.failing.is_empty(),
@@ -349,6 +357,59 @@ pub fn check(inputs: &Inputs) -> Verdict {
         stale_waivers: applied.stale,
         file: inputs.file.to_string(),
         checked: c.checked,
+    }
+}
+
+/// The objectives of MODEL.md version 2 (§10.6, §11.7), in §7 order: `static_stability`,
+/// `max_blast_radius`, `max_change_downtime`.
+fn v2_objectives(
+    c: &mut Collector,
+    inputs: &Inputs,
+    o: &crate::model::Objectives,
+    gated: &[(&Scenario, &ScenarioResult)],
+    gated_ids: &[&str],
+) {
+    let model = inputs.engine.model();
+    if o.static_stability {
+        c.checked("static_stability", json!(true), false, gated_ids);
+        for (s, r) in gated {
+            if !r.frozen.is_empty() {
+                let mut ids: Vec<&str> = r
+                    .frozen
+                    .iter()
+                    .map(|x| model.control_planes[x.idx()].id.as_str())
+                    .collect();
+                ids.sort_unstable();
+                c.breach("static_stability", json!(true), json!(ids), Some(&s.id));
+            }
+        }
+    }
+    if let Some(limit) = o.max_blast_radius {
+        let ids: Vec<&str> = inputs.changes.iter().map(|(s, _)| s.id.as_str()).collect();
+        c.checked("max_blast_radius", json!(limit), false, &ids);
+        for (s, r) in inputs.changes {
+            if r.blast_radius > limit {
+                c.breach(
+                    "max_blast_radius",
+                    json!(limit),
+                    json!(r.blast_radius),
+                    Some(&s.id),
+                );
+            }
+        }
+    }
+    if let Some(limit) = o.max_change_downtime {
+        // A duration limit, compared in minutes a year (§8).
+        let limit = limit.0 / 60.0;
+        c.checked("max_change_downtime", json!(limit), true, &[]);
+        if inputs.change_downtime_minutes_per_year > limit {
+            c.breach(
+                "max_change_downtime",
+                json!(limit),
+                json!(inputs.change_downtime_minutes_per_year),
+                None,
+            );
+        }
     }
 }
 

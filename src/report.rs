@@ -82,6 +82,8 @@ pub struct Summary {
     pub worst_rpo_s: Option<f64>,
     pub worst_dns_exposure_s: f64,
     pub single_points_of_failure: Vec<String>,
+    /// MODEL.md §11.6: minutes a year of requests lost to bad changes (0 without `changes`).
+    pub change_downtime_minutes_per_year: f64,
     /// Extra: how many scenarios were evaluated.
     pub scenario_count: u64,
 }
@@ -102,6 +104,15 @@ pub struct ScenarioReport {
     pub worst_request_ms: Option<f64>,
     pub surge_cost_per_hour: Option<f64>,
     pub residency_violations: Vec<String>,
+    /// MODEL.md §10.6: control planes that were down when a recovery action needed them.
+    pub frozen: Vec<String>,
+    /// §10.5: user groups no region serves because routing could not move them.
+    pub stuck: Vec<String>,
+    /// §11.5: the share of users with failed requests.
+    pub blast_radius: f64,
+    /// §11.6: `frequency_per_year` and `waves_reached`, on change scenarios only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::evaluate::change::Figures>,
     /// Extra: the region serving each user group after recovery (`null` when down).
     pub served_by: IndexMap<String, Option<String>>,
 }
@@ -124,6 +135,10 @@ impl ScenarioReport {
             worst_request_ms: r.worst_request_ms,
             surge_cost_per_hour: r.surge_cost_per_hour,
             residency_violations: user_ids(model, &r.residency_violations),
+            frozen: control_ids(model, &r.frozen),
+            stuck: user_ids(model, &r.stuck),
+            blast_radius: r.blast_radius,
+            change: r.change,
             served_by: served_by(model, r),
         }
     }
@@ -181,9 +196,26 @@ impl Serialize for ScenarioView<'_> {
             "residency_violations",
             &Residency(m, &r.residency_violations),
         )?;
+        st.serialize_field("frozen", &control_ids(m, &r.frozen))?;
+        st.serialize_field("stuck", &Residency(m, &r.stuck))?;
+        st.serialize_field("blast_radius", &r.blast_radius)?;
+        if let Some(change) = &r.change {
+            st.serialize_field("frequency_per_year", &change.frequency_per_year)?;
+            st.serialize_field("waves_reached", &change.waves_reached)?;
+        }
         st.serialize_field("served_by", &ServedBy(m, r))?;
         st.end()
     }
+}
+
+/// Control plane ids, sorted by bytes (§10.6).
+fn control_ids(model: &Model, controls: &[crate::model::ControlIdx]) -> Vec<String> {
+    let mut v: Vec<String> = controls
+        .iter()
+        .map(|c| model.control_planes[c.idx()].id.clone())
+        .collect();
+    v.sort();
+    v
 }
 
 fn user_ids(model: &Model, users: &[UserIdx]) -> Vec<String> {
@@ -444,6 +476,8 @@ impl Report {
             worst_rpo_s: if c.any_lost { None } else { Some(c.worst_rpo) },
             worst_dns_exposure_s: c.worst_dns,
             single_points_of_failure,
+            change_downtime_minutes_per_year: crate::pipeline::change_seconds_per_year(&c.standard)
+                / 60.0,
             scenario_count: c.count,
         };
         let combinations = parts

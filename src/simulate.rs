@@ -189,7 +189,7 @@ pub fn analytic(engine: &Engine) -> Result<Analytic, String> {
             let impact = if r.outcome == Outcome::Down {
                 None
             } else {
-                r.impact
+                r.transient_impact
             };
             (i, impact)
         })
@@ -228,6 +228,7 @@ fn transients_with_pairs(engine: &Engine, singles: &[(usize, Option<f64>)]) -> f
             let r = engine.evaluate(&Failure {
                 components: vec![c, d],
                 corrupted: Vec::new(),
+                change: None,
             });
             let impact = if r.outcome == Outcome::Down {
                 0.0
@@ -258,6 +259,7 @@ fn single(i: usize) -> Failure {
     Failure {
         components: vec![i],
         corrupted: Vec::new(),
+        change: None,
     }
 }
 

@@ -127,6 +127,15 @@ impl<'m> Builder<'m> {
             Component::External(x) => {
                 m.regions.len() + m.azs.len() + m.links.len() + 1 + m.shared.len() + x.idx()
             }
+            Component::Control(x) => {
+                m.regions.len()
+                    + m.azs.len()
+                    + m.links.len()
+                    + 1
+                    + m.shared.len()
+                    + m.externals.len()
+                    + x.idx()
+            }
         };
         debug_assert_eq!(self.failed[i].0, comp);
         self.failed[i].1

@@ -39,6 +39,14 @@ pub struct ExportArgs {
 
 /// Writes the Open-PSA fault tree of a validated model; returns its sizes.
 pub fn open_psa(model: &Model, w: &mut dyn Write) -> io::Result<Sizes> {
+    if !model.control_planes.is_empty() {
+        // The tree does not express frozen promotions and stuck routing yet; a tree without
+        // them would give SCRAM a wrong probability, so none is written.
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the fault tree does not model control planes (MODEL.md §10) yet; `drplan analyze` computes the availability with them",
+        ));
+    }
     let tree = fault_tree::build(model);
     open_psa::write(&tree, w)
 }

@@ -24,6 +24,12 @@ pub fn value(objective: &str, v: &Value) -> String {
         ("max_monthly_cost", Value::Number(n)) => {
             n.as_f64().map_or(v.to_string(), |c| Usd(c).to_string())
         }
+        ("max_blast_radius", Value::Number(n)) => n.as_f64().map_or(v.to_string(), |x| {
+            format!("{}% of users", round_to(x * 100.0, 4))
+        }),
+        ("max_change_downtime", Value::Number(n)) => n
+            .as_f64()
+            .map_or(v.to_string(), |m| format!("{} a year", Seconds(m * 60.0))),
         (_, Value::Array(items)) => items
             .iter()
             .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
@@ -46,6 +52,9 @@ pub fn objective_title(objective: &str) -> &'static str {
         "max_rtt" => "worst round trip, nothing failed",
         "max_request_rtt" => "worst request time, nothing failed",
         "residency" => "data residency",
+        "static_stability" => "static stability (no frozen recovery)",
+        "max_blast_radius" => "share of users a bad change fails",
+        "max_change_downtime" => "downtime a year from bad changes",
         _ => "objective",
     }
 }
@@ -90,6 +99,15 @@ pub fn breach_message(b: &Breach) -> String {
         ),
         "residency" => {
             format!("after {scenario}, users {actual} are served outside their residency")
+        }
+        "static_stability" => format!(
+            "recovery from {scenario} needs control planes that are down ({actual}): it is not statically stable"
+        ),
+        "max_blast_radius" => {
+            format!("{scenario} fails requests of {actual}, above the objective {limit}")
+        }
+        "max_change_downtime" => {
+            format!("bad changes cost {actual} of downtime, above the objective {limit}")
         }
         other => format!("{other}: {actual}, limit {limit}"),
     };

@@ -135,6 +135,15 @@ fn rule_help(objective: &str) -> &'static str {
         "residency" => {
             "Breached when users are served or their data is stored outside their residency, with nothing failed or in a gated scenario."
         }
+        "static_stability" => {
+            "Breached when a gated scenario's recovery needs a control plane that is down in it (MODEL.md §10): a promotion, restore, scale-up or routing shift that cannot happen."
+        }
+        "max_blast_radius" => {
+            "Breached when a bad change (MODEL.md §11) fails requests of a larger share of users than the limit."
+        }
+        "max_change_downtime" => {
+            "Breached when bad changes cost more downtime a year than the limit (MODEL.md §11.6)."
+        }
         _ => "An objective of the CI gate.",
     }
 }
