@@ -16,6 +16,7 @@ mod fuzz_regressions;
 mod gate;
 mod graph;
 mod hand_computed;
+mod hand_computed_v2;
 mod hostile;
 mod html;
 mod init;

@@ -85,7 +85,17 @@ pub(super) fn finish(engine: &Engine, run: ChangeRun, core: &mut Core) -> Scenar
             }
             r
         }
-        ChangeTarget::Datastore(_) => engine.finish(core),
+        ChangeTarget::Datastore(d) => {
+            let mut r = engine.finish(core);
+            if core.recoveries[d.idx()].loss.is_none() {
+                // §11.3: a lost store's change has no impact figure (its null RPO reports
+                // the loss) and adds nothing to the change downtime.
+                r.impact = None;
+                r.transient_impact = None;
+                r.failed_requests = None;
+            }
+            r
+        }
     };
     result.change = Some(Figures {
         frequency_per_year: change.frequency(run.latent),
@@ -118,6 +128,7 @@ fn unchecked(
     let mut rto: f64 = 0.0;
     let mut blast = 0.0;
     let mut all_broken = true;
+    let mut any_broken = false;
     for (u, user) in m.users.iter().enumerate() {
         let Some(r) = core.assignment[u] else {
             all_broken = false;
@@ -127,6 +138,7 @@ fn unchecked(
         if b < 1.0 {
             all_broken = false;
         }
+        any_broken |= b > 0.0;
         served += user.share * pass_ratio(engine, core, r) * (1.0 - b);
         if b > 0.0 {
             rto = rto.max(t);
@@ -154,7 +166,7 @@ fn unchecked(
         };
     }
     let served = served.min(1.0);
-    let affected = impact > 0.0 || served < 1.0 - 1e-9;
+    let affected = any_broken || served < 1.0 - 1e-9;
     base.outcome = if affected {
         Outcome::Degraded
     } else {
