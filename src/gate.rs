@@ -184,6 +184,13 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// Moves the last breach's location (to the change or `requires` it is about).
+    fn relocate(&mut self, at: Location) {
+        if let Some(b) = self.breaches.last_mut() {
+            b.location = Some(at);
+        }
+    }
+
     fn location(&self, objective: &str) -> Option<Location> {
         self.positions.key(&join("objectives", objective))
     }
@@ -381,6 +388,10 @@ fn v2_objectives(
                     .collect();
                 ids.sort_unstable();
                 c.breach("static_stability", json!(true), json!(ids), Some(&s.id));
+                // Annotations point at the `requires` that names the first frozen plane.
+                if let Some(at) = requires_location(inputs, ids[0]) {
+                    c.relocate(at);
+                }
             }
         }
     }
@@ -395,6 +406,14 @@ fn v2_objectives(
                     json!(r.blast_radius),
                     Some(&s.id),
                 );
+                // Annotations point at the change itself.
+                let change = s
+                    .failure
+                    .change
+                    .and_then(|run| model.changes.get(run.change.idx()));
+                if let Some(at) = change.and_then(|ch| inputs.positions.key(&ch.path)) {
+                    c.relocate(at);
+                }
             }
         }
     }
@@ -411,6 +430,28 @@ fn v2_objectives(
             );
         }
     }
+}
+
+/// Where the `requires` list naming control plane `id` is written: routing's, then the entry
+/// service's `scale_requires`, then the datastores' (file order).
+fn requires_location(inputs: &Inputs, id: &str) -> Option<Location> {
+    let m = inputs.engine.model();
+    let names =
+        |list: &[crate::model::ControlIdx]| list.iter().any(|c| m.control_planes[c.idx()].id == id);
+    let entry = &m.services[m.entry.idx()];
+    let mut paths = Vec::new();
+    if names(&m.routing.requires) {
+        paths.push("routing.requires".to_string());
+    }
+    if names(&entry.scale_requires) {
+        paths.push(join(&join("services", &entry.id), "scale_requires"));
+    }
+    for ds in &m.datastores {
+        if names(&ds.requires) {
+            paths.push(join(&join("datastores", &ds.id), "requires"));
+        }
+    }
+    paths.iter().find_map(|p| inputs.positions.key(p))
 }
 
 /// Breaches sorted into failing and waived, and the waivers that matched nothing.

@@ -27,3 +27,4 @@ mod schema;
 mod simulate;
 mod terminal;
 mod topogen;
+mod v2_output;

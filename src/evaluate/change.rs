@@ -14,6 +14,9 @@ pub struct Figures {
     pub frequency_per_year: f64,
     /// The waves the bad change reached; `None` for routing and datastore targets.
     pub waves_reached: Option<usize>,
+    /// Extra, for renderers: the stream's number of waves (0 for routing and datastores).
+    #[serde(skip)]
+    pub waves: usize,
 }
 
 /// Per AZ, whether the bad change reached the service's instances there (§11.1-2).
@@ -103,6 +106,7 @@ pub(super) fn finish(engine: &Engine, run: ChangeRun, core: &mut Core) -> Scenar
             ChangeTarget::Service(_) => Some(change.waves_reached(run.latent)),
             _ => None,
         },
+        waves: change.waves.len(),
     });
     result
 }

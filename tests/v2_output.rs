@@ -1,0 +1,74 @@
+//! Where MODEL.md version 2 shows up outside the JSON: the table's Changes section and frozen
+//! recovery, and CI annotations located at the change or the `requires` they are about.
+
+use serde_json::Value;
+
+use crate::common::{drplan, root};
+
+fn run(fixture: &str, format: &str) -> String {
+    let out = drplan()
+        .current_dir(root())
+        .args(["analyze", "--color", "never", "--format", format])
+        .arg(format!("tests/fixtures/hand/{fixture}.yaml"))
+        .output()
+        .expect("drplan runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The 1-based line of the first line of `fixture` that starts with `prefix` (after spaces).
+fn line_of(fixture: &str, prefix: &str) -> u64 {
+    let text = std::fs::read_to_string(root().join(format!("tests/fixtures/hand/{fixture}.yaml")))
+        .expect("the fixture reads");
+    text.lines()
+        .position(|l| l.trim_start().starts_with(prefix))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("no line {prefix:?}"))
+}
+
+#[test]
+fn the_table_shows_each_change_stream_and_frozen_recovery() {
+    let table = run("v2_changes", "table");
+    assert!(table.contains("Changes (bad ones a year"), "{table}");
+    // staged: 2 of its 3 waves reached; 60% of users fail; 4 a year x 1080 s = 1h 12m.
+    let row = table
+        .lines()
+        .find(|l| l.contains("change:staged ") || l.contains("change:staged│"))
+        .unwrap_or_else(|| panic!("no change:staged row in\n{table}"));
+    assert!(row.contains("2 of 3"), "{row}");
+    assert!(row.contains("60%"), "{row}");
+    assert!(row.contains("1h 12m"), "{row}");
+    let table = run("v2_stuck_geodns", "table");
+    assert!(table.contains("Frozen recovery"), "{table}");
+    assert!(
+        table.contains("region:a (degraded): needs dns-api; stuck: ua"),
+        "{table}"
+    );
+}
+
+#[test]
+fn sarif_points_at_the_requires_and_the_change() {
+    let sarif: Value = serde_json::from_str(&run("v2_recovery", "sarif")).expect("SARIF JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let line = |rule: &str, scenario: &str| {
+        results
+            .iter()
+            .find(|r| r["ruleId"] == rule && r["properties"]["scenario"] == scenario)
+            .unwrap_or_else(|| panic!("no {rule} result for {scenario}"))["locations"][0]
+            ["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+    };
+    // compute-b is named by web's scale_requires; db-api first by db's requires.
+    assert_eq!(
+        line("static_stability", "region-a-compute-b-down"),
+        Some(line_of("v2_recovery", "scale_requires:"))
+    );
+    assert_eq!(
+        line("static_stability", "region-a-db-api-down"),
+        Some(line_of("v2_recovery", "requires: [db-api]"))
+    );
+}
