@@ -547,3 +547,92 @@ fn static_stability_counts_gated_scenarios_only() {
         vec![("static_stability".to_string(), Some("az:a1".to_string()))]
     );
 }
+
+/// §5 and §10.1: control planes enter the exact availability like every component, and a
+/// control plane hosted in a region fails with it.
+#[test]
+fn exact_availability_counts_control_planes_and_their_regions() {
+    // q_a = 0.001, q_b = 0.01, q_c (db-api) = 0.1. a up: db home a, served: up. a down, b up:
+    // db promotes to b only with db-api up; else it waits and nothing serves. b down too: down.
+    // P(down) = q_a x (p_b x q_c + q_b) = 0.001 x (0.99 x 0.1 + 0.01) = 1.09e-4.
+    let r = report("v2_availability");
+    let sum = &r["summary"];
+    assert_eq!(sum["availability_method"], "enumeration");
+    num(sum, "unavailability", 1.09e-4);
+    num(sum, "availability", 1.0 - 1.09e-4);
+    // Hosted in b: db-api is down whenever b is; the same states are down (b down is down
+    // anyway): 1.09e-4 again.
+    let r = variant(
+        "v2_availability",
+        "db-api: { availability: 0.9 }",
+        "db-api: { availability: 0.9, region: b }",
+    );
+    num(&r["summary"], "unavailability", 1.09e-4);
+    // Hosted in a, the region whose failure needs it: every failure of a is down:
+    // P(down) = q_a = 0.001; the promotion is frozen in region:a.
+    let r = variant(
+        "v2_availability",
+        "db-api: { availability: 0.9 }",
+        "db-api: { availability: 0.9, region: a }",
+    );
+    num(&r["summary"], "unavailability", 0.001);
+    let s = scenario(&r, "region:a");
+    outcome(s, "down");
+    assert_eq!(s["frozen"], json!(["db-api"]));
+    // control:db-api is a single component: its own scenario, in the cut sets with region:a.
+    let sets: Vec<Value> = r["minimal_cut_sets"]["sets"]
+        .as_array()
+        .expect("cut sets")
+        .iter()
+        .map(|s| s["components"].clone())
+        .collect();
+    assert!(sets.contains(&json!(["region:a"])), "{sets:?}");
+    let r = report("v2_availability");
+    let sets: Vec<Value> = r["minimal_cut_sets"]["sets"]
+        .as_array()
+        .expect("cut sets")
+        .iter()
+        .map(|s| s["components"].clone())
+        .collect();
+    assert!(
+        sets.contains(&json!(["control:db-api", "region:a"])),
+        "{sets:?}"
+    );
+}
+
+/// Above 22 components the factored method would have to condition on control planes; it
+/// declines instead of giving a figure that ignores them (README, Interpretations).
+#[test]
+fn large_topologies_with_control_planes_decline_rather_than_guess() {
+    // 3 regions of 6 AZs, fully linked: 3 + 18 + 3 links + routing + 1 control plane = 26
+    // components.
+    let mut text = String::from("version: 1\nregions:\n");
+    for i in 0..3 {
+        let azs: Vec<String> = (0..6).map(|k| format!("r{i}z{k}: {{}}")).collect();
+        text.push_str(&format!(
+            "  r{i}: {{ location: [0, {}], azs: {{ {} }} }}\n",
+            i * 5,
+            azs.join(", ")
+        ));
+    }
+    text.push_str("links:\n  - { between: [r0, r1], availability: 1 }\n  - { between: [r1, r2], availability: 1 }\n  - { between: [r0, r2], availability: 1 }\n");
+    text.push_str(
+        "control_planes:\n  dns-api: { region: r0 }\nrouting: { kind: geodns, requires: [dns-api] }\n\
+         users:\n  u: { location: [0, 0], share: 1 }\ndemand: { peak_rps: 100 }\n\
+         services:\n  web:\n    entry: true\n    capacity_per_instance: 100\n    placement:\n",
+    );
+    for i in 0..3 {
+        text.push_str(&format!("      r{i}: {{ per_az: 1 }}\n"));
+    }
+    let r = analyze_text("large-control", &text);
+    let sum = &r["summary"];
+    assert!(sum.get("availability").is_none(), "{sum}");
+    let note = sum["availability_note"].as_str().expect("a note");
+    assert!(note.contains("control planes"), "{note}");
+    // Without the control plane the same topology is computed (factored).
+    let plain = text
+        .replace("control_planes:\n  dns-api: { region: r0 }\n", "")
+        .replace(", requires: [dns-api]", "");
+    let r = analyze_text("large-plain", &plain);
+    assert_eq!(r["summary"]["availability_method"], "factored");
+}

@@ -72,3 +72,42 @@ fn sarif_points_at_the_requires_and_the_change() {
         Some(line_of("v2_recovery", "requires: [db-api]"))
     );
 }
+
+/// `simulate` counts bad changes as Poisson events of their frequency, each costing its
+/// impact: the simulated mean agrees with §5's downtime, which includes
+/// change_downtime_minutes_per_year (175.24 of its 204.55 minutes here).
+#[test]
+fn simulate_includes_bad_changes() {
+    let out = drplan()
+        .current_dir(root())
+        .args(["simulate", "--format", "json", "--quiet", "--years", "4000"])
+        .args(["--seed", "7"])
+        .arg("tests/fixtures/hand/v2_changes.yaml")
+        .output()
+        .expect("drplan runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let analytic = v["analytic"]["downtime_minutes_per_year"]
+        .as_f64()
+        .expect("analytic");
+    let report = crate::common::analyze_json("tests/fixtures/hand/v2_changes.yaml");
+    let changes = report["summary"]["change_downtime_minutes_per_year"]
+        .as_f64()
+        .expect("change downtime");
+    assert!((changes - 10514.56 / 60.0).abs() < 1e-9);
+    let expected = report["summary"]["downtime_minutes_per_year"]
+        .as_f64()
+        .expect("downtime");
+    assert!(
+        (analytic - expected).abs() < 1e-9,
+        "{analytic} vs {expected}"
+    );
+    let ci = &v["downtime_minutes_per_year"]["mean"]["ci95"];
+    let (low, high) = (ci[0].as_f64().expect("low"), ci[1].as_f64().expect("high"));
+    assert!(
+        low <= analytic && analytic <= high,
+        "{analytic} outside [{low}, {high}]"
+    );
+    // Without the changes the mean would be near 204.55 - 175.24 = 29.3: far below.
+    assert!(low > 150.0, "the changes are in the simulation: {low}");
+}
