@@ -37,15 +37,23 @@ pub struct ExportArgs {
     pub output: OutputArgs,
 }
 
+/// Why the fault tree cannot express a model's "down" exactly, if it cannot: a frozen
+/// scale-up can leave a region serving nothing (served fraction 0 is down), which the tree does
+/// not count. A tree without it would give SCRAM a wrong probability, so none is written.
+pub fn unsupported(model: &Model) -> Option<String> {
+    let entry = &model.services[model.entry.idx()];
+    (!entry.scale_requires.is_empty() && entry.scales.iter().any(|s| *s)).then(|| {
+        format!(
+            "the fault tree cannot express a frozen scale-up (`services.{}.scale_requires` with `scale_to`, MODEL.md §10.3); `drplan analyze` computes the availability with it",
+            entry.id
+        )
+    })
+}
+
 /// Writes the Open-PSA fault tree of a validated model; returns its sizes.
 pub fn open_psa(model: &Model, w: &mut dyn Write) -> io::Result<Sizes> {
-    if !model.control_planes.is_empty() {
-        // The tree does not express frozen promotions and stuck routing yet; a tree without
-        // them would give SCRAM a wrong probability, so none is written.
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "the fault tree does not model control planes (MODEL.md §10) yet; `drplan analyze` computes the availability with them",
-        ));
+    if let Some(why) = unsupported(model) {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, why));
     }
     let tree = fault_tree::build(model);
     open_psa::write(&tree, w)
