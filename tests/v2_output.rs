@@ -111,3 +111,52 @@ fn simulate_includes_bad_changes() {
     // Without the changes the mean would be near 204.55 - 175.24 = 29.3: far below.
     assert!(low > 150.0, "the changes are in the simulation: {low}");
 }
+
+/// The first screen (40 lines) of `drplan analyze` on the two version 2 examples shows the
+/// finding each is about.
+#[test]
+fn the_v2_examples_show_their_finding_on_the_first_screen() {
+    let first_screen = |file: &str| {
+        let out = drplan()
+            .current_dir(root())
+            .args(["analyze", "--color", "never", file])
+            .output()
+            .expect("drplan runs");
+        assert_eq!(out.status.code(), Some(1), "{file}: the gate fails");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let trap = first_screen("topologies/static-stability-trap.yaml");
+    assert!(
+        trap.contains("region:us-east (down): needs route53-api; stuck: east, west"),
+        "{trap}"
+    );
+    let staged = first_screen("topologies/staged-rollout.yaml");
+    for needle in [
+        "change:code-release ",
+        "1 of 3",
+        "change:config-push",
+        "100%",
+    ] {
+        assert!(staged.contains(needle), "{needle}: {staged}");
+    }
+    // The fix the trap's header names: health-check failover needs no control plane.
+    let text = std::fs::read_to_string(root().join("topologies/static-stability-trap.yaml"))
+        .expect("the example reads");
+    let fixed: String = text
+        .lines()
+        .filter(|l| !l.contains("the trap, ") && !l.contains("manual_decision: 10m"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("fixed.yaml");
+    std::fs::write(&path, fixed).expect("written");
+    let r = crate::common::analyze_json(&path);
+    assert_eq!(r["objectives"]["passed"], true, "{}", r["objectives"]);
+    let s = crate::common::scenario(&r, "region:us-east");
+    assert_eq!(s["outcome"], "up");
+    assert_eq!(s["rto_s"], 90.0);
+}
