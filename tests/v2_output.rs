@@ -160,3 +160,71 @@ fn the_v2_examples_show_their_finding_on_the_first_screen() {
     assert_eq!(s["outcome"], "up");
     assert_eq!(s["rto_s"], 90.0);
 }
+
+/// `drplan diff`: a PR that turns a staged rollout into a global push, or moves a failover onto
+/// a control plane in the primary region, is a regression naming the objective.
+#[test]
+fn diff_names_the_v2_objectives_a_change_regresses() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path
+    };
+    let regressions = |base: &std::path::Path, head: &std::path::Path| {
+        let out = drplan()
+            .args(["diff", "--format", "json"])
+            .arg(base)
+            .arg(head)
+            .output()
+            .expect("drplan runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
+        v["regressions"]
+            .as_array()
+            .expect("regressions")
+            .iter()
+            .map(|r| {
+                (
+                    r["objective"].as_str().unwrap_or("?").to_string(),
+                    r["scenario"].as_str().map(str::to_string),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let trap = std::fs::read_to_string(root().join("topologies/static-stability-trap.yaml"))
+        .expect("the example reads");
+    let fixed: String = trap
+        .lines()
+        .filter(|l| !l.contains("the trap, ") && !l.contains("manual_decision: 10m"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let base = write("fixed.yaml", &fixed);
+    let head = write("trap.yaml", &trap);
+    assert!(
+        regressions(&base, &head)
+            .contains(&("static_stability".into(), Some("region:us-east".into()))),
+        "{:?}",
+        regressions(&base, &head)
+    );
+    let staged = std::fs::read_to_string(root().join("topologies/staged-rollout.yaml"))
+        .expect("the example reads");
+    let global = staged.replace(
+        "    waves: [[use-a], [us-east], [eu-west, ap-northeast]]\n    bake: 1h\n",
+        "",
+    );
+    assert_ne!(staged, global);
+    let base = write("staged.yaml", &staged);
+    let head = write("global.yaml", &global);
+    let found = regressions(&base, &head);
+    assert!(
+        found.contains(&(
+            "max_blast_radius".into(),
+            Some("change:code-release".into())
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("max_change_downtime".into(), None)),
+        "{found:?}"
+    );
+}

@@ -172,7 +172,9 @@ pub fn figure_value(key: &str, v: Option<f64>) -> String {
             "availability" | "effective_availability" | "nines" | "downtime_minutes_per_year",
             None,
         ) => "not computed".into(),
-        ("downtime_minutes_per_year", Some(m)) => Seconds(m * 60.0).to_string(),
+        ("downtime_minutes_per_year" | "change_downtime_minutes_per_year", Some(m)) => {
+            Seconds(m * 60.0).to_string()
+        }
         ("worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s", Some(s)) => Seconds(s).to_string(),
         ("worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s", None) => "unbounded".into(),
         ("monthly_cost" | "cost_per_extra_nine", Some(c)) => Usd(c).to_string(),
@@ -192,6 +194,7 @@ pub fn figure_label(key: &str) -> &'static str {
         "effective_availability" => "Effective availability",
         "nines" => "Nines",
         "downtime_minutes_per_year" => "Downtime per year",
+        "change_downtime_minutes_per_year" => "Downtime from bad changes",
         "worst_rto_s" => "Worst RTO",
         "worst_rpo_s" => "Worst RPO",
         "worst_dns_exposure_s" => "Worst DNS exposure",
@@ -228,7 +231,9 @@ pub fn figure_delta(key: &str, base: Option<f64>, head: Option<f64>) -> String {
                 format!("{sign}{} points", round_to(d * 100.0, 6))
             }
         }
-        "downtime_minutes_per_year" => format!("{sign}{}", Seconds(d * 60.0)),
+        "downtime_minutes_per_year" | "change_downtime_minutes_per_year" => {
+            format!("{sign}{}", Seconds(d * 60.0))
+        }
         "worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s" => format!("{sign}{}", Seconds(d)),
         "monthly_cost" => format!("{sign}{}", Usd(d)),
         "worst_rtt_ms" | "worst_request_ms" => format!("{sign}{}", Millis(d)),

@@ -707,7 +707,10 @@ pub fn write_comparison(
                 },
                 (Metric::Availability | Metric::EffectiveAvailability, Some(v)) => percent(*v),
                 (Metric::Nines, Some(v)) => round_to(*v, 2),
-                (Metric::DowntimeMinutesPerYear, Some(v)) => Seconds(v * 60.0).to_string(),
+                (
+                    Metric::DowntimeMinutesPerYear | Metric::ChangeDowntimeMinutesPerYear,
+                    Some(v),
+                ) => Seconds(v * 60.0).to_string(),
                 (Metric::WorstRtoS | Metric::WorstRpoS | Metric::WorstDnsExposureS, Some(v)) => {
                     Seconds(*v).to_string()
                 }
