@@ -228,3 +228,23 @@ fn diff_names_the_v2_objectives_a_change_regresses() {
         "{found:?}"
     );
 }
+
+/// The HTML report shows the change streams and the frozen recovery.
+#[test]
+fn the_html_report_shows_changes_and_frozen_recovery() {
+    let html = run("v2_changes", "html");
+    let changes = html
+        .split(r#"<section id="changes">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_else(|| panic!("no changes section"));
+    assert!(
+        changes.contains("<td>change:staged</td><td>degraded</td><td>2 of 3</td><td>60%</td>"),
+        "{changes}"
+    );
+    let html = run("v2_stuck_geodns", "html");
+    assert!(
+        html.contains("<tr><td>region:a</td><td>degraded</td><td>dns-api</td><td>ua</td></tr>"),
+        "no frozen row"
+    );
+}
