@@ -32,6 +32,7 @@ const EXTRA_FIXTURES: &[&str] = &[
     "requires-on-anycast",
     "manual-failover-on-global-lb",
     "scenario-named-like-a-change",
+    "change-keys-ignored",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +163,7 @@ fn version_2_rules_with_shared_codes() {
         ("requires-on-anycast", "ignored-key", WARNING),
         ("manual-failover-on-global-lb", "ignored-key", WARNING),
         ("scenario-named-like-a-change", "scenario-name-taken", ERROR),
+        ("change-keys-ignored", "ignored-key", WARNING),
     ] {
         check(name, code, expect);
     }

@@ -107,6 +107,30 @@ pub(super) fn build_changes(
             0.0
         };
         let bad = fraction(cx, c.bad, "bad", 0.05);
+        let service = matches!(target, Some(ChangeTarget::Service(_)));
+        cx.ignored(
+            !service && c.bake.is_some(),
+            &p("bake"),
+            "it applies to `service:` targets, whose waves it spaces",
+        );
+        cx.ignored(
+            !service && c.health_checked.is_some(),
+            &p("health_checked"),
+            "it applies to `service:` targets (a broken routing change or data change is not routed around)",
+        );
+        let data = matches!(target, Some(ChangeTarget::Datastore(_)));
+        for key in ["detect", "rollback"] {
+            let present = if key == "detect" {
+                c.detect.is_some()
+            } else {
+                c.rollback.is_some()
+            };
+            cx.ignored(
+                data && present,
+                &p(key),
+                "a bad data change is restored from backups, not rolled back (MODEL.md §11.3)",
+            );
+        }
         let latent = fraction(cx, c.latent, "latent", 0.0);
         let waves = match (target, &c.waves) {
             (Some(ChangeTarget::Service(s)), waves) => {
