@@ -214,6 +214,9 @@ pub enum Pattern {
     ActiveActive,
     Anycast,
     Consensus,
+    /// A warm standby whose recovery needs no control plane in the failed region, with staged
+    /// deploys (MODEL.md §10 and §11).
+    StaticStability,
 }
 
 #[derive(Debug, Args)]
