@@ -129,7 +129,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub max_failures: usize,
     /// Only these component classes may fail in combinations (comma-separated: region, az,
-    /// link, routing, shared, external).
+    /// link, routing, shared, external, control).
     #[arg(long, value_delimiter = ',', value_name = "CLASSES")]
     pub classes: Option<Vec<String>>,
     /// Show only the N worst scenarios in the table (JSON keeps all).
@@ -214,6 +214,9 @@ pub enum Pattern {
     ActiveActive,
     Anycast,
     Consensus,
+    /// A warm standby whose recovery needs no control plane in the failed region, with staged
+    /// deploys (MODEL.md §10 and §11).
+    StaticStability,
 }
 
 #[derive(Debug, Args)]

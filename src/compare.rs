@@ -24,6 +24,8 @@ pub enum Metric {
     Nines,
     EffectiveAvailability,
     DowntimeMinutesPerYear,
+    /// MODEL.md §11.6: the part of the downtime that bad changes cost.
+    ChangeDowntimeMinutesPerYear,
     WorstRtoS,
     WorstRpoS,
     WorstDnsExposureS,
@@ -47,6 +49,7 @@ impl Metric {
             Metric::Nines => "Nines",
             Metric::EffectiveAvailability => "Effective availability",
             Metric::DowntimeMinutesPerYear => "Downtime per year",
+            Metric::ChangeDowntimeMinutesPerYear => "Downtime from bad changes",
             Metric::WorstRtoS => "Worst RTO",
             Metric::WorstRpoS => "Worst RPO",
             Metric::WorstDnsExposureS => "Worst DNS exposure",
@@ -145,6 +148,12 @@ pub fn compare(reports: &[(String, Report)]) -> Comparison {
         row(
             Metric::DowntimeMinutesPerYear,
             values(&|r| r.summary.downtime_minutes_per_year),
+            Better::Lower,
+            true,
+        ),
+        row(
+            Metric::ChangeDowntimeMinutesPerYear,
+            values(&|r| Some(r.summary.change_downtime_minutes_per_year)),
             Better::Lower,
             true,
         ),

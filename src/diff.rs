@@ -196,6 +196,13 @@ pub fn compare(
             Some("availability"),
         ),
         figure(
+            "change_downtime_minutes_per_year",
+            Some(bs.change_downtime_minutes_per_year),
+            Some(hs.change_downtime_minutes_per_year),
+            Better::Lower,
+            Some("max_change_downtime"),
+        ),
+        figure(
             "worst_rto_s",
             bs.worst_rto_s,
             hs.worst_rto_s,
@@ -503,6 +510,37 @@ fn regressions(base: &Report, head: &Report) -> Vec<Regression> {
                     if compare_values(bv, hv, Better::Higher) == Change::Worse {
                         push(c.objective, Some(&h.id), json!(bv), json!(hv));
                     }
+                }
+            }
+            // MODEL.md §10.6: a recovery that needs a control plane it did not need before
+            // (a failover moved onto a control plane hosted in the primary region).
+            "static_stability" => {
+                for (b, h) in pairs {
+                    if h.frozen.iter().any(|c| !b.frozen.contains(c)) {
+                        push(c.objective, Some(&h.id), json!(b.frozen), json!(h.frozen));
+                    }
+                }
+            }
+            // §11.5: a change that reaches more users (a staged rollout turned global).
+            "max_blast_radius" => {
+                for (b, h) in pairs {
+                    if h.blast_radius > b.blast_radius + 1e-12 {
+                        push(
+                            c.objective,
+                            Some(&h.id),
+                            json!(b.blast_radius),
+                            json!(h.blast_radius),
+                        );
+                    }
+                }
+            }
+            "max_change_downtime" => {
+                let (b, h) = (
+                    base.summary.change_downtime_minutes_per_year,
+                    head.summary.change_downtime_minutes_per_year,
+                );
+                if lower_worse(Some(b), Some(h)) {
+                    push(c.objective, None, json!(b), json!(h));
                 }
             }
             _ => {}

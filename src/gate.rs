@@ -101,7 +101,7 @@ impl Verdict {
 }
 
 /// The order of objectives in the §7 table, which is the order of breaches.
-pub const OBJECTIVE_ORDER: [&str; 10] = [
+pub const OBJECTIVE_ORDER: [&str; 13] = [
     "availability",
     "survive",
     "rto",
@@ -112,6 +112,9 @@ pub const OBJECTIVE_ORDER: [&str; 10] = [
     "max_request_rtt",
     "residency",
     "min_served",
+    "static_stability",
+    "max_blast_radius",
+    "max_change_downtime",
 ];
 
 /// What the gate needs from the analysis.
@@ -119,6 +122,10 @@ pub struct Inputs<'a> {
     pub engine: &'a Engine<'a>,
     pub scenarios: &'a [Scenario],
     pub results: &'a [ScenarioResult],
+    /// Every change scenario with its result, gated or not (`max_blast_radius`, §11.7).
+    pub changes: &'a [(Scenario, ScenarioResult)],
+    /// §11.6, for `max_change_downtime`.
+    pub change_downtime_minutes_per_year: f64,
     pub availability: Option<&'a Availability>,
     pub monthly_cost: f64,
     pub baseline: &'a ScenarioResult,
@@ -178,6 +185,13 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// Moves the last breach's location (to the change or `requires` it is about).
+    fn relocate(&mut self, at: Location) {
+        if let Some(b) = self.breaches.last_mut() {
+            b.location = Some(at);
+        }
+    }
+
     fn location(&self, objective: &str) -> Option<Location> {
         self.positions.key(&join("objectives", objective))
     }
@@ -354,6 +368,7 @@ pub fn check(inputs: &Inputs) -> Verdict {
             }
         }
     }
+    v2_objectives(&mut c, inputs, o, &gated, &gated_ids);
     let applied = apply_waivers(c.breaches, &o.waivers, inputs.positions, inputs.today);
     Verdict {
         passed: applied.failing.is_empty(),
@@ -364,6 +379,93 @@ pub fn check(inputs: &Inputs) -> Verdict {
         file: inputs.file.to_string(),
         checked: c.checked,
     }
+}
+
+/// The objectives of MODEL.md version 2 (§10.6, §11.7), in §7 order: `static_stability`,
+/// `max_blast_radius`, `max_change_downtime`.
+fn v2_objectives(
+    c: &mut Collector,
+    inputs: &Inputs,
+    o: &crate::model::Objectives,
+    gated: &[(&Scenario, &ScenarioResult)],
+    gated_ids: &[&str],
+) {
+    let model = inputs.engine.model();
+    if o.static_stability {
+        c.checked("static_stability", json!(true), false, gated_ids);
+        for (s, r) in gated {
+            if !r.frozen.is_empty() {
+                let mut ids: Vec<&str> = r
+                    .frozen
+                    .iter()
+                    .map(|x| model.control_planes[x.idx()].id.as_str())
+                    .collect();
+                ids.sort_unstable();
+                c.breach("static_stability", json!(true), json!(ids), Some(&s.id));
+                // Annotations point at the `requires` that names the first frozen plane.
+                if let Some(at) = requires_location(inputs, ids[0]) {
+                    c.relocate(at);
+                }
+            }
+        }
+    }
+    if let Some(limit) = o.max_blast_radius {
+        let ids: Vec<&str> = inputs.changes.iter().map(|(s, _)| s.id.as_str()).collect();
+        c.checked("max_blast_radius", json!(limit), false, &ids);
+        for (s, r) in inputs.changes {
+            if r.blast_radius > limit {
+                c.breach(
+                    "max_blast_radius",
+                    json!(limit),
+                    json!(r.blast_radius),
+                    Some(&s.id),
+                );
+                // Annotations point at the change itself.
+                let change = s
+                    .failure
+                    .change
+                    .and_then(|run| model.changes.get(run.change.idx()));
+                if let Some(at) = change.and_then(|ch| inputs.positions.key(&ch.path)) {
+                    c.relocate(at);
+                }
+            }
+        }
+    }
+    if let Some(limit) = o.max_change_downtime {
+        // A duration limit, compared in minutes a year (§8).
+        let limit = limit.0 / 60.0;
+        c.checked("max_change_downtime", json!(limit), true, &[]);
+        if inputs.change_downtime_minutes_per_year > limit {
+            c.breach(
+                "max_change_downtime",
+                json!(limit),
+                json!(inputs.change_downtime_minutes_per_year),
+                None,
+            );
+        }
+    }
+}
+
+/// Where the `requires` list naming control plane `id` is written: routing's, then the entry
+/// service's `scale_requires`, then the datastores' (file order).
+fn requires_location(inputs: &Inputs, id: &str) -> Option<Location> {
+    let m = inputs.engine.model();
+    let names =
+        |list: &[crate::model::ControlIdx]| list.iter().any(|c| m.control_planes[c.idx()].id == id);
+    let entry = &m.services[m.entry.idx()];
+    let mut paths = Vec::new();
+    if names(&m.routing.requires) {
+        paths.push("routing.requires".to_string());
+    }
+    if names(&entry.scale_requires) {
+        paths.push(join(&join("services", &entry.id), "scale_requires"));
+    }
+    for ds in &m.datastores {
+        if names(&ds.requires) {
+            paths.push(join(&join("datastores", &ds.id), "requires"));
+        }
+    }
+    paths.iter().find_map(|p| inputs.positions.key(p))
 }
 
 /// Breaches sorted into failing and waived, and the waivers that matched nothing.

@@ -127,6 +127,7 @@ pub fn single_down(engine: &Engine) -> Vec<bool> {
             let failure = Failure {
                 components: vec![i],
                 corrupted: Vec::new(),
+                change: None,
             };
             engine.core(&failure).outcome == Outcome::Down
         })
@@ -161,10 +162,15 @@ pub fn analyze_with<E>(
     })
     .map_err(AnalyzeError::Stream)?;
     let singles = singles(&collector.standard);
+    let change_seconds = change_seconds_per_year(&collector.standard);
     let exact = availability::compute(engine, pool.as_ref(), options.importance);
     let availability = exact
         .as_ref()
-        .map(|e| availability::summarize(engine, e, &singles))
+        .map(|e| {
+            let mut a = availability::summarize(engine, e, &singles);
+            availability::add_changes(&mut a, change_seconds);
+            a
+        })
         .map_err(Clone::clone);
     let importance = exact.as_ref().ok().and_then(|e| {
         e.conditional
@@ -181,10 +187,18 @@ pub fn analyze_with<E>(
     let baseline_residency = engine.baseline_residency_violations(&baseline, &storage);
     let (gated_scenarios, gated_results): (Vec<Scenario>, Vec<ScenarioResult>) =
         collector.gated.iter().cloned().unzip();
+    let changes: Vec<(Scenario, ScenarioResult)> = collector
+        .standard
+        .iter()
+        .filter(|(s, _)| s.class == Class::Change)
+        .cloned()
+        .collect();
     let verdict = gate::check(&gate::Inputs {
         engine,
         scenarios: &gated_scenarios,
         results: &gated_results,
+        changes: &changes,
+        change_downtime_minutes_per_year: change_seconds / 60.0,
         availability: availability.as_ref().ok(),
         monthly_cost: cost.total,
         baseline: &baseline,
@@ -214,7 +228,18 @@ pub fn analyze_with<E>(
     }))
 }
 
-/// The impact of each component's single failure, `None` when it is down.
+/// MODEL.md §11.6: the sum over change scenarios of frequency x impact, seconds a year (a
+/// lost store's null impact adds nothing).
+pub fn change_seconds_per_year(standard: &[(Scenario, ScenarioResult)]) -> f64 {
+    standard
+        .iter()
+        .filter(|(s, _)| s.class == Class::Change)
+        .filter_map(|(_, r)| Some(r.change?.frequency_per_year * r.impact?))
+        .fold(0.0, |a, b| a + b)
+}
+
+/// The impact of each component's single failure (stuck groups counted 0, §10.5), `None` when
+/// it is down.
 fn singles(standard: &[(Scenario, ScenarioResult)]) -> Vec<(usize, Option<f64>)> {
     standard
         .iter()
@@ -223,7 +248,7 @@ fn singles(standard: &[(Scenario, ScenarioResult)]) -> Vec<(usize, Option<f64>)>
             let impact = if r.outcome == Outcome::Down {
                 None
             } else {
-                r.impact
+                r.transient_impact
             };
             (s.failure.components[0], impact)
         })

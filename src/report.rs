@@ -83,6 +83,8 @@ pub struct Summary {
     pub worst_rpo_s: Option<f64>,
     pub worst_dns_exposure_s: f64,
     pub single_points_of_failure: Vec<String>,
+    /// MODEL.md §11.6: minutes a year of requests lost to bad changes (0 without `changes`).
+    pub change_downtime_minutes_per_year: f64,
     /// Extra: how many scenarios were evaluated.
     pub scenario_count: u64,
 }
@@ -103,8 +105,17 @@ pub struct ScenarioReport {
     pub worst_request_ms: Option<f64>,
     pub surge_cost_per_hour: Option<f64>,
     pub residency_violations: Vec<String>,
+    /// MODEL.md §10.6: control planes that were down when a recovery action needed them.
+    pub frozen: Vec<String>,
+    /// §10.5: user groups no region serves because routing could not move them.
+    pub stuck: Vec<String>,
+    /// §11.5: the share of users with failed requests.
+    pub blast_radius: f64,
     /// §12.5: how long the served fraction stays below 1 (seconds).
     pub degraded_s: Option<f64>,
+    /// §11.6: `frequency_per_year` and `waves_reached`, on change scenarios only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::evaluate::change::Figures>,
     /// Extra: the tier that limited a degraded scenario, `null` when no tier falls short.
     pub bottleneck: Option<BottleneckReport>,
     /// Extra: the region serving each user group after recovery (`null` when down).
@@ -149,7 +160,11 @@ impl ScenarioReport {
             worst_request_ms: r.worst_request_ms,
             surge_cost_per_hour: r.surge_cost_per_hour,
             residency_violations: user_ids(model, &r.residency_violations),
+            frozen: control_ids(model, &r.frozen),
+            stuck: user_ids(model, &r.stuck),
+            blast_radius: r.blast_radius,
             degraded_s: r.degraded_s,
+            change: r.change,
             bottleneck: r
                 .bottleneck
                 .as_ref()
@@ -193,7 +208,7 @@ impl Serialize for ScenarioView<'_> {
             }
         }
         let (m, s, r) = (self.model, self.scenario, self.result);
-        let mut st = serializer.serialize_struct("ScenarioReport", 17)?;
+        let mut st = serializer.serialize_struct("ScenarioReport", 22)?;
         st.serialize_field("id", &s.id)?;
         st.serialize_field("class", s.class.name())?;
         st.serialize_field("failed", &s.failed)?;
@@ -211,7 +226,14 @@ impl Serialize for ScenarioView<'_> {
             "residency_violations",
             &Residency(m, &r.residency_violations),
         )?;
+        st.serialize_field("frozen", &control_ids(m, &r.frozen))?;
+        st.serialize_field("stuck", &Residency(m, &r.stuck))?;
+        st.serialize_field("blast_radius", &r.blast_radius)?;
         st.serialize_field("degraded_s", &r.degraded_s)?;
+        if let Some(change) = &r.change {
+            st.serialize_field("frequency_per_year", &change.frequency_per_year)?;
+            st.serialize_field("waves_reached", &change.waves_reached)?;
+        }
         struct BottleneckView<'a>(&'a Model, &'a Bottleneck);
         impl Serialize for BottleneckView<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -230,6 +252,16 @@ impl Serialize for ScenarioView<'_> {
         st.serialize_field("served_by", &ServedBy(m, r))?;
         st.end()
     }
+}
+
+/// Control plane ids, sorted by bytes (§10.6).
+fn control_ids(model: &Model, controls: &[crate::model::ControlIdx]) -> Vec<String> {
+    let mut v: Vec<String> = controls
+        .iter()
+        .map(|c| model.control_planes[c.idx()].id.clone())
+        .collect();
+    v.sort();
+    v
 }
 
 fn user_ids(model: &Model, users: &[UserIdx]) -> Vec<String> {
@@ -490,6 +522,8 @@ impl Report {
             worst_rpo_s: if c.any_lost { None } else { Some(c.worst_rpo) },
             worst_dns_exposure_s: c.worst_dns,
             single_points_of_failure,
+            change_downtime_minutes_per_year: crate::pipeline::change_seconds_per_year(&c.standard)
+                / 60.0,
             scenario_count: c.count,
         };
         let combinations = parts

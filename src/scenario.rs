@@ -7,8 +7,8 @@
 
 use std::cmp::Ordering;
 
-use crate::evaluate::{Engine, Failure};
-use crate::model::{Class, FailItem, Model};
+use crate::evaluate::{ChangeRun, Engine, Failure};
+use crate::model::{ChangeTarget, Class, FailItem, Model};
 
 /// One scenario: its id, class, what fails, and the failure as the engine takes it.
 #[derive(Clone, Debug)]
@@ -23,7 +23,10 @@ pub struct Scenario {
 impl Scenario {
     /// Whether this is the failure of one component alone (a class-`region`, `az`, ... scenario).
     pub fn is_single(&self) -> bool {
-        !matches!(self.class, Class::Custom | Class::Corruption | Class::Combo)
+        !matches!(
+            self.class,
+            Class::Custom | Class::Corruption | Class::Change | Class::Combo
+        )
     }
 }
 
@@ -41,6 +44,7 @@ pub fn standard(engine: &Engine) -> Vec<Scenario> {
             failure: Failure {
                 components: vec![i],
                 corrupted: Vec::new(),
+                change: None,
             },
         });
     }
@@ -53,8 +57,34 @@ pub fn standard(engine: &Engine) -> Vec<Scenario> {
             failure: Failure {
                 components: Vec::new(),
                 corrupted: vec![i.into()],
+                change: None,
             },
         });
+    }
+    // MODEL.md §11: one scenario per change stream, and one for its latent faults.
+    for (i, change) in model.changes.iter().enumerate() {
+        for latent in [false, true] {
+            if latent && change.latent <= 0.0 {
+                continue;
+            }
+            out.push(Scenario {
+                id: change.scenario_id(latent),
+                class: Class::Change,
+                failed: Vec::new(),
+                failure: Failure {
+                    components: Vec::new(),
+                    // A bad migration or data fix is evaluated as the store's corruption.
+                    corrupted: match change.target {
+                        ChangeTarget::Datastore(d) => vec![d],
+                        _ => Vec::new(),
+                    },
+                    change: Some(ChangeRun {
+                        change: i.into(),
+                        latent,
+                    }),
+                },
+            });
+        }
     }
     for custom in &model.scenarios {
         let mut failure = Failure::default();
@@ -78,13 +108,14 @@ pub fn standard(engine: &Engine) -> Vec<Scenario> {
 }
 
 /// The classes a component belongs to, for `--classes`.
-pub const COMPONENT_CLASSES: [Class; 6] = [
+pub const COMPONENT_CLASSES: [Class; 7] = [
     Class::Region,
     Class::Az,
     Class::Link,
     Class::Routing,
     Class::Shared,
     Class::External,
+    Class::Control,
 ];
 
 /// All scenarios of one analysis.
@@ -178,6 +209,7 @@ impl Plan {
                     failure: Failure {
                         components: parts.iter().map(|(i, _)| *i).collect(),
                         corrupted: Vec::new(),
+                        change: None,
                     },
                 }
             }

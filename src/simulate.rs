@@ -28,6 +28,11 @@
 //!   spent in the down state, already integrated. Components already down when a year starts
 //!   failed in an earlier year and add no transient.
 //!
+//! - **Bad changes** (MODEL.md §11): each change scenario is a Poisson process of its
+//!   `frequency_per_year`, independent of the components; each event adds the scenario's
+//!   `impact_s` (a lost store's null impact adds nothing) to the year's transients. §5 adds
+//!   frequency x impact, which is exactly the expectation of that sum.
+//!
 //! # What this converges to, against the analytic figure
 //!
 //! §5 gives `downtime_minutes_per_year` = 525,960 x (E[1 - served] + sum over components c
@@ -189,18 +194,21 @@ pub fn analytic(engine: &Engine) -> Result<Analytic, String> {
             let impact = if r.outcome == Outcome::Down {
                 None
             } else {
-                r.impact
+                r.transient_impact
             };
             (i, impact)
         })
         .collect();
-    let a = availability::summarize(engine, &exact, &singles);
+    let mut a = availability::summarize(engine, &exact, &singles);
+    let changes = Changes::new(engine);
+    availability::add_changes(&mut a, changes.seconds_per_year());
     let states = probabilities.expected_shortfall * MINUTES_PER_YEAR;
     Ok(Analytic {
         downtime_minutes_per_year: a.downtime_minutes_per_year,
         states,
         transients: a.downtime_minutes_per_year - states,
-        transients_with_pairs: transients_with_pairs(engine, &singles),
+        transients_with_pairs: transients_with_pairs(engine, &singles)
+            + changes.seconds_per_year() / 60.0,
     })
 }
 
@@ -228,6 +236,7 @@ fn transients_with_pairs(engine: &Engine, singles: &[(usize, Option<f64>)]) -> f
             let r = engine.evaluate(&Failure {
                 components: vec![c, d],
                 corrupted: Vec::new(),
+                change: None,
             });
             let impact = if r.outcome == Outcome::Down {
                 0.0
@@ -258,6 +267,7 @@ fn single(i: usize) -> Failure {
     Failure {
         components: vec![i],
         corrupted: Vec::new(),
+        change: None,
     }
 }
 
@@ -271,6 +281,7 @@ pub fn simulate(
 ) -> Result<Simulation, SettingsError> {
     settings.check()?;
     let rates = Rates::new(engine);
+    let changes = Changes::new(engine);
     let chunks = settings.years.div_ceil(CHUNK_YEARS);
     let run_chunk = |worker: &mut Worker, k: u64| {
         let first = k * CHUNK_YEARS;
@@ -278,7 +289,11 @@ pub fn simulate(
         let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
         rng.set_stream(k);
         (0..count)
-            .map(|_| worker.year(engine, &rates, &mut rng))
+            .map(|_| {
+                let mut year = worker.year(engine, &rates, &mut rng);
+                year.transients += changes.year(&mut rng) / 60.0;
+                year
+            })
             .collect::<Vec<Year>>()
     };
     let pool = crate::sweep::pool(settings.threads);
@@ -342,6 +357,69 @@ impl Rates {
     }
 }
 
+/// The bad changes of the topology: per change scenario, its frequency a year and its impact
+/// in seconds (MODEL.md §11.6).
+struct Changes {
+    events: Vec<(f64, f64)>,
+}
+
+impl Changes {
+    fn new(engine: &Engine) -> Changes {
+        let model = engine.model();
+        let mut events = Vec::new();
+        for (i, change) in model.changes.iter().enumerate() {
+            for latent in [false, true] {
+                if latent && change.latent <= 0.0 {
+                    continue;
+                }
+                let failure = Failure {
+                    components: Vec::new(),
+                    corrupted: match change.target {
+                        crate::model::ChangeTarget::Datastore(d) => vec![d],
+                        _ => Vec::new(),
+                    },
+                    change: Some(crate::evaluate::ChangeRun {
+                        change: i.into(),
+                        latent,
+                    }),
+                };
+                let r = engine.evaluate(&failure);
+                let frequency = change.frequency(latent);
+                if let Some(impact) = r.impact
+                    && frequency > 0.0
+                {
+                    events.push((frequency, impact));
+                }
+            }
+        }
+        Changes { events }
+    }
+
+    /// §11.6: the expected seconds a year.
+    fn seconds_per_year(&self) -> f64 {
+        self.events
+            .iter()
+            .map(|(f, i)| f * i)
+            .fold(0.0, |a, b| a + b)
+    }
+
+    /// The seconds of one simulated year: a Poisson number of events of each scenario (drawn
+    /// only when the topology has changes, so years without them use the same random numbers
+    /// as before).
+    fn year(&self, rng: &mut ChaCha8Rng) -> f64 {
+        let mut seconds = 0.0;
+        for &(frequency, impact) in &self.events {
+            // Exponential gaps of mean 1 / frequency years until the year is over.
+            let mut t = -open_unit(rng).ln() / frequency;
+            while t < 1.0 {
+                seconds += impact;
+                t += -open_unit(rng).ln() / frequency;
+            }
+        }
+        seconds
+    }
+}
+
 /// What the simulation needs from one failed set.
 #[derive(Clone, Copy, Debug)]
 struct StateCost {
@@ -382,7 +460,12 @@ impl Worker {
         let cost = StateCost {
             down,
             shortfall: if down { 1.0 } else { 1.0 - r.served_fraction },
-            impact: if down { 0.0 } else { r.impact.unwrap_or(0.0) },
+            // Stuck groups are left out: their requests are in the state's shortfall (§10.5).
+            impact: if down {
+                0.0
+            } else {
+                r.transient_impact.unwrap_or(0.0)
+            },
         };
         self.cache.insert(self.failed.clone(), cost);
         cost

@@ -16,7 +16,24 @@ use crate::common::{drplan, root};
 const DIR: &str = "tests/fixtures/invalid";
 
 /// Fixtures that are not named after a code.
-const EXTRA_FIXTURES: &[&str] = &["many-problems", "missing-key-top-level"];
+const EXTRA_FIXTURES: &[&str] = &[
+    "many-problems",
+    "missing-key-top-level",
+    // Version 2 rules (MODEL.md §1) reported with codes shared with version 1 rules.
+    "requires-dangling",
+    "control-plane-region-dangling",
+    "change-target-dangling",
+    "waves-not-a-service",
+    "wave-place-dangling",
+    "wave-place-twice",
+    "change-per-year-negative",
+    "change-bad-fraction",
+    "change-latent-fraction",
+    "requires-on-anycast",
+    "manual-failover-on-global-lb",
+    "scenario-named-like-a-change",
+    "change-keys-ignored",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Severity {
@@ -121,8 +138,37 @@ codes! {
     invalid_fraction: "invalid-fraction" => ERROR;
     repeated_dependency: "repeated-dependency" => ERROR;
     too_many_components: "too-many-components" => ERROR;
+    // Version 2: control planes (MODEL.md §10) and changes (§11).
+    invalid_target: "invalid-target" => ERROR;
+    invalid_wave: "invalid-wave" => ERROR;
+    change_in_scenario: "change-in-scenario" => ERROR;
+    wave_without_instances: "wave-without-instances" => WARNING;
+    no_control_plane_needed: "no-control-plane-needed" => WARNING;
     // Needs an evaluation.
     nothing_serves: "nothing-serves" => ERROR;
+}
+
+/// Version 2 rules of MODEL.md §1 that reuse a version 1 code: each fixture shows exactly that
+/// code, located.
+#[test]
+fn version_2_rules_with_shared_codes() {
+    for (name, code, expect) in [
+        ("requires-dangling", "dangling-reference", ERROR),
+        ("control-plane-region-dangling", "dangling-reference", ERROR),
+        ("change-target-dangling", "dangling-reference", ERROR),
+        ("waves-not-a-service", "invalid-wave", ERROR),
+        ("wave-place-dangling", "dangling-reference", ERROR),
+        ("wave-place-twice", "duplicate-reference", ERROR),
+        ("change-per-year-negative", "invalid-number", ERROR),
+        ("change-bad-fraction", "invalid-number", ERROR),
+        ("change-latent-fraction", "invalid-number", ERROR),
+        ("requires-on-anycast", "ignored-key", WARNING),
+        ("manual-failover-on-global-lb", "ignored-key", WARNING),
+        ("scenario-named-like-a-change", "scenario-name-taken", ERROR),
+        ("change-keys-ignored", "ignored-key", WARNING),
+    ] {
+        check(name, code, expect);
+    }
 }
 
 /// A missing top-level section is found after decoding, not by serde.

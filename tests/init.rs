@@ -4,13 +4,14 @@
 use crate::common::drplan;
 use crate::schema::{errors, validator, yaml_to_json};
 
-const PATTERNS: [&str; 6] = [
+const PATTERNS: [&str; 7] = [
     "single-region",
     "multi-az",
     "active-passive",
     "active-active",
     "anycast",
     "consensus",
+    "static-stability",
 ];
 
 #[test]

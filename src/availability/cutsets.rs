@@ -71,6 +71,7 @@ pub fn minimal(
                 let failure = Failure {
                     components: set.to_vec(),
                     corrupted: Vec::new(),
+                    change: None,
                 };
                 let mut core = engine.scratch();
                 engine.core_into(&failure, &mut core);

@@ -195,6 +195,9 @@ impl<'a> Setup<'a> {
         if m.routing.kind == RoutingKind::GlobalLb {
             return Err("global-lb pools capacity across regions, which the factored method does not sum yet".into());
         }
+        if !m.control_planes.is_empty() {
+            return Err("control planes (MODEL.md §10) freeze recovery in ways the factored method does not condition on yet".into());
+        }
         if m.shared.len() > MAX_SHARED {
             return Err(format!(
                 "{} shared-fate groups is above the {MAX_SHARED} the factored method conditions on",

@@ -208,6 +208,19 @@ fn significant(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
+/// §5 and §11.6: bad changes cost `seconds_per_year` of impact a year; they lower the
+/// effective availability and raise the downtime, but not the steady-state probabilities.
+pub fn add_changes(a: &mut Availability, seconds_per_year: f64) {
+    if seconds_per_year <= 0.0 {
+        return;
+    }
+    let lost = (a.downtime_minutes_per_year / MINUTES_PER_YEAR
+        + seconds_per_year / SECONDS_PER_YEAR)
+        .min(1.0);
+    a.effective_availability = (1.0 - lost).clamp(0.0, 1.0);
+    a.downtime_minutes_per_year = lost * MINUTES_PER_YEAR;
+}
+
 /// Combines state probabilities with the transients of single failures: `singles` holds, for
 /// each component index, the impact in seconds of its single failure when that is not down.
 pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)]) -> Availability {

@@ -16,6 +16,9 @@ pub fn run(args: &ExportArgs, cx: &mut Context) -> Exit {
     if let Some(d) = crate::validate::serving(&engine, &checked.loaded.positions) {
         return cx.invalid(d, &checked.source);
     }
+    if let Some(why) = export::unsupported(&checked.model) {
+        return cx.fail(Exit::Invalid, why);
+    }
     let written = match args.format {
         ExportFormat::OpenPsa => cx.emit(&args.output, |w, _color| {
             export::open_psa(&checked.model, w).map(|_| ())

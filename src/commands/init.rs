@@ -22,6 +22,7 @@ pub fn template(pattern: Pattern) -> &'static str {
         Pattern::ActiveActive => include_str!("../../templates/active-active.yaml"),
         Pattern::Anycast => include_str!("../../templates/anycast.yaml"),
         Pattern::Consensus => include_str!("../../templates/consensus.yaml"),
+        Pattern::StaticStability => include_str!("../../templates/static-stability.yaml"),
     }
 }
 
@@ -120,5 +121,6 @@ fn pattern_name(pattern: Pattern) -> &'static str {
         Pattern::ActiveActive => "active-active",
         Pattern::Anycast => "anycast",
         Pattern::Consensus => "consensus",
+        Pattern::StaticStability => "static-stability",
     }
 }

@@ -15,6 +15,9 @@ pub struct Recovery {
     pub loss: Option<f64>,
     /// The home is a restore from backups (commit time 0).
     pub restored: bool,
+    /// MODEL.md §10.2: a promotion or restore did not happen because a control plane of the
+    /// store's `requires` was down; the store waits for repair instead.
+    pub blocked: bool,
 }
 
 impl Recovery {
@@ -31,6 +34,14 @@ impl Recovery {
         self.time = time;
         self.loss = loss;
         self.restored = restored;
+        self.blocked = false;
+    }
+
+    /// §10.2: a promotion or restore that cannot run: no home, wait for repair (time W), loss
+    /// as given (0 for an outage).
+    fn frozen(&mut self, state: &State, loss: Option<f64>) {
+        self.set([], state.wait, loss, false);
+        self.blocked = true;
     }
 }
 
@@ -51,19 +62,25 @@ pub fn recover_into(
     was_serving: &[bool],
     out: &mut Recovery,
 ) {
+    let actions = super::control::all_up(&state.control_up, &ds.requires);
     if corruption == Corruption::Yes && !ds.ephemeral {
-        corrupted(ds, state, out);
+        corrupted(ds, state, actions, out);
     } else {
-        after_failure(model, ds, state, was_serving, out);
+        after_failure(model, ds, state, actions, was_serving, out);
     }
     if ds.ephemeral {
         out.loss = Some(0.0);
     }
 }
 
-/// Logical corruption: replication copied it everywhere, only backups help.
-fn corrupted(ds: &Datastore, state: &State, out: &mut Recovery) {
+/// Logical corruption: replication copied it everywhere, only backups help. A restore whose
+/// control plane is down waits for repair, then restores: loss `interval` still (README,
+/// Interpretations).
+fn corrupted(ds: &Datastore, state: &State, actions: bool, out: &mut Recovery) {
     match &ds.backups {
+        Some(b) if state.region_alive[b.region.idx()] && !actions => {
+            out.frozen(state, Some(b.interval.0));
+        }
         Some(b) if state.region_alive[b.region.idx()] => out.set(
             [b.region],
             ds.manual_decision.0 + b.restore.0,
@@ -75,11 +92,16 @@ fn corrupted(ds: &Datastore, state: &State, out: &mut Recovery) {
 }
 
 /// Restore from backups if that beats waiting for repair, else wait (no home, time W, loss 0).
-fn restore_or_wait(ds: &Datastore, state: &State, out: &mut Recovery) {
+/// A restore whose control plane is down waits too (§10.2).
+fn restore_or_wait(ds: &Datastore, state: &State, actions: bool, out: &mut Recovery) {
     if let Some(b) = &ds.backups {
         let restore_time = ds.manual_decision.0 + b.restore.0;
         if state.region_alive[b.region.idx()] && restore_time < state.wait {
-            out.set([b.region], restore_time, Some(b.interval.0), true);
+            if actions {
+                out.set([b.region], restore_time, Some(b.interval.0), true);
+            } else {
+                out.frozen(state, Some(0.0));
+            }
             return;
         }
     }
@@ -90,18 +112,27 @@ fn after_failure(
     model: &Model,
     ds: &Datastore,
     state: &State,
+    actions: bool,
     was_serving: &[bool],
     out: &mut Recovery,
 ) {
     let at = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64| {
         out.set([home], time, Some(loss), false)
     };
+    // §10.2: a promotion needs the store's control planes; without them it waits.
+    let promote = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64| {
+        if actions {
+            out.set([home], time, Some(loss), false)
+        } else {
+            out.frozen(state, Some(0.0))
+        }
+    };
     match &ds.replication {
         Replication::SingleAz { az } => {
             if state.az_alive[az.idx()] {
                 at(out, model.azs[az.idx()].region, 0.0, 0.0);
             } else {
-                restore_or_wait(ds, state, out);
+                restore_or_wait(ds, state, actions, out);
             }
         }
         Replication::MultiAz {
@@ -110,13 +141,13 @@ fn after_failure(
             standby,
         } => {
             if !state.region_alive[primary.idx()] {
-                restore_or_wait(ds, state, out);
+                restore_or_wait(ds, state, actions, out);
             } else if state.az_alive[primary_az.idx()] {
                 at(out, *primary, 0.0, 0.0);
             } else if *standby {
-                at(out, *primary, ds.promotion.0, 0.0);
+                promote(out, *primary, ds.promotion.0, 0.0);
             } else {
-                restore_or_wait(ds, state, out);
+                restore_or_wait(ds, state, actions, out);
             }
         }
         Replication::ActivePassive {
@@ -130,7 +161,7 @@ fn after_failure(
                     return at(out, *primary, 0.0, 0.0);
                 }
                 if *standby {
-                    return at(out, *primary, ds.promotion.0, 0.0);
+                    return promote(out, *primary, ds.promotion.0, 0.0);
                 }
             }
             match replicas.iter().find(|r| state.region_alive[r.idx()]) {
@@ -140,14 +171,14 @@ fn after_failure(
                         Failover::Manual => ds.manual_decision.0,
                     };
                     let loss = if ds.sync { 0.0 } else { ds.lag.0 };
-                    at(out, *r, state.detection + decision + ds.promotion.0, loss);
+                    promote(out, *r, state.detection + decision + ds.promotion.0, loss);
                 }
-                None => restore_or_wait(ds, state, out),
+                None => restore_or_wait(ds, state, actions, out),
             }
         }
         Replication::ActiveActive { regions } if !ds.sync => {
             if !regions.iter().any(|r| state.region_alive[r.idx()]) {
-                return restore_or_wait(ds, state, out);
+                return restore_or_wait(ds, state, actions, out);
             }
             let lost_serving = regions
                 .iter()
@@ -202,7 +233,7 @@ fn after_failure(
                         false,
                     );
                 }
-                None => restore_or_wait(ds, state, out),
+                None => restore_or_wait(ds, state, actions, out),
             }
         }
     }

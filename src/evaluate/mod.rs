@@ -5,13 +5,16 @@
 //! corrupted datastores) into a [`ScenarioResult`]. [`Engine::core`] computes only what the
 //! availability engine needs (outcome and served fraction).
 
+pub mod change;
+pub mod control;
 pub mod datastore;
 mod latency;
 pub mod tiers;
 
 use crate::graph::Graphs;
 use crate::model::{
-    Component, DatastoreIdx, Dependency, Model, RegionIdx, Replication, RoutingKind, UserIdx,
+    ChangeIdx, Component, ControlIdx, DatastoreIdx, Dependency, Model, RegionIdx, Replication,
+    RoutingKind, UserIdx,
 };
 use datastore::{Corruption, Recovery};
 use tiers::{Bottleneck, NOWHERE, Tiers};
@@ -36,11 +39,19 @@ impl Outcome {
 }
 
 /// What fails in a scenario: components by their index in [`Engine::components`], and
-/// corrupted datastores.
+/// corrupted datastores; or, for a `change` scenario (MODEL.md §11), the bad change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Failure {
     pub components: Vec<usize>,
     pub corrupted: Vec<DatastoreIdx>,
+    pub change: Option<ChangeRun>,
+}
+
+/// A bad change of one stream: `change:<id>` or, when `latent`, `change:<id>:latent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChangeRun {
+    pub change: ChangeIdx,
+    pub latent: bool,
 }
 
 /// Which parts are alive and connected in a scenario (MODEL.md §3.1).
@@ -58,6 +69,8 @@ pub struct State {
     pub wait: f64,
     /// D: health-check detection time, seconds.
     pub detection: f64,
+    /// Per control plane: whether it is up (MODEL.md §10.1).
+    pub control_up: Vec<bool>,
     /// Scratch: failed flag per component index, regions down by themselves or a group, and
     /// failed links.
     failed: Vec<bool>,
@@ -101,12 +114,32 @@ pub struct Core {
     /// Per serving region: request time beyond the user's round trip, NaN until computed.
     backend: Vec<f64>,
     regions: usize,
+    /// MODEL.md §10.4: per user group, whether it is stuck (routing frozen, its region gone).
+    pub stuck: Vec<bool>,
+    /// §10.6: a routing shift did not happen (a stuck group while some region serves).
+    pub routing_frozen: bool,
+    /// §10.3: the services that a region would have scaled and did not (a control plane of
+    /// their `scale_requires` was down).
+    pub scale_frozen: Vec<crate::model::ServiceIdx>,
+    /// §11.2: the service whose instances a bad, health-checked change broke, and per AZ
+    /// whether its instances there are broken (they count as instances in a failed AZ).
+    broken_service: Option<usize>,
+    broken: Vec<bool>,
+    /// §11.4: every time of §3.7 is capped at this (T in a routing or health-checked change
+    /// scenario; infinite otherwise).
+    time_cap: f64,
 }
 
 impl Core {
     /// Whether service `s` is usable in region `r` (MODEL.md §3.3).
     pub fn usable(&self, s: usize, r: usize) -> bool {
         self.usable[s * self.regions + r]
+    }
+
+    /// Whether the instances of service `s` in AZ `a` run and pass health checks: the AZ is
+    /// alive and no health-checked bad change broke them (§11.2).
+    fn instances_up(&self, s: usize, a: usize) -> bool {
+        instances_up(&self.state, self.broken_service, &self.broken, s, a)
     }
 }
 
@@ -131,6 +164,16 @@ pub struct ScenarioResult {
     pub degraded_s: Option<f64>,
     /// The tier that limited a degraded scenario (lowest pass ratio among those short).
     pub bottleneck: Option<Bottleneck>,
+    /// MODEL.md §10.6: control planes that were down when an action needed them, by id.
+    pub frozen: Vec<ControlIdx>,
+    /// §10.5: user groups served by no region because routing could not move them.
+    pub stuck: Vec<UserIdx>,
+    /// §11.5: the share of users with failed requests.
+    pub blast_radius: f64,
+    /// The impact with stuck groups counted 0 (§5's penalty of single failures, §10.5).
+    pub transient_impact: Option<f64>,
+    /// §11.6: a change scenario's frequency and waves reached.
+    pub change: Option<change::Figures>,
 }
 
 /// MODEL.md §3.5 for one region: whether it scales (its load exceeds its steady capacity by more
@@ -331,7 +374,8 @@ impl<'m> Engine<'m> {
         }
         // Active-active loss depends on where users were served before the failure; with
         // nothing failed no member is lost, so the baseline does not need it.
-        let baseline = engine.core(&Failure::default());
+        let mut baseline = engine.core(&Failure::default());
+        baseline.time_cap = f64::INFINITY;
         for r in baseline.assignment.iter().flatten() {
             engine.was_serving[r.idx()] = true;
         }
@@ -382,6 +426,7 @@ impl<'m> Engine<'m> {
     pub fn component_index(&self, c: Component) -> usize {
         let m = self.model;
         let (r, a, l, s) = (m.regions.len(), m.azs.len(), m.links.len(), m.shared.len());
+        let e = m.externals.len();
         match c {
             Component::Region(x) => x.idx(),
             Component::Az(x) => r + x.idx(),
@@ -389,6 +434,7 @@ impl<'m> Engine<'m> {
             Component::Routing => r + a + l,
             Component::Shared(x) => r + a + l + 1 + x.idx(),
             Component::External(x) => r + a + l + 1 + s + x.idx(),
+            Component::Control(x) => r + a + l + 1 + s + e + x.idx(),
         }
     }
 
@@ -462,6 +508,8 @@ impl<'m> Engine<'m> {
                     topology_changed = true;
                 }
                 Component::External(e) => st.external_alive[e.idx()] = false,
+                // Control planes are filled after the regions (`control::fill`).
+                Component::Control(_) => {}
             }
         }
         if !topology_changed {
@@ -565,6 +613,8 @@ impl<'m> Engine<'m> {
         let n = m.regions.len();
         core.regions = n;
         self.fill_state(failure, &mut core.state);
+        control::fill(self, failure, core);
+        change::apply(self, failure, core);
         core.recoveries
             .resize_with(m.datastores.len(), Recovery::default);
         for (i, ds) in m.datastores.iter().enumerate() {
@@ -587,7 +637,9 @@ impl<'m> Engine<'m> {
         if !core.state.routing_failed {
             self.route(core);
         }
-        let down = core.assignment.iter().any(Option::is_none);
+        let mut down = core.assignment.iter().any(Option::is_none);
+        // §10.4: routing that needs a control plane that is down moves no one.
+        down |= control::freeze_routing(self, core);
         if down {
             core.assignment.iter_mut().for_each(|a| *a = None);
         }
@@ -595,11 +647,15 @@ impl<'m> Engine<'m> {
         core.outcome = Outcome::Down;
         core.served_fraction = 0.0;
         core.surge_cost_per_hour = 0.0;
+        core.scale_frozen.clear();
         if !down {
             self.capacity(core);
             if core.outcome == Outcome::Down {
                 // Served fraction 0 (MODEL.md §3.6).
                 core.assignment.iter_mut().for_each(|a| *a = None);
+            } else if core.stuck.iter().any(|s| *s) {
+                // §10.5: a stuck group is not served.
+                core.outcome = Outcome::Degraded;
             }
         }
     }
@@ -627,10 +683,10 @@ impl<'m> Engine<'m> {
                 if !st.region_alive[r] {
                     continue;
                 }
-                let has_instance = m.regions[r]
-                    .azs
-                    .iter()
-                    .any(|a| st.az_alive[a.idx()] && svc.scaled_instances[a.idx()] > 0);
+                let has_instance = m.regions[r].azs.iter().any(|a| {
+                    instances_up(st, core.broken_service, &core.broken, s.idx(), a.idx())
+                        && svc.scaled_instances[a.idx()] > 0
+                });
                 if !has_instance {
                     continue;
                 }
@@ -789,6 +845,9 @@ impl<'m> Engine<'m> {
     /// intermediate state.
     pub fn evaluate_into(&self, failure: &Failure, scratch: &mut Core) -> ScenarioResult {
         self.core_into(failure, scratch);
+        if let Some(run) = failure.change {
+            return change::finish(self, run, scratch);
+        }
         self.finish(scratch)
     }
 
@@ -824,6 +883,11 @@ impl<'m> Engine<'m> {
                 assignment: core.assignment.clone(),
                 degraded_s: rto,
                 bottleneck: None,
+                frozen: control::frozen(self, core),
+                stuck: control::stuck(core),
+                blast_radius: 1.0,
+                transient_impact: rto,
+                change: None,
             };
         }
         let times = self.times(core);
@@ -856,6 +920,11 @@ impl<'m> Engine<'m> {
                 _ => 0.0,
             }),
             bottleneck: core.tiers.bottleneck,
+            frozen: control::frozen(self, core),
+            stuck: control::stuck(core),
+            blast_radius: times.blast_radius.min(1.0),
+            transient_impact: Some(times.impact - times.stuck_impact),
+            change: None,
         }
     }
 
@@ -882,9 +951,12 @@ impl<'m> Engine<'m> {
                 partial_stores.push((node, c * rec.time));
             }
         }
+        // §10.4: a manual routing failover waits for the decision after detection.
+        let manual = control::manual_delay(m);
+        let cap = core.time_cap;
         let (shift, shift_impact) = match routing.kind {
             RoutingKind::GeoDns | RoutingKind::FailoverDns => {
-                (d + routing.ttl.0, d + routing.ttl.0 / 2.0)
+                (d + manual + routing.ttl.0, d + manual + routing.ttl.0 / 2.0)
             }
             RoutingKind::Anycast => (d + routing.convergence.0, d + routing.convergence.0),
             RoutingKind::GlobalLb => (d, d),
@@ -893,7 +965,22 @@ impl<'m> Engine<'m> {
         let base = &self.baseline.tiers;
         let items = graphs.call_fraction.len();
         let mut out = Times::default();
+        let shifted_into = |r: RegionIdx| {
+            manual > 0.0
+                && (0..m.users.len()).any(|v| {
+                    core.assignment[v] == Some(r) && self.baseline.assignment[v] != Some(r)
+                })
+        };
         for (u, user) in m.users.iter().enumerate() {
+            if core.stuck.get(u).copied().unwrap_or(false) {
+                // §10.5: a stuck group waits for repair; no DNS exposure, no stale tail.
+                let w = core.state.wait.min(cap);
+                out.rto = out.rto.max(w);
+                out.impact += user.share * w;
+                out.stuck_impact += user.share * w;
+                out.blast_radius += user.share;
+                continue;
+            }
             let (Some(before), Some(after)) = (self.baseline.assignment[u], core.assignment[u])
             else {
                 continue;
@@ -909,7 +996,7 @@ impl<'m> Engine<'m> {
                 for a in &m.regions[after.idx()].azs {
                     let n = u64::from(entry.instances[a.idx()]);
                     total += n;
-                    if !core.state.az_alive[a.idx()] {
+                    if !core.instances_up(m.entry.idx(), a.idx()) {
                         lost += n;
                     }
                 }
@@ -931,7 +1018,10 @@ impl<'m> Engine<'m> {
                 if !tiers.scaled[j] || base.scaled.get(j).copied().unwrap_or(false) {
                     continue;
                 }
-                let scale = d + m.services[s.idx()].scale_up[q as usize].0;
+                // §10.4: a tier that scales because groups shifted to their region under a
+                // manual failover starts after the decision too.
+                let decision = if shifted_into(after) { manual } else { 0.0 };
+                let scale = d + decision + m.services[s.idx()].scale_up[q as usize].0;
                 let (offered, steady) = if k == 0 && routing.kind == RoutingKind::GlobalLb {
                     (tiers.pooled_offered, tiers.pooled_steady)
                 } else {
@@ -955,11 +1045,16 @@ impl<'m> Engine<'m> {
                     extra += cost;
                 }
             }
+            // §11.4: after rollback the old version serves again.
+            let (t, i) = (t.min(cap), (i + extra).min(cap));
             out.rto = out.rto.max(t);
-            out.impact += user.share * (i + extra);
+            out.impact += user.share * i;
+            if i > 0.0 || change::short(core, after) {
+                out.blast_radius += user.share;
+            }
             if shifted && routing.kind.is_dns() {
-                out.dns_exposure = d + routing.ttl.0;
-                let tail = (d + routing.stale_duration.0 - t).max(0.0);
+                out.dns_exposure = (d + manual + routing.ttl.0).min(cap);
+                let tail = ((d + manual + routing.stale_duration.0).min(cap) - t).max(0.0);
                 out.impact += user.share * routing.stale_fraction * tail;
             }
         }
@@ -972,6 +1067,21 @@ struct Times {
     rto: f64,
     impact: f64,
     dns_exposure: f64,
+    /// The part of `impact` from stuck groups (§10.5).
+    stuck_impact: f64,
+    /// §11.5: the share of users with failed requests.
+    blast_radius: f64,
+}
+
+/// See [`Core::instances_up`] (a free function for loops that write other fields of the core).
+fn instances_up(
+    st: &State,
+    broken_service: Option<usize>,
+    broken: &[bool],
+    s: usize,
+    a: usize,
+) -> bool {
+    st.az_alive[a] && !(broken_service == Some(s) && broken.get(a).copied().unwrap_or(false))
 }
 
 /// Clears a scratch vector and fills it with `len` copies of `value`, keeping its allocation.
@@ -1048,6 +1158,7 @@ services:
                 let failure = Failure {
                     components: if i == j { vec![i] } else { vec![i, j] },
                     corrupted: Vec::new(),
+                    change: None,
                 };
                 engine.fill_state(&failure, &mut fast);
                 engine.fill_state_full(&failure, &mut full);

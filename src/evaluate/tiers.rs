@@ -69,19 +69,14 @@ impl Tiers {
             reset(&mut self.rho, n, 0.0);
             reset(&mut self.marked, size, false);
         } else {
+            // σ of every serving region and the capacity figures of every touched entry are
+            // written before they are read; only the sums and marks need clearing.
             for &r in &self.serving {
                 self.rho[r] = 0.0;
-                for k in 0..size / n {
-                    self.sigma[k * n + r] = NOWHERE;
-                }
             }
             for &i in &self.touched {
                 self.marked[i] = false;
                 self.offered[i] = 0.0;
-                self.steady[i] = 0.0;
-                self.capacity[i] = 0.0;
-                self.scaled[i] = false;
-                self.pass[i] = 1.0;
             }
         }
         self.touched.clear();
@@ -163,12 +158,15 @@ impl Engine<'_> {
                 t.offered[i] > 0.0
             };
             if !counts {
+                (t.steady[i], t.capacity[i], t.scaled[i], t.pass[i]) = (0.0, 0.0, false, 1.0);
                 continue;
             }
-            let svc = &m.services[closure[k].0.idx()];
+            let service = closure[k].0;
+            let svc = &m.services[service.idx()];
             let (mut steady, mut scaled) = (0u64, 0u64);
             for a in &m.regions[q].azs {
-                if core.state.az_alive[a.idx()] {
+                // Instances in alive AZs that a bad change did not break (§11.2).
+                if core.instances_up(service.idx(), a.idx()) {
                     steady += u64::from(svc.instances[a.idx()]);
                     scaled += u64::from(svc.scaled_instances[a.idx()]);
                 }
@@ -178,9 +176,19 @@ impl Engine<'_> {
             t.steady[i] = steady;
             (t.scaled[i], t.capacity[i]) =
                 scaled_capacity(t.offered[i], steady, scaled, svc.scales[q], tolerance);
-            if t.offered[i] > 0.0 {
-                t.pass[i] = (t.capacity[i] / t.offered[i]).min(1.0);
+            if t.scaled[i] && !super::control::can_scale(core, svc) {
+                // §10.3: scaling needs a control plane that is down; the tier keeps its steady
+                // capacity there.
+                (t.scaled[i], t.capacity[i]) = (false, steady);
+                if !core.scale_frozen.contains(&service) {
+                    core.scale_frozen.push(service);
+                }
             }
+            t.pass[i] = if t.offered[i] > 0.0 {
+                (t.capacity[i] / t.offered[i]).min(1.0)
+            } else {
+                1.0
+            };
         }
         let mut degraded = false;
         let mut surge = 0.0;
@@ -210,9 +218,17 @@ impl Engine<'_> {
         };
         // The entry, pooled under global-lb.
         let pooled_pass = if global_lb {
-            let total: f64 = (0..n).map(|q| t.capacity[q]).sum();
+            // The entry's entries (k = 0) among the touched ones, in region order.
+            let mut total = 0.0;
+            let mut steady = 0.0;
+            for q in 0..n {
+                if t.marked[q] {
+                    total += t.capacity[q];
+                    steady += t.steady[q];
+                }
+            }
             let offered: f64 = load.iter().sum();
-            t.pooled_steady = (0..n).map(|q| t.steady[q]).sum();
+            t.pooled_steady = steady;
             t.pooled_offered = offered;
             let shortfall = offered - total;
             let pass = if offered > 0.0 {

@@ -223,6 +223,31 @@ impl Circuit {
         name
     }
 
+    /// The value of `root` when exactly the events flagged in `failed` are true (indexed like
+    /// `events`): an independent check of the tree against the evaluation engine, state by
+    /// state. Gates only refer to earlier gates, so one pass in order evaluates them all.
+    pub fn evaluate(&self, root: Lit, failed: &[bool]) -> bool {
+        let mut value = vec![false; self.gates.len()];
+        let lit = |value: &[bool], l: Lit| match l {
+            Lit::False => false,
+            Lit::True => true,
+            Lit::Event { index, negated } => {
+                failed.get(index as usize).copied().unwrap_or(false) != negated
+            }
+            Lit::Gate { index, negated } => value[index as usize] != negated,
+        };
+        for (i, g) in self.gates.iter().enumerate() {
+            let trues = g.args.iter().filter(|a| lit(&value, **a)).count();
+            value[i] = match g.op {
+                Op::And => trues == g.args.len(),
+                Op::Or => trues > 0,
+                Op::AtLeast(k) => trues >= k,
+                Op::Same => trues == 1,
+            };
+        }
+        lit(&value, root)
+    }
+
     /// Which gates and events `root` depends on (flags indexed like `gates` and `events`).
     pub fn reachable(&self, root: Lit) -> (Vec<bool>, Vec<bool>) {
         let mut gates = vec![false; self.gates.len()];

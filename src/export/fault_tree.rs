@@ -24,6 +24,14 @@
 //!   to r, a datastore with a home connected to r, an alive external).
 //! - **Down** (§3.4): routing failed, or no region serves (for `failover-dns`, none of the
 //!   primary and `failover_order`). Capacity does not matter.
+//! - **Control planes** (§10): a control plane is up when it did not fail and its region, if
+//!   any, is alive. A promotion (in-region or to a replica) and a restore are homes only when
+//!   every control plane of the store's `requires` is up; a frozen promotion waits (it is not a
+//!   reason to restore). When a control plane of `routing.requires` is down, routing moves no
+//!   one: down also when every user group's region before failure no longer serves.
+//!   A frozen scale-up can only matter to "down" through a served fraction of 0, which the tree
+//!   does not count, so `open_psa` declines a topology whose entry service has both
+//!   `scale_requires` and `scale_to`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Not;
@@ -68,6 +76,8 @@ struct Builder<'m> {
     homes: HashMap<usize, Vec<(RegionIdx, Lit)>>,
     /// W > t, by the bits of t.
     wait_over: HashMap<u64, Lit>,
+    /// Per control plane: it is up (§10.1).
+    control_up: Vec<Lit>,
 }
 
 impl<'m> Builder<'m> {
@@ -109,8 +119,10 @@ impl<'m> Builder<'m> {
             reaches_store: HashMap::new(),
             homes: HashMap::new(),
             wait_over: HashMap::new(),
+            control_up: Vec::new(),
         };
         b.alive();
+        b.controls();
         b.connectivity();
         b.services();
         b
@@ -127,9 +139,45 @@ impl<'m> Builder<'m> {
             Component::External(x) => {
                 m.regions.len() + m.azs.len() + m.links.len() + 1 + m.shared.len() + x.idx()
             }
+            Component::Control(x) => {
+                m.regions.len()
+                    + m.azs.len()
+                    + m.links.len()
+                    + 1
+                    + m.shared.len()
+                    + m.externals.len()
+                    + x.idx()
+            }
         };
         debug_assert_eq!(self.failed[i].0, comp);
         self.failed[i].1
+    }
+
+    /// §10.1: a control plane is up unless it failed or its region is not alive.
+    fn controls(&mut self) {
+        let m = self.model;
+        for (i, plane) in m.control_planes.iter().enumerate() {
+            let mut args = vec![self.failed(Component::Control(i.into())).not()];
+            if let Some(r) = plane.region {
+                args.push(self.region_alive[r.idx()]);
+            }
+            let lit = self.c.and(
+                &format!("control_up_{}", plane.id),
+                || format!("control plane {} is up (§10.1)", plane.id),
+                args,
+            );
+            self.control_up.push(lit);
+        }
+    }
+
+    /// Every control plane of `list` is up (true for an empty list).
+    fn all_up(&mut self, list: &[crate::model::ControlIdx], hint: &str) -> Lit {
+        let args = list.iter().map(|c| self.control_up[c.idx()]).collect();
+        self.c.and(
+            hint,
+            || format!("every control plane {hint} needs is up (§10)"),
+            args,
+        )
     }
 
     fn region_id(&self, r: usize) -> &'m str {
@@ -479,6 +527,8 @@ impl<'m> Builder<'m> {
         let m = self.model;
         let ds = &m.datastores[d];
         let alive = |b: &Self, r: RegionIdx| b.region_alive[r.idx()];
+        // §10.2: promotions and restores need the store's control planes.
+        let actions = self.all_up(&ds.requires, &format!("actions_of_{}", ds.id));
         // Candidate homes with the condition and the rule that makes each one; a region may be
         // one by several rules (a replica that is also the backup region).
         let mut homes: Vec<(RegionIdx, Lit, &str)> = Vec::new();
@@ -502,7 +552,9 @@ impl<'m> Builder<'m> {
                 } else {
                     self.az_alive[primary_az.idx()]
                 };
-                home(*primary, lit, "the primary holds");
+                let home_lit =
+                    self.promoted_in_region(ds, *primary, *primary_az, *standby, actions);
+                home(*primary, home_lit, "the primary holds");
                 lit.not()
             }
             Replication::ActivePassive {
@@ -516,11 +568,14 @@ impl<'m> Builder<'m> {
                 } else {
                     self.az_alive[primary_az.idx()]
                 };
-                home(*primary, holds, "the primary holds");
+                let home_lit =
+                    self.promoted_in_region(ds, *primary, *primary_az, *standby, actions);
+                home(*primary, home_lit, "the primary holds");
                 let mut before = vec![holds.not()];
                 for r in replicas {
                     let mut args = before.clone();
                     args.push(alive(self, *r));
+                    args.push(actions);
                     let rid = self.region_id(r.idx());
                     let lit = self.c.and(
                         &format!("promoted_{}_in_{rid}", ds.id),
@@ -570,7 +625,7 @@ impl<'m> Builder<'m> {
         if let Some(backups) = &ds.backups {
             let t = ds.manual_decision.0 + backups.restore.0;
             let wait = self.wait_over(t);
-            let args = vec![none, alive(self, backups.region), wait];
+            let args = vec![none, alive(self, backups.region), wait, actions];
             let rid = self.region_id(backups.region.idx());
             let lit = self.c.and(
                 &format!("restored_{}_in_{rid}", ds.id),
@@ -607,6 +662,38 @@ impl<'m> Builder<'m> {
         }
         self.homes.insert(d, merged.clone());
         merged
+    }
+
+    /// The primary region is a home: its primary AZ is alive, or (with a standby) the region is
+    /// alive and the in-region promotion can run (§10.2).
+    fn promoted_in_region(
+        &mut self,
+        ds: &crate::model::Datastore,
+        primary: RegionIdx,
+        primary_az: crate::model::AzIdx,
+        standby: bool,
+        actions: Lit,
+    ) -> Lit {
+        let az = self.az_alive[primary_az.idx()];
+        if !standby {
+            return az;
+        }
+        let promoted = self.c.and(
+            &format!("promoted_{}_in_region", ds.id),
+            || {
+                format!(
+                    "{}'s standby in {} is promoted (§3.2, §10.2)",
+                    ds.id,
+                    self.model.regions[primary.idx()].id
+                )
+            },
+            vec![self.region_alive[primary.idx()], actions],
+        );
+        self.c.or(
+            &format!("primary_of_{}_holds", ds.id),
+            || format!("the primary of {} holds", ds.id),
+            vec![az, promoted],
+        )
     }
 
     /// W > t: some failed component has an MTTR above t seconds.
@@ -656,10 +743,36 @@ impl<'m> Builder<'m> {
             some,
         );
         let routing = self.failed(Component::Routing);
+        let mut causes = vec![routing, some.not()];
+        if !m.routing.requires.is_empty() {
+            // §10.4: routing frozen and every group's region before failure gone.
+            let frozen = self.all_up(&m.routing.requires, "routing_shift").not();
+            let engine = crate::evaluate::Engine::new(m);
+            let mut before: Vec<usize> = engine
+                .baseline()
+                .assignment
+                .iter()
+                .flatten()
+                .map(|r| r.idx())
+                .collect();
+            before.sort_unstable();
+            before.dedup();
+            let mut args = vec![frozen];
+            args.extend(
+                before
+                    .iter()
+                    .map(|r| self.usable[m.entry.idx() * n + r].not()),
+            );
+            causes.push(self.c.and(
+                "every_group_stuck",
+                || "routing cannot move anyone and every group's region is gone (§10.4)".into(),
+                args,
+            ));
+        }
         let down = self.c.or(
             "down",
             || "the service is down: routing failed or no region serves (MODEL.md §3)".into(),
-            vec![routing, some.not()],
+            causes,
         );
         self.c.named(
             "down",

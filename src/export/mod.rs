@@ -37,8 +37,26 @@ pub struct ExportArgs {
     pub output: OutputArgs,
 }
 
+/// Why the fault tree cannot express a model's "down" exactly, if it cannot: a frozen
+/// scale-up of any tier (MODEL.md §10.3, §12.2) can leave a region passing nothing (served
+/// fraction 0 is down), which the tree does not count. A tree without it would give SCRAM a
+/// wrong probability, so none is written.
+pub fn unsupported(model: &Model) -> Option<String> {
+    let svc = model
+        .services
+        .iter()
+        .find(|s| !s.scale_requires.is_empty() && s.scales.iter().any(|x| *x))?;
+    Some(format!(
+        "the fault tree cannot express a frozen scale-up (`services.{}.scale_requires` with `scale_to`, MODEL.md §10.3); `drplan analyze` computes the availability with it",
+        svc.id
+    ))
+}
+
 /// Writes the Open-PSA fault tree of a validated model; returns its sizes.
 pub fn open_psa(model: &Model, w: &mut dyn Write) -> io::Result<Sizes> {
+    if let Some(why) = unsupported(model) {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, why));
+    }
     let tree = fault_tree::build(model);
     open_psa::write(&tree, w)
 }

@@ -174,6 +174,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         links: d.seq(sections.links, "links"),
         shared_fate: d.map(sections.shared_fate, "shared_fate"),
         externals: d.map(sections.externals, "externals"),
+        control_planes: d.map(sections.control_planes, "control_planes"),
         routing: sections.routing.and_then(|n| d.one(n, "routing")),
         users: d.map(sections.users, "users"),
         demand: sections.demand.and_then(|n| d.one(n, "demand")),
@@ -183,6 +184,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
             .objectives
             .filter(|n| !yaml::is_null(n))
             .and_then(|n| d.one(n, "objectives")),
+        changes: d.map(sections.changes, "changes"),
         scenarios: d.seq(sections.scenarios, "scenarios"),
     };
     for (key, present) in [

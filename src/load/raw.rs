@@ -71,12 +71,14 @@ pub struct RawSections {
     pub links: Option<super::yaml::Node>,
     pub shared_fate: Option<super::yaml::Node>,
     pub externals: Option<super::yaml::Node>,
+    pub control_planes: Option<super::yaml::Node>,
     pub routing: Option<super::yaml::Node>,
     pub users: Option<super::yaml::Node>,
     pub demand: Option<super::yaml::Node>,
     pub services: Option<super::yaml::Node>,
     pub datastores: Option<super::yaml::Node>,
     pub objectives: Option<super::yaml::Node>,
+    pub changes: Option<super::yaml::Node>,
     pub scenarios: Option<super::yaml::Node>,
 }
 
@@ -108,6 +110,9 @@ pub struct RawTopology {
     /// Dependencies outside the topology (an identity provider, a payment API), by id.
     #[schemars(default)]
     pub externals: IndexMap<String, RawExternal>,
+    /// Control planes by id (MODEL.md §10): APIs that recovery actions call (a DNS record API, a database's management API, a compute API).
+    #[schemars(default)]
+    pub control_planes: IndexMap<String, RawControlPlane>,
     /// How users reach regions.
     #[schemars(required)]
     pub routing: Option<RawRouting>,
@@ -125,6 +130,9 @@ pub struct RawTopology {
     pub datastores: IndexMap<String, RawDatastore>,
     /// The CI gate: without it there is no gate.
     pub objectives: Option<RawObjectives>,
+    /// Streams of changes (deployments, configuration pushes) by id (MODEL.md §11).
+    #[schemars(default)]
+    pub changes: IndexMap<String, RawChange>,
     /// Extra named failure scenarios.
     #[schemars(default)]
     pub scenarios: Vec<RawScenario>,
@@ -215,6 +223,53 @@ pub struct RawExternal {
     pub mttr: Option<Quantity>,
 }
 
+/// An API or management system that recovery actions call (MODEL.md §10).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ControlPlane")]
+pub struct RawControlPlane {
+    /// The region hosting it: it fails with that region. Default: none (it fails only on its own).
+    pub region: Option<String>,
+    /// Availability of the control plane.
+    #[schemars(default, schema_with = "crate::schema::availability", extend("default" = 0.9999))]
+    pub availability: Option<Quantity>,
+    /// Mean time to repair.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "1h"))]
+    pub mttr: Option<Quantity>,
+}
+
+/// A stream of changes of one kind (MODEL.md §11).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Change")]
+pub struct RawChange {
+    /// What a bad change breaks: `service:<id>`, `datastore:<id>` or `routing`.
+    #[schemars(extend("pattern" = "^(routing|(service|datastore):.+)$"))]
+    pub target: String,
+    /// Changes of this kind a year.
+    pub per_year: f64,
+    /// The fraction of changes that are bad (the change failure rate).
+    #[schemars(extend("default" = 0.05, "minimum" = 0, "maximum" = 1))]
+    pub bad: Option<f64>,
+    /// `service:` targets only: lists of region and AZ ids, applied in order. Default: one wave of every region placing the service.
+    pub waves: Option<Vec<Vec<String>>>,
+    /// Time from one wave's start to the next.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "0s"))]
+    pub bake: Option<Quantity>,
+    /// Time from the first wave's start until a bad change is noticed.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "10m"))]
+    pub detect: Option<Quantity>,
+    /// Time to undo a bad change everywhere once noticed.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "15m"))]
+    pub rollback: Option<Quantity>,
+    /// Fraction of bad changes whose fault shows only after the last wave.
+    #[schemars(extend("default" = 0, "minimum" = 0, "maximum" = 1))]
+    pub latent: Option<f64>,
+    /// Health checks see the breakage (broken instances fail their checks and are routed around).
+    #[schemars(extend("default" = false))]
+    pub health_checked: Option<bool>,
+}
+
 /// How user traffic reaches regions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -260,6 +315,15 @@ pub struct RawRouting {
     /// USD per month.
     #[schemars(extend("default" = 0))]
     pub cost_per_month: Option<f64>,
+    /// `automatic` (health checks move traffic) or `manual` (people decide, then change the records); DNS kinds only.
+    #[schemars(extend("default" = "automatic"))]
+    pub failover: Option<RawFailover>,
+    /// `failover: manual`: human time from the page to the record change.
+    #[schemars(default, schema_with = "crate::schema::duration", extend("default" = "1h"))]
+    pub manual_decision: Option<Quantity>,
+    /// Control planes a routing shift needs (the DNS provider's record API); DNS kinds only.
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 /// Health checks of regions and AZs.
@@ -330,6 +394,9 @@ pub struct RawService {
     /// that fraction of requests needs it (a partial dependency, MODEL.md §12.4).
     #[serde(default)]
     pub depends_on: Vec<RawDependency>,
+    /// Control planes that scaling up needs (the compute API).
+    #[serde(default)]
+    pub scale_requires: Vec<String>,
 }
 
 /// One `depends_on` item: an id (every request needs it) or `{id, fraction}`.
@@ -503,6 +570,9 @@ pub struct RawDatastore {
     /// USD per GB-month of storage.
     #[schemars(extend("default" = 0.10))]
     pub storage_cost_per_gb_month: Option<f64>,
+    /// Control planes that promotion and restore need.
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 /// Backups: the last-resort restore.
@@ -532,7 +602,7 @@ pub struct RawObjectives {
     #[schemars(default, schema_with = "crate::schema::availability")]
     pub availability: Option<Quantity>,
     /// Scenario classes that must not be `down` (custom scenarios are always gated).
-    #[schemars(extend("default" = ["az"], "items" = {"enum": ["region", "az", "link", "routing", "shared", "external", "corruption", "custom", "combo"]}))]
+    #[schemars(extend("default" = ["az"], "items" = {"enum": ["region", "az", "link", "routing", "shared", "external", "control", "corruption", "change", "custom", "combo"]}))]
     pub survive: Option<Vec<String>>,
     /// Breached when a gated scenario's RTO exceeds it.
     #[schemars(default, schema_with = "crate::schema::duration")]
@@ -559,6 +629,15 @@ pub struct RawObjectives {
     /// percent string.
     #[schemars(default, schema_with = "crate::schema::availability")]
     pub min_served: Option<Quantity>,
+    /// `true`: a gated scenario whose recovery needed a control plane that was down (`frozen` not empty) is a breach.
+    #[schemars(extend("default" = false))]
+    pub static_stability: Option<bool>,
+    /// Breached when a change scenario's blast radius (share of users with failed requests) exceeds it, gated or not.
+    #[schemars(extend("minimum" = 0, "maximum" = 1))]
+    pub max_blast_radius: Option<f64>,
+    /// Breached when bad changes cost more downtime a year than this duration (`1h`).
+    #[schemars(default, schema_with = "crate::schema::duration")]
+    pub max_change_downtime: Option<Quantity>,
     /// Accepted, known breaches that do not fail the gate.
     #[serde(default)]
     pub waivers: Vec<RawWaiver>,
@@ -570,7 +649,7 @@ pub struct RawObjectives {
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
     /// The objective whose breach is accepted.
-    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
+    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served", "static_stability", "max_blast_radius", "max_change_downtime"]))]
     pub objective: String,
     /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,
@@ -588,7 +667,7 @@ pub struct RawWaiver {
 pub struct RawScenario {
     /// The scenario's id in reports; must not equal a generated id.
     pub name: String,
-    /// Component ids: `region:<id>`, `az:<id>`, `link:<a>~<b>` (ids sorted), `routing`, `shared:<id>`, `external:<id>`, and `corruption:<datastore>`.
+    /// Component ids: `region:<id>`, `az:<id>`, `link:<a>~<b>` (ids sorted), `routing`, `shared:<id>`, `external:<id>`, `control:<id>`, and `corruption:<datastore>`.
     #[schemars(extend("minItems" = 1, "items" = {"type": "string", "pattern": "^(routing|(region|az|link|shared|external|corruption):.+)$"}))]
     pub fail: Vec<String>,
 }

@@ -46,6 +46,10 @@ index_type!(/// A datastore, by its position in [`Model::datastores`].
     DatastoreIdx);
 index_type!(/// A user population, by its position in [`Model::users`].
     UserIdx);
+index_type!(/// A control plane, by its position in [`Model::control_planes`].
+    ControlIdx);
+index_type!(/// A change stream, by its position in [`Model::changes`].
+    ChangeIdx);
 
 /// A point on the globe, in degrees.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +67,7 @@ pub enum Component {
     Routing,
     Shared(SharedIdx),
     External(ExternalIdx),
+    Control(ControlIdx),
 }
 
 /// A scenario class (MODEL.md §2).
@@ -74,20 +79,24 @@ pub enum Class {
     Routing,
     Shared,
     External,
+    Control,
     Corruption,
+    Change,
     Custom,
     Combo,
 }
 
 impl Class {
-    pub const ALL: [Class; 9] = [
+    pub const ALL: [Class; 11] = [
         Class::Region,
         Class::Az,
         Class::Link,
         Class::Routing,
         Class::Shared,
         Class::External,
+        Class::Control,
         Class::Corruption,
+        Class::Change,
         Class::Custom,
         Class::Combo,
     ];
@@ -100,7 +109,9 @@ impl Class {
             Class::Routing => "routing",
             Class::Shared => "shared",
             Class::External => "external",
+            Class::Control => "control",
             Class::Corruption => "corruption",
+            Class::Change => "change",
             Class::Custom => "custom",
             Class::Combo => "combo",
         }
@@ -161,6 +172,16 @@ pub struct External {
     pub mttr: Seconds,
 }
 
+/// An API or management system that recovery actions call (MODEL.md §10.1).
+#[derive(Clone, Debug)]
+pub struct ControlPlane {
+    pub id: String,
+    /// The region hosting it: it is down whenever that region is not alive.
+    pub region: Option<RegionIdx>,
+    pub availability: Probability,
+    pub mttr: Seconds,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoutingKind {
     GeoDns,
@@ -201,6 +222,12 @@ pub struct Routing {
     pub availability: Probability,
     pub mttr: Seconds,
     pub cost_per_month: Usd,
+    /// MODEL.md §10.4: who moves traffic (DNS kinds; always automatic for the others).
+    pub failover: Failover,
+    /// `failover: manual`: human time from the page to the record change.
+    pub manual_decision: Seconds,
+    /// Control planes a routing shift needs (DNS kinds; empty for the others).
+    pub requires: Vec<ControlIdx>,
 }
 
 impl Routing {
@@ -259,6 +286,8 @@ pub struct Service {
     /// Partial dependencies (MODEL.md §12.4): what only a fraction (in (0, 1)) of requests
     /// needs; they never decide where the service is usable.
     pub partial: Vec<(Dependency, f64)>,
+    /// MODEL.md §10.3: control planes that scaling up needs.
+    pub scale_requires: Vec<ControlIdx>,
 }
 
 impl Service {
@@ -339,6 +368,8 @@ pub struct Datastore {
     pub write_mb_per_s: f64,
     pub cost_per_hour: Usd,
     pub storage_cost_per_gb_month: Usd,
+    /// MODEL.md §10.2: control planes that promotion and restore need.
+    pub requires: Vec<ControlIdx>,
 }
 
 impl Datastore {
@@ -403,6 +434,12 @@ pub struct Objectives {
     pub residency: bool,
     /// MODEL.md §12.6: the least served fraction a gated scenario may have.
     pub min_served: Option<f64>,
+    /// MODEL.md §10.6: no gated scenario may have a frozen recovery action.
+    pub static_stability: bool,
+    /// MODEL.md §11.7: the largest share of users a change scenario may fail.
+    pub max_blast_radius: Option<f64>,
+    /// The most downtime a year bad changes may cost (a duration).
+    pub max_change_downtime: Option<Seconds>,
     pub waivers: Vec<Waiver>,
 }
 
@@ -452,6 +489,78 @@ pub struct Waiver {
     pub path: String,
 }
 
+/// What a bad change breaks (MODEL.md §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeTarget {
+    Service(ServiceIdx),
+    Datastore(DatastoreIdx),
+    Routing,
+}
+
+/// A place a wave of a change reaches: a whole region or one AZ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Region(RegionIdx),
+    Az(AzIdx),
+}
+
+/// A stream of changes of one kind (MODEL.md §11).
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub id: String,
+    pub target: ChangeTarget,
+    pub per_year: f64,
+    pub bad: f64,
+    /// `service:` targets: the places of each wave, in order (never empty for them).
+    pub waves: Vec<Vec<Place>>,
+    pub bake: Seconds,
+    pub detect: Seconds,
+    pub rollback: Seconds,
+    pub latent: f64,
+    pub health_checked: bool,
+    /// The key path of the change in the file (`changes.web-release`), for annotations.
+    pub path: String,
+}
+
+impl Change {
+    /// T: how long every reached wave stays broken (detect + rollback).
+    pub fn duration(&self) -> f64 {
+        self.detect.0 + self.rollback.0
+    }
+
+    /// MODEL.md §11.1: the number of waves a bad change reaches: wave 1, and every wave i
+    /// that starts ((i - 1) x bake) strictly before `detect`; every wave when bake is 0 or the
+    /// fault is latent.
+    pub fn waves_reached(&self, latent: bool) -> usize {
+        let n = self.waves.len();
+        if latent || self.bake.0 == 0.0 {
+            return n;
+        }
+        (1..=n)
+            .take_while(|i| *i == 1 || (*i - 1) as f64 * self.bake.0 < self.detect.0)
+            .count()
+    }
+
+    /// Bad changes a year of the scenario (MODEL.md §11.6).
+    pub fn frequency(&self, latent: bool) -> f64 {
+        let share = if latent {
+            self.latent
+        } else {
+            1.0 - self.latent
+        };
+        self.per_year * self.bad * share
+    }
+
+    /// The scenario id: `change:<id>` or `change:<id>:latent`.
+    pub fn scenario_id(&self, latent: bool) -> String {
+        if latent {
+            format!("change:{}:latent", self.id)
+        } else {
+            format!("change:{}", self.id)
+        }
+    }
+}
+
 /// One entry of a custom scenario's `fail` list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FailItem {
@@ -475,6 +584,7 @@ pub struct Model {
     pub links: Vec<Link>,
     pub shared: Vec<SharedFate>,
     pub externals: Vec<External>,
+    pub control_planes: Vec<ControlPlane>,
     pub routing: Routing,
     pub users: Vec<UserGroup>,
     pub peak_rps: f64,
@@ -482,12 +592,13 @@ pub struct Model {
     pub entry: ServiceIdx,
     pub datastores: Vec<Datastore>,
     pub objectives: Option<Objectives>,
+    pub changes: Vec<Change>,
     pub scenarios: Vec<CustomScenario>,
 }
 
 impl Model {
     /// Every component that can fail, in a fixed order: regions, AZs, links, routing, shared-fate
-    /// groups, externals (file order within each kind).
+    /// groups, externals, control planes (file order within each kind).
     pub fn components(&self) -> Vec<Component> {
         let mut out = Vec::new();
         out.extend((0..self.regions.len()).map(|i| Component::Region(i.into())));
@@ -496,6 +607,7 @@ impl Model {
         out.push(Component::Routing);
         out.extend((0..self.shared.len()).map(|i| Component::Shared(i.into())));
         out.extend((0..self.externals.len()).map(|i| Component::External(i.into())));
+        out.extend((0..self.control_planes.len()).map(|i| Component::Control(i.into())));
         out
     }
 
@@ -515,6 +627,7 @@ impl Model {
             Component::Routing => "routing".into(),
             Component::Shared(s) => format!("shared:{}", self.shared[s.idx()].id),
             Component::External(e) => format!("external:{}", self.externals[e.idx()].id),
+            Component::Control(c) => format!("control:{}", self.control_planes[c.idx()].id),
         }
     }
 
@@ -534,6 +647,7 @@ impl Model {
             Component::Routing => Class::Routing,
             Component::Shared(_) => Class::Shared,
             Component::External(_) => Class::External,
+            Component::Control(_) => Class::Control,
         }
     }
 
@@ -545,6 +659,7 @@ impl Model {
             Component::Routing => self.routing.availability,
             Component::Shared(s) => self.shared[s.idx()].availability,
             Component::External(e) => self.externals[e.idx()].availability,
+            Component::Control(c) => self.control_planes[c.idx()].availability,
         }
     }
 
@@ -556,6 +671,7 @@ impl Model {
             Component::Routing => self.routing.mttr,
             Component::Shared(s) => self.shared[s.idx()].mttr,
             Component::External(e) => self.externals[e.idx()].mttr,
+            Component::Control(c) => self.control_planes[c.idx()].mttr,
         }
     }
 

@@ -42,6 +42,7 @@ fn key(metric: Metric) -> &'static str {
         Metric::Nines => "nines",
         Metric::EffectiveAvailability => "effective_availability",
         Metric::DowntimeMinutesPerYear => "downtime_minutes_per_year",
+        Metric::ChangeDowntimeMinutesPerYear => "change_downtime_minutes_per_year",
         Metric::WorstRtoS => "worst_rto_s",
         Metric::WorstRpoS => "worst_rpo_s",
         Metric::WorstDnsExposureS => "worst_dns_exposure_s",
@@ -106,7 +107,7 @@ fn text(row: &Row, column: usize) -> String {
         (Metric::CostPerExtraNine, Some(c)) if c < 0.0 => {
             format!("saves {}", figure_value("monthly_cost", Some(-c)))
         }
-        (Metric::DowntimeMinutesPerYear, Some(_)) => {
+        (Metric::DowntimeMinutesPerYear | Metric::ChangeDowntimeMinutesPerYear, Some(_)) => {
             format!("{}/year", figure_value(key(row.metric), v))
         }
         _ => figure_value(key(row.metric), v),

@@ -26,6 +26,12 @@ pub fn value(objective: &str, v: &Value) -> String {
         ("max_monthly_cost", Value::Number(n)) => {
             n.as_f64().map_or(v.to_string(), |c| Usd(c).to_string())
         }
+        ("max_blast_radius", Value::Number(n)) => n.as_f64().map_or(v.to_string(), |x| {
+            format!("{}% of users", round_to(x * 100.0, 4))
+        }),
+        ("max_change_downtime", Value::Number(n)) => n
+            .as_f64()
+            .map_or(v.to_string(), |m| format!("{} a year", Seconds(m * 60.0))),
         (_, Value::Array(items)) => items
             .iter()
             .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
@@ -58,6 +64,9 @@ pub fn objective_title(objective: &str) -> &'static str {
         "max_request_rtt" => "worst request time, nothing failed",
         "residency" => "data residency",
         "min_served" => "served fraction after recovery",
+        "static_stability" => "static stability (no frozen recovery)",
+        "max_blast_radius" => "share of users a bad change fails",
+        "max_change_downtime" => "downtime a year from bad changes",
         _ => "objective",
     }
 }
@@ -106,6 +115,15 @@ pub fn breach_message(b: &Breach) -> String {
         "min_served" => format!(
             "after {scenario} only {actual} of requests are served, below the objective {limit}"
         ),
+        "static_stability" => format!(
+            "recovery from {scenario} needs control planes that are down ({actual}): it is not statically stable"
+        ),
+        "max_blast_radius" => {
+            format!("{scenario} fails requests of {actual}, above the objective {limit}")
+        }
+        "max_change_downtime" => {
+            format!("bad changes cost {actual} of downtime, above the objective {limit}")
+        }
         other => format!("{other}: {actual}, limit {limit}"),
     };
     match &b.expired_waiver {
@@ -169,7 +187,9 @@ pub fn figure_value(key: &str, v: Option<f64>) -> String {
             "availability" | "effective_availability" | "nines" | "downtime_minutes_per_year",
             None,
         ) => "not computed".into(),
-        ("downtime_minutes_per_year", Some(m)) => Seconds(m * 60.0).to_string(),
+        ("downtime_minutes_per_year" | "change_downtime_minutes_per_year", Some(m)) => {
+            Seconds(m * 60.0).to_string()
+        }
         ("worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s", Some(s)) => Seconds(s).to_string(),
         ("worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s", None) => "unbounded".into(),
         ("monthly_cost" | "cost_per_extra_nine", Some(c)) => Usd(c).to_string(),
@@ -190,6 +210,7 @@ pub fn figure_label(key: &str) -> &'static str {
         "effective_availability" => "Effective availability",
         "nines" => "Nines",
         "downtime_minutes_per_year" => "Downtime per year",
+        "change_downtime_minutes_per_year" => "Downtime from bad changes",
         "worst_rto_s" => "Worst RTO",
         "worst_rpo_s" => "Worst RPO",
         "worst_dns_exposure_s" => "Worst DNS exposure",
@@ -226,7 +247,9 @@ pub fn figure_delta(key: &str, base: Option<f64>, head: Option<f64>) -> String {
                 format!("{sign}{} points", round_to(d * 100.0, 6))
             }
         }
-        "downtime_minutes_per_year" => format!("{sign}{}", Seconds(d * 60.0)),
+        "downtime_minutes_per_year" | "change_downtime_minutes_per_year" => {
+            format!("{sign}{}", Seconds(d * 60.0))
+        }
         "worst_rto_s" | "worst_rpo_s" | "worst_dns_exposure_s" => format!("{sign}{}", Seconds(d)),
         "monthly_cost" => format!("{sign}{}", Usd(d)),
         "worst_rtt_ms" | "worst_request_ms" => format!("{sign}{}", Millis(d)),

@@ -171,7 +171,9 @@ fn figure_text(f: &Figure, v: Option<f64>) -> String {
         ("availability", Some(a)) if nines(a).is_finite() => {
             format!("{text} ({} nines)", round_to(nines(a), 2))
         }
-        ("downtime_minutes_per_year", Some(_)) => format!("{text}/year"),
+        ("downtime_minutes_per_year" | "change_downtime_minutes_per_year", Some(_)) => {
+            format!("{text}/year")
+        }
         _ => text,
     }
 }

@@ -105,6 +105,8 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
     );
     summary(&mut h, report);
     breaches(&mut h, report);
+    changes(&mut h, report);
+    frozen(&mut h, report);
     if let Some(t) = topology {
         let _ = writeln!(
             h,
@@ -250,6 +252,69 @@ fn summary(h: &mut String, report: &Report) {
         );
     }
     h.push_str("</section>\n");
+}
+
+/// MODEL.md §11: each change scenario with its waves reached, blast radius and cost a year.
+fn changes(h: &mut String, report: &Report) {
+    let rows: Vec<_> = report
+        .scenarios
+        .iter()
+        .filter_map(|s| s.change.as_ref().map(|c| (s, c)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = write!(
+        h,
+        r#"<section id="changes"><h2>Changes</h2><p class="note">Bad deployments and configuration pushes (MODEL.md §11): {} of downtime a year in all. A wave is reached when it starts before the bad change is noticed.</p><table class="plain"><thead><tr><th>Change</th><th>Outcome</th><th>Waves reached</th><th>Blast radius</th><th>Bad a year</th><th>Impact</th><th>Downtime a year</th></tr></thead><tbody>"#,
+        esc(&Seconds(report.summary.change_downtime_minutes_per_year * 60.0).to_string())
+    );
+    for (s, c) in rows {
+        let waves = match c.waves_reached {
+            Some(n) => format!("{n} of {}", c.waves),
+            None => "all (not staged)".into(),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.id),
+            esc(s.outcome),
+            esc(&waves),
+            round_to(s.blast_radius * 100.0, 1),
+            round_to(c.frequency_per_year, 3),
+            esc(&s
+                .impact_s
+                .map_or("unbounded".into(), |i| Seconds(i).to_string())),
+            esc(&s.impact_s.map_or("- (data lost)".into(), |i| {
+                Seconds(c.frequency_per_year * i).to_string()
+            })),
+        );
+    }
+    h.push_str("</tbody></table></section>\n");
+}
+
+/// MODEL.md §10.6: scenarios whose recovery needed a control plane that was down.
+fn frozen(h: &mut String, report: &Report) {
+    let rows: Vec<_> = report
+        .scenarios
+        .iter()
+        .filter(|s| !s.frozen.is_empty())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str(r#"<section id="frozen"><h2>Frozen recovery</h2><p class="note">Recovery actions (promotions, restores, scale-ups, routing shifts) that needed a control plane that was down in the scenario (MODEL.md §10): the design is not statically stable there.</p><table class="plain"><thead><tr><th>Scenario</th><th>Outcome</th><th>Control planes needed and down</th><th>Stuck user groups</th></tr></thead><tbody>"#);
+    for s in rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.id),
+            esc(s.outcome),
+            esc(&s.frozen.join(", ")),
+            esc(&s.stuck.join(", ")),
+        );
+    }
+    h.push_str("</tbody></table></section>\n");
 }
 
 fn breaches(h: &mut String, report: &Report) {
@@ -710,7 +775,10 @@ pub fn write_comparison(
                 },
                 (Metric::Availability | Metric::EffectiveAvailability, Some(v)) => percent(*v),
                 (Metric::Nines, Some(v)) => round_to(*v, 2),
-                (Metric::DowntimeMinutesPerYear, Some(v)) => Seconds(v * 60.0).to_string(),
+                (
+                    Metric::DowntimeMinutesPerYear | Metric::ChangeDowntimeMinutesPerYear,
+                    Some(v),
+                ) => Seconds(v * 60.0).to_string(),
                 (
                     Metric::WorstRtoS
                     | Metric::WorstRpoS

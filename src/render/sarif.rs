@@ -138,6 +138,15 @@ fn rule_help(objective: &str) -> &'static str {
         "min_served" => {
             "Breached when a gated scenario serves a smaller fraction of requests than the limit after recovery (every tier's capacity counts, MODEL.md §12)."
         }
+        "static_stability" => {
+            "Breached when a gated scenario's recovery needs a control plane that is down in it (MODEL.md §10): a promotion, restore, scale-up or routing shift that cannot happen."
+        }
+        "max_blast_radius" => {
+            "Breached when a bad change (MODEL.md §11) fails requests of a larger share of users than the limit."
+        }
+        "max_change_downtime" => {
+            "Breached when bad changes cost more downtime a year than the limit (MODEL.md §11.6)."
+        }
         _ => "An objective of the CI gate.",
     }
 }

@@ -24,6 +24,8 @@ pub fn write_with(
 ) -> io::Result<()> {
     writeln!(out, "drplan analysis of {}\n", report.topology)?;
     writeln!(out, "{}\n", summary(report, style))?;
+    write_changes(report, out, style)?;
+    write_frozen(report, out)?;
     write_cut_sets(report, out, style)?;
     write_importance(report, out, style)?;
     if let Some(c) = &report.combinations {
@@ -391,6 +393,99 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
         ]);
     }
     t
+}
+
+/// MODEL.md §11: each change scenario, its waves reached, blast radius and downtime a year,
+/// so that a staged rollout and a global push can be compared at a glance.
+fn write_changes(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    let changes: Vec<(&ScenarioReport, &crate::evaluate::change::Figures)> = report
+        .scenarios
+        .iter()
+        .filter_map(|s| s.change.as_ref().map(|c| (s, c)))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut t = new_table(style);
+    t.set_header(vec![
+        "Change",
+        "Outcome",
+        "Waves reached",
+        "Blast radius",
+        "Bad/yr",
+        "Impact",
+        "Downtime/yr",
+    ]);
+    for (s, c) in &changes {
+        let waves = match c.waves_reached {
+            Some(n) => format!("{n} of {}", c.waves),
+            None => "all (not staged)".into(),
+        };
+        let downtime = s.impact_s.map_or("- (data lost)".to_string(), |i| {
+            Seconds(c.frequency_per_year * i).to_string()
+        });
+        let color = match s.outcome {
+            "down" => Color::Red,
+            "degraded" => Color::Yellow,
+            _ => Color::Green,
+        };
+        t.add_row(vec![
+            Cell::new(&s.id),
+            paint(Cell::new(s.outcome), color, style),
+            Cell::new(waves),
+            Cell::new(format!("{}%", round_to(s.blast_radius * 100.0, 1)))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(round_to(c.frequency_per_year, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(duration(s.impact_s)).set_alignment(CellAlignment::Right),
+            Cell::new(downtime).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(
+        out,
+        "Changes (bad ones a year, and what each costs; {} a year in all):\n{t}\n",
+        Seconds(report.summary.change_downtime_minutes_per_year * 60.0)
+    )
+}
+
+/// MODEL.md §10.6: scenarios whose recovery needed a control plane that was down.
+fn write_frozen(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let frozen: Vec<&ScenarioReport> = report
+        .scenarios
+        .iter()
+        .filter(|s| !s.frozen.is_empty())
+        .collect();
+    if frozen.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Frozen recovery (not statically stable): {} scenario{} need{} a control plane that is down:",
+        frozen.len(),
+        if frozen.len() == 1 { "" } else { "s" },
+        if frozen.len() == 1 { "s" } else { "" },
+    )?;
+    for s in frozen.iter().take(10) {
+        let stuck = if s.stuck.is_empty() {
+            String::new()
+        } else {
+            format!("; stuck: {}", s.stuck.join(", "))
+        };
+        writeln!(
+            out,
+            "  {} ({}): needs {}{stuck}",
+            s.id,
+            s.outcome,
+            s.frozen.join(", ")
+        )?;
+    }
+    if frozen.len() > 10 {
+        writeln!(
+            out,
+            "  ... and {} more (see --format json)",
+            frozen.len() - 10
+        )?;
+    }
+    writeln!(out)
 }
 
 fn breaches(report: &Report, style: Style) -> Table {

@@ -201,6 +201,7 @@ impl Picture {
                     .core(&Failure {
                         components: vec![i],
                         corrupted: Vec::new(),
+                        change: None,
                     })
                     .outcome
                     == Outcome::Down

@@ -5,6 +5,7 @@
 //! returned only when no error was found.
 
 mod checks;
+mod v2;
 
 use std::collections::{HashMap, HashSet};
 
@@ -235,6 +236,7 @@ struct Names {
     services: HashMap<String, ServiceIdx>,
     datastores: HashMap<String, DatastoreIdx>,
     externals: HashMap<String, ExternalIdx>,
+    controls: HashMap<String, ControlIdx>,
 }
 
 fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
@@ -259,6 +261,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         services: HashMap::new(),
         datastores: HashMap::new(),
         externals: HashMap::new(),
+        controls: HashMap::new(),
     };
     for (rid, r) in &raw.regions {
         let path = join("regions", rid);
@@ -333,6 +336,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
     }
     let links = build_links(cx, raw, &names, &regions, &bad_location);
     let shared = build_shared(cx, raw, &names);
+    let control_planes = v2::build_control_planes(cx, raw, &mut names);
 
     // Services, datastores and externals share one namespace.
     let mut thing_names: HashMap<String, String> = HashMap::new();
@@ -389,6 +393,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
     let services = build_services(cx, raw, &names, &regions, &azs);
     let datastores = build_datastores(cx, raw, &names, &regions, &azs);
     let objectives = build_objectives(cx, raw);
+    let changes = v2::build_changes(cx, raw, &names, &regions, &azs, &services);
     let entries: Vec<usize> = services
         .iter()
         .enumerate()
@@ -418,6 +423,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         links,
         shared,
         externals,
+        control_planes,
         routing: routing?,
         users,
         peak_rps,
@@ -425,6 +431,7 @@ fn build(cx: &mut Cx, raw: &RawTopology, default_name: &str) -> Option<Model> {
         entry: ServiceIdx::from(entries.first().copied().unwrap_or(0)),
         datastores,
         objectives,
+        changes,
         scenarios: Vec::new(),
     };
     model.scenarios = build_scenarios(cx, raw, &model, &names);
@@ -657,6 +664,29 @@ fn build_routing(
         "routing.convergence",
         "it applies to `anycast` only",
     );
+    let data_plane = "anycast and global-lb move traffic on their data plane (MODEL.md §10.4)";
+    cx.ignored(
+        !kind.is_dns() && r.failover.is_some(),
+        "routing.failover",
+        data_plane,
+    );
+    cx.ignored(
+        !kind.is_dns() && r.manual_decision.is_some(),
+        "routing.manual_decision",
+        data_plane,
+    );
+    cx.ignored(
+        !kind.is_dns() && !r.requires.is_empty(),
+        "routing.requires",
+        data_plane,
+    );
+    let manual = kind.is_dns() && r.failover == Some(raw::RawFailover::Manual);
+    cx.ignored(
+        kind.is_dns() && !manual && r.manual_decision.is_some(),
+        "routing.manual_decision",
+        "it applies to `failover: manual` only",
+    );
+    let requires = v2::requires(cx, &r.requires, "routing.requires", names);
 
     let primary = match &r.primary {
         Some(p) => names.regions.get(p).copied().unwrap_or_else(|| {
@@ -734,6 +764,17 @@ fn build_routing(
         availability: cx.probability(r.availability.as_ref(), "routing.availability", 0.99999),
         mttr: cx.mttr(r.mttr.as_ref(), "routing.mttr", 2.0 * 3600.0),
         cost_per_month: Usd(cx.non_negative(r.cost_per_month, "routing.cost_per_month", 0.0)),
+        failover: if manual {
+            Failover::Manual
+        } else {
+            Failover::Automatic
+        },
+        manual_decision: cx.duration(
+            r.manual_decision.as_ref(),
+            "routing.manual_decision",
+            3600.0,
+        ),
+        requires: if kind.is_dns() { requires } else { Vec::new() },
     })
 }
 
@@ -862,6 +903,12 @@ fn build_services(
             placed: vec![false; regions.len()],
             depends_on: Vec::new(),
             partial: Vec::new(),
+            scale_requires: v2::requires(
+                cx,
+                &s.scale_requires,
+                &join(&path, "scale_requires"),
+                names,
+            ),
         };
         for (rid, p) in &s.placement {
             let ppath = join(&join(&path, "placement"), rid);
@@ -1207,6 +1254,19 @@ fn build_datastores(
                 }
             }
         };
+        let requires = v2::requires(cx, &d.requires, &p("requires"), names);
+        if !requires.is_empty() && matches!(kind, K::Consensus | K::ActiveActive) {
+            let d = crate::diagnostic::Diagnostic::warning(
+                "no-control-plane-needed",
+                p("requires"),
+                format!(
+                    "`{}` stores fail over without a control plane (elections, every member a home); `requires` applies only to restores from backups",
+                    kind_name(kind)
+                ),
+            )
+            .at(cx.positions.key(&p("requires")));
+            cx.diagnostics.push(d);
+        }
         let backups = d.backups.as_ref().map(|b| {
             let bp = p("backups");
             Backups {
@@ -1243,6 +1303,7 @@ fn build_datastores(
                 &p("storage_cost_per_gb_month"),
                 0.10,
             )),
+            requires,
         });
     }
     out
@@ -1272,7 +1333,7 @@ fn build_objectives(cx: &mut Cx, raw: &RawTopology) -> Option<Objectives> {
                     None => cx.error(
                         "unknown-class",
                         &index("objectives.survive", i),
-                        format!("`{name}` is not a scenario class; expected one of region, az, link, routing, shared, external, corruption, custom, combo"),
+                        format!("`{name}` is not a scenario class; expected one of region, az, link, routing, shared, external, control, corruption, change, custom, combo"),
                     ),
                 }
             }
@@ -1308,6 +1369,24 @@ fn build_objectives(cx: &mut Cx, raw: &RawTopology) -> Option<Objectives> {
             .min_served
             .as_ref()
             .and_then(|q| cx.fraction(q, "objectives.min_served")),
+        static_stability: o.static_stability.unwrap_or(false),
+        max_blast_radius: o.max_blast_radius.map(|x| {
+            if (0.0..=1.0).contains(&x) {
+                x
+            } else {
+                cx.error(
+                    "invalid-number",
+                    "objectives.max_blast_radius",
+                    format!("`max_blast_radius` is a share of users between 0 and 1, not {x}"),
+                );
+                1.0
+            }
+        }),
+        max_change_downtime: v2::duration_limit(
+            cx,
+            o.max_change_downtime.as_ref(),
+            "objectives.max_change_downtime",
+        ),
         waivers: build_waivers(cx, o),
     })
 }
@@ -1367,6 +1446,11 @@ fn build_scenarios(
         .into_iter()
         .map(|c| (model.component_id(c), c))
         .collect();
+    let change_ids: HashSet<String> = model
+        .changes
+        .iter()
+        .flat_map(|c| [c.scenario_id(false), c.scenario_id(true)])
+        .collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for (i, s) in raw.scenarios.iter().enumerate() {
@@ -1381,7 +1465,7 @@ fn build_scenarios(
                 &join(&path, "name"),
                 "a scenario needs a non-empty `name`",
             );
-        } else if generated {
+        } else if generated || change_ids.contains(&s.name) {
             cx.error(
                 "scenario-name-taken",
                 &join(&path, "name"),
@@ -1410,13 +1494,24 @@ fn build_scenarios(
                 .get(id)
                 .map(|c| FailItem::Component(*c))
                 .or_else(|| corruption_target(id, names).map(FailItem::Corruption));
+            let named_change = id.strip_prefix("change:").is_some_and(|c| {
+                model
+                    .changes
+                    .iter()
+                    .any(|x| x.id == c || format!("{}:latent", x.id) == c)
+            });
             match item {
+                None if named_change => cx.error(
+                    "change-in-scenario",
+                    &index(&join(&path, "fail"), j),
+                    format!("`{id}` is a change, not a component: changes are evaluated on their own and never combined (MODEL.md §11)"),
+                ),
                 Some(item) if !fail.contains(&item) => fail.push(item),
                 Some(_) => cx.warning("repeated-entry", &index(&join(&path, "fail"), j), format!("`{id}` is listed twice")),
                 None => cx.error(
                     "unknown-component",
                     &index(&join(&path, "fail"), j),
-                    format!("`{id}` is not a component id; write `region:<id>`, `az:<id>`, `link:<a>~<b>` (sorted), `routing`, `shared:<id>`, `external:<id>` or `corruption:<datastore>`"),
+                    format!("`{id}` is not a component id; write `region:<id>`, `az:<id>`, `link:<a>~<b>` (sorted), `routing`, `shared:<id>`, `external:<id>`, `control:<id>` or `corruption:<datastore>`"),
                 ),
             }
         }
