@@ -25,4 +25,5 @@ mod robustness;
 mod schema;
 mod simulate;
 mod terminal;
+mod terraform;
 mod topogen;

@@ -1,0 +1,339 @@
+//! `drplan import terraform` and `drplan diff --terraform`: the shared corpus of real plans, the
+//! repository's own plans of six DR patterns (tests/terraform/), hostile plans.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{drplan, root};
+
+/// The shared corpus of real plans beside the repository (`../shared/terraform/corpus`), or
+/// `None` with a visible skip (a failure when DRPLAN_REQUIRE_TOOLS is set).
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = root().join("../shared/terraform/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("DRPLAN_REQUIRE_TOOLS").is_none(),
+        "the Terraform plan corpus is required (DRPLAN_REQUIRE_TOOLS is set) but {} is missing",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED: the Terraform plan corpus {} is missing",
+        dir.display()
+    );
+    None
+}
+
+/// An overlay that supplies what a plan cannot know: one user group, demand, and a capacity
+/// for every service the import found.
+fn overlay_for(imported: &str) -> String {
+    let doc: serde_yaml::Value = serde_yaml::from_str(imported).expect("the import is YAML");
+    let mut text = String::from(
+        "users:\n  everyone: { location: [40.71, -74.01], share: 1 }\ndemand: { peak_rps: 100 }\n",
+    );
+    if let Some(services) = doc.get("services").and_then(|s| s.as_mapping())
+        && !services.is_empty()
+    {
+        text.push_str("services:\n");
+        for (id, _) in services {
+            let id = id.as_str().expect("service ids are strings");
+            text.push_str(&format!("  {id}: {{ capacity_per_instance: 100 }}\n"));
+        }
+    }
+    text
+}
+
+/// A located error: `--> FILE:LINE:COL` under the title.
+fn located(stderr: &str) -> bool {
+    stderr.lines().any(|l| {
+        l.trim_start().starts_with("-->")
+            && l.rsplit(':')
+                .take(2)
+                .all(|n| n.trim().parse::<u32>().is_ok())
+    })
+}
+
+#[test]
+fn every_corpus_plan_imports_to_a_valid_topology_or_a_located_error() {
+    let Some(dir) = corpus_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "the corpus holds {} plans", files.len());
+    let (mut valid, mut errors) = (Vec::new(), Vec::new());
+    for plan in &files {
+        let name = plan.file_name().unwrap().to_string_lossy().to_string();
+        let out = tmp.path().join(format!("{name}.yaml"));
+        let first = drplan()
+            .args(["import", "terraform"])
+            .arg(plan)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&first.stderr);
+        let code = first.status.code();
+        assert!(
+            code == Some(0) || code == Some(2),
+            "{name}: exit {code:?}\n{stderr}"
+        );
+        assert!(!stderr.contains("internal error"), "{name}: {stderr}");
+        let text = std::fs::read_to_string(&out)
+            .unwrap_or_else(|_| panic!("{name}: no topology written\n{stderr}"));
+        assert!(
+            text.starts_with("# drplan topology imported from"),
+            "{name}"
+        );
+        let overlay = tmp.path().join(format!("{name}.overlay.yaml"));
+        std::fs::write(&overlay, overlay_for(&text)).unwrap();
+        let second = drplan()
+            .args(["import", "terraform"])
+            .arg(plan)
+            .arg("--overlay")
+            .arg(&overlay)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&second.stderr).to_string();
+        match second.status.code() {
+            Some(0) => {
+                // Valid: `validate` of the written file agrees.
+                drplan().arg("validate").arg(&out).assert().success();
+                valid.push(name);
+            }
+            Some(2) => {
+                assert!(
+                    located(&stderr),
+                    "{name}: an error without a location:\n{stderr}"
+                );
+                errors.push(name);
+            }
+            other => panic!("{name}: exit {other:?}\n{stderr}"),
+        }
+    }
+    eprintln!(
+        "corpus: {} plans import to a valid topology, {} to located errors\n  valid: {}\n  errors: {}",
+        valid.len(),
+        errors.len(),
+        valid.join(", "),
+        errors.join(", ")
+    );
+    // The two plans made here from one multi-region config (Terraform 1.0.3 and 1.15.5) hold
+    // an ASG per region, Route 53 failover, RDS with a cross-region replica, DynamoDB and
+    // ElastiCache: both must import whole.
+    for n in [
+        "90-GENERATED-HERE-tf1.0.3-aws3.39-multiregion.json",
+        "91-GENERATED-HERE-tf1.15.5-aws3.39-multiregion.json",
+    ] {
+        assert!(
+            valid.iter().any(|v| v == n),
+            "{n} did not import to a valid topology"
+        );
+    }
+}
+
+#[test]
+fn the_provider_config_key_bug_of_terraform_before_1_1_gives_the_same_topology() {
+    let Some(dir) = corpus_dir() else { return };
+    let import = |f: &str| {
+        let out = drplan()
+            .args(["import", "terraform"])
+            .arg(dir.join(f))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        // Drop the header and the lines that name the file.
+        text.lines()
+            .filter(|l| {
+                !l.starts_with('#') && !l.starts_with("name:") && !l.starts_with("description:")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let old = import("90-GENERATED-HERE-tf1.0.3-aws3.39-multiregion.json");
+    let new = import("91-GENERATED-HERE-tf1.15.5-aws3.39-multiregion.json");
+    assert_eq!(old, new);
+    assert!(new.contains("us-west-2:"), "{new}");
+    assert!(new.contains("kind: failover-dns"), "{new}");
+}
+
+#[test]
+fn a_resource_without_a_region_is_a_warning_naming_its_address() {
+    let Some(dir) = corpus_dir() else { return };
+    let out = drplan()
+        .args(["import", "terraform"])
+        .arg(dir.join("17-checkov-asg-dynamodb-tags.json"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning[import-region-unknown]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning[import-region-unknown]: aws_autoscaling_group.")
+            || stderr.contains("warning[import-region-unknown]: aws_dynamodb_table."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--default-region"), "{stderr}");
+    // No silent default: us-east-1 appears nowhere in the topology.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("us-east-1"));
+}
+
+#[test]
+fn sensitive_values_never_reach_the_output() {
+    let Some(dir) = corpus_dir() else { return };
+    for f in [
+        "30-snyk-sensitive-db-instance.json",
+        "91-GENERATED-HERE-tf1.15.5-aws3.39-multiregion.json",
+    ] {
+        let plan = std::fs::read_to_string(dir.join(f)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&plan).unwrap();
+        let mut secrets = Vec::new();
+        for rc in json["resource_changes"].as_array().unwrap() {
+            if let Some(p) = rc["change"]["after"]["password"].as_str() {
+                secrets.push(p.to_string());
+            }
+        }
+        assert!(!secrets.is_empty(), "{f} has a password in clear text");
+        let out = drplan()
+            .args(["import", "terraform"])
+            .arg(dir.join(f))
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for s in secrets {
+            assert!(
+                !all.contains(&s),
+                "{f}: a sensitive value reached the output"
+            );
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Hostile plans end in exit 2 with a message, never a panic.
+#[test]
+fn hostile_plans_exit_2_with_a_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut deep = String::from("{\"format_version\":\"1.0\",\"planned_values\":");
+    deep.push_str(&"[".repeat(100_000));
+    let cases = [
+        (
+            write(
+                d,
+                "truncated.json",
+                "{\"format_version\":\"1.2\",\"resource_changes\":[{\"address\":",
+            ),
+            "not a Terraform plan in JSON",
+        ),
+        (
+            write(
+                d,
+                "v2.json",
+                "{\"format_version\":\"2.0\",\"resource_changes\":[]}",
+            ),
+            "plan format version \"2.0\" is not supported",
+        ),
+        (
+            write(
+                d,
+                "state.json",
+                "{\"format_version\":\"1.0\",\"values\":{}}",
+            ),
+            "state file or a plan",
+        ),
+        (write(d, "deep.json", &deep), "recursion limit"),
+        (write(d, "array.json", "[1,2,3]"), "not an object"),
+        (write(d, "empty.json", ""), "not a Terraform plan in JSON"),
+        (
+            write(d, "binary.json", "\u{0}\u{1}\u{2}"),
+            "not a Terraform plan",
+        ),
+    ];
+    for (path, message) in cases {
+        let out = drplan()
+            .args(["import", "terraform"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        assert!(stderr.contains(message), "{}: {stderr}", path.display());
+    }
+    // Invalid UTF-8 and a size limit.
+    let bad = d.join("latin1.json");
+    std::fs::write(&bad, b"{\"format_version\":\"1.0\xff\"}").unwrap();
+    let out = drplan()
+        .args(["import", "terraform"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
+    let out = drplan()
+        .args(["import", "terraform", "--max-plan-size", "10"])
+        .arg(d.join("v2.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-plan-size"));
+}
+
+/// A resource whose every value is unknown, and a huge plan: a topology with FILL IN holes or
+/// located errors, never a panic or a guess.
+#[test]
+fn unknown_everything_and_huge_plans_do_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let unknown = r#"{"format_version":"1.2","configuration":{"provider_config":{"aws":{"name":"aws","expressions":{"region":{"constant_value":"eu-west-1"}}}},"root_module":{"resources":[{"address":"aws_db_instance.x","mode":"managed","type":"aws_db_instance","name":"x","provider_config_key":"aws","expressions":{"multi_az":{"references":["var.ha"]}}},{"address":"aws_autoscaling_group.web","mode":"managed","type":"aws_autoscaling_group","name":"web","provider_config_key":"aws","expressions":{}}]}},
+      "resource_changes":[
+        {"address":"aws_db_instance.x","mode":"managed","type":"aws_db_instance","name":"x","change":{"actions":["create"],"before":null,"after":{},"after_unknown":true}},
+        {"address":"aws_autoscaling_group.web","mode":"managed","type":"aws_autoscaling_group","name":"web","change":{"actions":["create"],"before":null,"after":null,"after_unknown":{"desired_capacity":true,"min_size":true,"vpc_zone_identifier":true}}}
+      ]}"#;
+    let p = write(d, "unknown.json", unknown);
+    let out = drplan()
+        .args(["import", "terraform"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.contains("replication: null  # FILL IN"), "{stdout}");
+    assert!(!stdout.contains("us-east-1"), "{stdout}");
+    assert!(stderr.contains("multi_az` is unknown at plan"), "{stderr}");
+    assert!(located(&stderr), "{stderr}");
+    // 20,000 resources.
+    let mut big = String::from("{\"format_version\":\"0.1\",\"resource_changes\":[");
+    for i in 0..20_000 {
+        if i > 0 {
+            big.push(',');
+        }
+        big.push_str(&format!("{{\"address\":\"aws_dynamodb_table.t[{i}]\",\"mode\":\"managed\",\"type\":\"aws_dynamodb_table\",\"name\":\"t\",\"index\":{i},\"change\":{{\"actions\":[\"create\"],\"before\":null,\"after\":{{\"region\":\"us-east-1\"}},\"after_unknown\":{{}}}}}}"));
+    }
+    big.push_str("]}");
+    let p = write(d, "big.json", &big);
+    let out = drplan()
+        .args(["import", "terraform"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0) | Some(2)));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("internal error"));
+}
