@@ -337,3 +337,210 @@ fn unknown_everything_and_huge_plans_do_not_panic() {
     assert!(matches!(out.status.code(), Some(0) | Some(2)));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("internal error"));
 }
+
+/// The DR patterns planned by scripts/terraform-plans.sh (tests/terraform/<pattern>/).
+const PATTERNS: &[&str] = &[
+    "multi-az",
+    "warm-standby",
+    "pilot-light",
+    "aurora-global",
+    "dynamodb-active-active",
+    "global-accelerator",
+];
+
+/// Each pattern's plan imports into the topology its main.tf comment predicts.
+#[test]
+fn pattern_imports_are_pinned() {
+    for pattern in PATTERNS {
+        let out = drplan()
+            .current_dir(root())
+            .args(["import", "terraform"])
+            .arg(format!("tests/terraform/{pattern}/plan.json"))
+            .output()
+            .unwrap();
+        // Without an overlay the topology misses users, demand and capacity: exit 2, located.
+        assert_eq!(out.status.code(), Some(2), "{pattern}");
+        assert!(located(&String::from_utf8_lossy(&out.stderr)), "{pattern}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.contains("not-a-real-password"),
+            "{pattern}: a password reached the output"
+        );
+        insta::assert_snapshot!(format!("import_{pattern}"), text);
+    }
+}
+
+/// Imports a pattern with its overlay and analyzes it.
+fn analyze_pattern(pattern: &str) -> serde_json::Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let topo = tmp.path().join("topology.yaml");
+    let dir = root().join("tests/terraform").join(pattern);
+    drplan()
+        .args(["import", "terraform"])
+        .arg(dir.join("plan.json"))
+        .arg("--overlay")
+        .arg(dir.join("overlay.yaml"))
+        .arg("-o")
+        .arg(&topo)
+        .assert()
+        .success();
+    crate::common::analyze_json(&topo)
+}
+
+fn outcome(report: &serde_json::Value, id: &str) -> (String, f64, f64) {
+    let s = crate::common::scenario(report, id);
+    (
+        s["outcome"].as_str().unwrap().to_string(),
+        s["rto_s"].as_f64().unwrap_or(f64::INFINITY),
+        s["dns_exposure_s"].as_f64().unwrap_or(0.0),
+    )
+}
+
+fn passed(report: &serde_json::Value) -> bool {
+    report["objectives"]["passed"].as_bool().unwrap()
+}
+
+#[test]
+fn pattern_multi_az_survives_an_az_but_not_the_region() {
+    let r = analyze_pattern("multi-az");
+    for az in ["az:us-east-1a", "az:us-east-1b", "az:us-east-1c"] {
+        assert_ne!(outcome(&r, az).0, "down", "{az}");
+    }
+    assert_eq!(outcome(&r, "region:us-east-1").0, "down");
+    assert!(passed(&r), "survive: [az] holds");
+}
+
+#[test]
+fn pattern_warm_standby_survives_the_region_after_a_manual_promotion() {
+    let r = analyze_pattern("warm-standby");
+    let (o, rto, dns) = outcome(&r, "region:us-east-1");
+    assert_ne!(o, "down");
+    // Detection 30 s x 3, then an operator decides (1 h) and promotes the replica (60 s).
+    assert_eq!(rto, 90.0 + 3600.0 + 60.0);
+    // Detection + TTL 60 s.
+    assert_eq!(dns, 150.0);
+    assert!(passed(&r));
+}
+
+#[test]
+fn pattern_pilot_light_survives_the_region_by_scaling_from_zero() {
+    let r = analyze_pattern("pilot-light");
+    let (o, rto, _) = outcome(&r, "region:us-east-1");
+    assert_ne!(o, "down");
+    // At least detection (10 s x 3) + the default scale-up (10 min) of the empty group.
+    assert!(rto >= 30.0 + 600.0, "{rto}");
+    assert!(passed(&r));
+}
+
+#[test]
+fn pattern_aurora_global_fails_over_in_region_then_across_regions() {
+    let r = analyze_pattern("aurora-global");
+    assert_ne!(outcome(&r, "region:us-east-1").0, "down");
+    // Losing the writer's AZ promotes the second instance in the region: no region switch.
+    let (o, rto, dns) = outcome(&r, "az:us-east-1a");
+    assert_ne!(o, "down");
+    assert!(rto <= 60.0, "{rto}");
+    assert_eq!(dns, 0.0);
+    assert!(passed(&r));
+}
+
+#[test]
+fn pattern_dynamodb_active_active_survives_either_region_without_promotion() {
+    let r = analyze_pattern("dynamodb-active-active");
+    for region in ["region:us-east-1", "region:us-west-2"] {
+        let (o, rto, _) = outcome(&r, region);
+        assert_ne!(o, "down", "{region}");
+        // Detection (10 s x 3) + TTL (60 s): no promotion step.
+        assert_eq!(rto, 90.0, "{region}");
+        let s = crate::common::scenario(&r, region);
+        assert_eq!(s["rpo_s"].as_f64(), Some(1.0), "the replication lag");
+    }
+    assert!(passed(&r));
+}
+
+#[test]
+fn pattern_global_accelerator_survives_a_region_with_no_dns_exposure() {
+    let r = analyze_pattern("global-accelerator");
+    for region in ["region:us-east-1", "region:eu-west-1"] {
+        let (o, _, dns) = outcome(&r, region);
+        assert_ne!(o, "down", "{region}");
+        assert_eq!(dns, 0.0, "{region}: anycast has no TTL");
+    }
+    assert!(passed(&r), "max_dns_exposure: 0s holds");
+}
+
+/// A pull request raising the TTL 60 -> 300, turning multi_az off and removing the us-west-2
+/// replica: `diff --terraform` fails and names the objective and the resource first.
+#[test]
+fn pull_request_plan_fails_the_gate_naming_objective_and_resource() {
+    let dir = root().join("tests/terraform/pull-request");
+    let out = drplan()
+        .args(["diff", "--format", "markdown", "--terraform"])
+        .arg(dir.join("base.json"))
+        .arg("--terraform")
+        .arg(dir.join("head.json"))
+        .arg("--overlay")
+        .arg(dir.join("overlay.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with("### ❌ drplan diff:"), "{first}");
+    assert!(first.contains("survive (new)"), "{first}");
+    assert!(first.contains("`aws_db_instance.orders`"), "{first}");
+    assert!(
+        first.contains("`aws_db_instance.orders_west[0]`"),
+        "{first}"
+    );
+    assert!(first.contains("`aws_route53_record.primary`"), "{first}");
+    // Resources that did not change are not named.
+    assert!(!first.contains("aws_autoscaling_group"), "{first}");
+    // The base alone passes.
+    let base = drplan()
+        .args(["diff", "--terraform"])
+        .arg(dir.join("base.json"))
+        .arg("--terraform")
+        .arg(dir.join("base.json"))
+        .arg("--overlay")
+        .arg(dir.join("overlay.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        base.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&base.stderr)
+    );
+    // GitHub annotations name the objective and the resource.
+    let gh = drplan()
+        .args(["diff", "--format", "github", "--terraform"])
+        .arg(dir.join("base.json"))
+        .arg("--terraform")
+        .arg(dir.join("head.json"))
+        .arg("--overlay")
+        .arg(dir.join("overlay.yaml"))
+        .output()
+        .unwrap();
+    let gh = String::from_utf8_lossy(&gh.stdout);
+    assert!(
+        gh.lines()
+            .any(|l| l.starts_with("::error title=drplan%3A survive")
+                && l.contains("aws_db_instance.orders")),
+        "{gh}"
+    );
+}
+
+#[test]
+fn diff_terraform_of_a_plan_that_only_creates_asks_for_the_base_plan() {
+    let out = drplan()
+        .args(["diff", "--terraform"])
+        .arg(root().join("tests/terraform/warm-standby/plan.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--terraform BASE.json --terraform HEAD.json")
+    );
+}

@@ -329,7 +329,8 @@ pub fn diff_terraform(args: &DiffArgs, cx: &mut Context) -> Exit {
 
 fn check(cx: &mut Context, imported: &Imported, name: &str, stem: &str) -> Result<Checked, Exit> {
     let source = Source {
-        name: name.to_string(),
+        // Lines in findings are lines of the imported topology, not of the plan.
+        name: format!("{name} (imported topology)"),
         text: imported.text.clone(),
     };
     let result = pipeline::check_source(source, stem);

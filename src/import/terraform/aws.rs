@@ -35,6 +35,21 @@ pub fn services(cx: &mut Ctx, d: &mut Draft) {
                 }
                 let mut p = Item::map();
                 p.set("azs", per);
+                // max_size above the running count: what failover can scale the group to.
+                let max = cx
+                    .val(i, &["max_size"])
+                    .as_f64()
+                    .map(|m| m.max(0.0).round() as u64);
+                if let Some(max) = max.filter(|m| *m > n) {
+                    let mut to = Item::map();
+                    for (j, az) in azs.iter().enumerate() {
+                        let c = max / k + u64::from((j as u64) < max % k);
+                        to.set(az, Item::scalar(c));
+                    }
+                    let mut scale = Item::map();
+                    scale.set("azs", to);
+                    p.set("scale_to", scale.with_comment(format!("max_size = {max}")));
+                }
                 p.with_comment(format!(
                     "{addr}: {n} instance(s) spread over {k} AZ(s); region by {}",
                     region.how
@@ -326,15 +341,32 @@ fn rds_instances(cx: &mut Ctx, d: &mut Draft) {
                     d.az(&region.name, a, &addr);
                     item.set("az", Item::scalar(a.as_str()));
                 }
-                None => {
-                    item.set(
-                        "az",
-                        Item::missing(format!(
-                            "one AZ of {}: RDS picks the AZ of {addr} at apply",
-                            region.name
-                        )),
-                    );
-                }
+                None => match assumed_az(d, &region.name) {
+                    Some(a) => {
+                        cx.warn(
+                            p,
+                            "import-az-assumed",
+                            format!(
+                                "a single-AZ instance whose AZ RDS picks at apply: modelled in {a} (any AZ of equal availability gives the same figures); set `availability_zone` to pin it"
+                            ),
+                        );
+                        d.az(&region.name, &a, &addr);
+                        item.set(
+                            "az",
+                            Item::scalar(a.as_str())
+                                .with_comment("assumed: RDS picks the AZ at apply"),
+                        );
+                    }
+                    None => {
+                        item.set(
+                            "az",
+                            Item::missing(format!(
+                                "one AZ of {}: RDS picks the AZ of {addr} at apply",
+                                region.name
+                            )),
+                        );
+                    }
+                },
             }
         } else if let Some(a) = &az {
             d.az(&region.name, a, &addr);
@@ -352,6 +384,17 @@ fn rds_instances(cx: &mut Ctx, d: &mut Draft) {
         d.origin(&format!("datastores.{sid}"), &refs);
         d.datastores.insert(sid, item);
     }
+}
+
+/// The AZ a store whose AZ is picked at apply is modelled in: the region's first AZ in the
+/// plan, else the first of its stand-in AZs.
+fn assumed_az(d: &Draft, region: &str) -> Option<String> {
+    if let Some((azs, _)) = d.regions.get(region)
+        && let Some(a) = azs.first()
+    {
+        return Some(a.clone());
+    }
+    super::regions::is_aws_region(region).then(|| format!("{region}a"))
 }
 
 fn aurora(cx: &mut Ctx, d: &mut Draft) {
