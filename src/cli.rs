@@ -161,6 +161,9 @@ pub struct AnalyzeArgs {
 pub struct ValidateArgs {
     /// The topology file (YAML).
     pub file: PathBuf,
+    /// More topology files, each checked in turn (as a pre-commit hook passes them); the exit
+    /// code is the worst of all.
+    pub more: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

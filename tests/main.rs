@@ -3,6 +3,7 @@
 mod atomic_output;
 mod availability;
 mod ci_doc;
+mod ci_wiring;
 mod cli;
 mod combos;
 mod common;
