@@ -544,3 +544,49 @@ fn diff_terraform_of_a_plan_that_only_creates_asks_for_the_base_plan() {
             .contains("--terraform BASE.json --terraform HEAD.json")
     );
 }
+
+/// The README's import commands run as written (from the repository root, writing to a
+/// temporary folder).
+#[test]
+fn the_readme_import_commands_run() {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("drplan import terraform") || l.starts_with("drplan diff --terraform")
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for line in lines {
+        let mut args: Vec<String> = line
+            .split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        if let Some(i) = args.iter().position(|a| a == "-o") {
+            args[i + 1] = tmp.path().join("topology.yaml").display().to_string();
+        }
+        let out = drplan().current_dir(root()).args(&args).output().unwrap();
+        let code = out.status.code();
+        if line.starts_with("drplan import") {
+            assert_eq!(
+                code,
+                Some(0),
+                "{line}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            assert_eq!(
+                code,
+                Some(1),
+                "{line}: the pull request breaches its objectives"
+            );
+        }
+    }
+    drplan()
+        .arg("analyze")
+        .arg(tmp.path().join("topology.yaml"))
+        .assert()
+        .code(0);
+}
