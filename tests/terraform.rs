@@ -84,6 +84,18 @@ fn every_corpus_plan_imports_to_a_valid_topology_or_a_located_error() {
         assert!(!stderr.contains("internal error"), "{name}: {stderr}");
         let text = std::fs::read_to_string(&out)
             .unwrap_or_else(|_| panic!("{name}: no topology written\n{stderr}"));
+        // The before side (prior state, or `before` of each change) imports without a panic too.
+        let before = drplan()
+            .args(["import", "terraform", "--side", "before"])
+            .arg(plan)
+            .output()
+            .unwrap();
+        let before_err = String::from_utf8_lossy(&before.stderr);
+        assert!(
+            matches!(before.status.code(), Some(0) | Some(2))
+                && !before_err.contains("internal error"),
+            "{name} --side before: {before_err}"
+        );
         assert!(
             text.starts_with("# drplan topology imported from"),
             "{name}"
@@ -589,4 +601,123 @@ fn the_readme_import_commands_run() {
         .arg(tmp.path().join("topology.yaml"))
         .assert()
         .code(0);
+}
+
+/// A small deterministic fuzzer over the importer, in process: the pattern plans with random
+/// JSON nodes replaced (null, true, 0, "", {}, [], a string that looks like an AZ, an ARN or a
+/// reference) and random truncations. No input may panic, and whatever the importer writes
+/// must parse as YAML (the fuzz target `import_terraform` runs the same check for longer).
+#[test]
+fn mutated_plans_never_panic_and_always_give_parseable_yaml() {
+    use drplan::import::terraform::{self, Options, Side};
+    use serde_json::Value;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+    fn count(v: &Value) -> usize {
+        1 + match v {
+            Value::Array(a) => a.iter().map(count).sum(),
+            Value::Object(o) => o.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn replace(v: &mut Value, target: &mut usize, with: &Value) -> bool {
+        if *target == 0 {
+            *v = with.clone();
+            return true;
+        }
+        *target -= 1;
+        match v {
+            Value::Array(a) => a.iter_mut().any(|x| replace(x, target, with)),
+            Value::Object(o) => o.values_mut().any(|x| replace(x, target, with)),
+            _ => false,
+        }
+    }
+    let values = [
+        Value::Null,
+        Value::Bool(true),
+        Value::Bool(false),
+        serde_json::json!(0),
+        serde_json::json!(-1.5),
+        serde_json::json!(""),
+        serde_json::json!({}),
+        serde_json::json!([]),
+        serde_json::json!([{}]),
+        serde_json::json!("us-east-1a"),
+        serde_json::json!("eu-west-1"),
+        serde_json::json!("arn:aws:rds:ap-south-1:123:db:x"),
+        serde_json::json!({"references": ["module.east.lb_dns_name", "aws_db_instance.orders"]}),
+        serde_json::json!({"constant_value": "yes: [no"}),
+        serde_json::json!("a\nb: \"c\" # d"),
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut ok = 0;
+    for pattern in PATTERNS.iter().chain(["pull-request"].iter()) {
+        let file = if *pattern == "pull-request" {
+            "head.json"
+        } else {
+            "plan.json"
+        };
+        let text = std::fs::read_to_string(root().join("tests/terraform").join(pattern).join(file))
+            .unwrap();
+        let plan: Value = serde_json::from_str(&text).unwrap();
+        let nodes = count(&plan);
+        for round in 0..60 {
+            let bytes = if round % 10 == 9 {
+                let cut = rng.below(text.len());
+                text.as_bytes()[..cut].to_vec()
+            } else {
+                let mut p = plan.clone();
+                for _ in 0..1 + rng.below(8) {
+                    let mut target = rng.below(nodes);
+                    let with = &values[rng.below(values.len())];
+                    replace(&mut p, &mut target, with);
+                }
+                serde_json::to_vec(&p).unwrap()
+            };
+            for side in [Side::After, Side::Before] {
+                let options = Options {
+                    side,
+                    default_region: None,
+                    source_name: "mutated.json".into(),
+                    name: "mutated".into(),
+                };
+                let Ok(imported) = terraform::import(&bytes, None, &options) else {
+                    continue;
+                };
+                ok += 1;
+                let source = drplan::load::Source {
+                    name: "imported.yaml".into(),
+                    text: imported.text.clone(),
+                };
+                if let Err(drplan::load::ReadError::Invalid(_, diagnostics)) =
+                    drplan::pipeline::check_source(source, "mutated")
+                {
+                    for d in diagnostics {
+                        assert!(
+                            !matches!(
+                                d.code,
+                                "yaml-syntax" | "duplicate-key" | "multiple-documents"
+                            ),
+                            "{pattern} round {round}: unparseable output ({}): {}\n{}",
+                            d.code,
+                            d.message,
+                            imported.text
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(ok > 400, "only {ok} mutated plans imported");
 }

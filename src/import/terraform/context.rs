@@ -58,8 +58,12 @@ pub struct Ctx<'a> {
     pub res: Vec<Resource>,
     pub warnings: Vec<Diagnostic>,
     pub default_region: Option<String>,
+    /// Importing the before side: the configuration describes the after side, so its constants
+    /// never stand in for a before value (its references still give the links).
+    pub before: bool,
     regions: Vec<Option<Option<Region>>>,
     by_address: HashMap<String, usize>,
+    warned: std::collections::HashSet<(&'static str, String, String)>,
 }
 
 fn at<'v>(mut v: &'v Value, path: &[&str]) -> Option<&'v Value> {
@@ -117,8 +121,10 @@ impl<'a> Ctx<'a> {
             res,
             warnings: Vec::new(),
             default_region,
+            before: false,
             regions: vec![None; n],
             by_address,
+            warned: Default::default(),
         }
     }
 
@@ -134,15 +140,20 @@ impl<'a> Ctx<'a> {
 
     pub fn warn(&mut self, i: usize, code: &'static str, message: impl Into<String>) {
         let r = &self.res[i];
+        let message = message.into();
+        if !self
+            .warned
+            .insert((code, r.address.clone(), message.clone()))
+        {
+            return;
+        }
         let d = Diagnostic::warning(
             code,
             r.address.clone(),
-            format!("{}: {}", r.address, message.into()),
+            format!("{}: {}", r.address, message),
         )
         .note(format!("in the plan at {}", r.json_path));
-        if !self.warnings.contains(&d) {
-            self.warnings.push(d);
-        }
+        self.warnings.push(d);
     }
 
     /// The configuration expression of an attribute (`["rule", "0", "schedule"]`).
@@ -164,6 +175,9 @@ impl<'a> Ctx<'a> {
             && !unset(v)
         {
             return Val::Known(v.clone());
+        }
+        if self.before {
+            return if unknown { Val::Unknown } else { Val::Unset };
         }
         match self.expr(i, path) {
             Some(e) => match self.const_of(e) {

@@ -87,6 +87,7 @@ pub fn import(
     let resources = plan.resources(opts.side);
     let count = resources.len();
     let mut cx = Ctx::new(&plan, resources, opts.default_region.clone());
+    cx.before = opts.side == Side::Before;
     let mut d = Draft::default();
     aws::services(&mut cx, &mut d);
     aws::datastores(&mut cx, &mut d);
