@@ -541,6 +541,40 @@ fn pull_request_plan_fails_the_gate_naming_objective_and_resource() {
                 && l.contains("aws_db_instance.orders")),
         "{gh}"
     );
+    // SARIF: valid 2.1.0, each breach located at the plan and at the changed resources.
+    let sarif = drplan()
+        .args(["diff", "--format", "sarif", "--terraform"])
+        .arg(dir.join("base.json"))
+        .arg("--terraform")
+        .arg(dir.join("head.json"))
+        .arg("--overlay")
+        .arg(dir.join("overlay.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(sarif.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "survive"));
+    let names: Vec<&str> = results[0]["locations"][0]["logicalLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["fullyQualifiedName"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"aws_route53_record.primary"), "{names:?}");
+    assert!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("head.json")
+    );
 }
 
 #[test]

@@ -244,6 +244,7 @@ pub fn diff_terraform(args: &DiffArgs, cx: &mut Context) -> Exit {
         Format::Json,
         Format::Markdown,
         Format::Github,
+        Format::Sarif,
     ];
     if let Err(exit) = cx.check_format(args.format, "diff --terraform", &allowed) {
         return exit;
@@ -314,8 +315,9 @@ pub fn diff_terraform(args: &DiffArgs, cx: &mut Context) -> Exit {
     );
     let changed = changed_resources(&base, &head);
     let format = args.format;
+    let plan_name = head_path.display().to_string();
     let result = cx.emit(&args.output, |w, color| {
-        write_diff(format, &d, &changed, w, Style { color })
+        write_diff(format, &d, &changed, &plan_name, w, Style { color })
     });
     if let Err(exit) = result {
         return exit;
@@ -359,6 +361,7 @@ fn write_diff(
     format: Format,
     d: &diff::Diff,
     changed: &[String],
+    plan: &str,
     w: &mut dyn Write,
     style: Style,
 ) -> std::io::Result<()> {
@@ -406,11 +409,71 @@ fn write_diff(
             }
             writeln!(w, "{}", render::diff::verdict(d))
         }
+        Format::Sarif => write_sarif(d, changed, plan, w),
         _ => {
             render::diff::write(format, d, w, style)?;
             writeln!(w, "{names}")
         }
     }
+}
+
+/// SARIF 2.1.0: one result per breach of HEAD, located in the plan file and, logically, at each
+/// changed resource address (a plan carries no .tf file or line).
+fn write_sarif(
+    d: &diff::Diff,
+    changed: &[String],
+    plan: &str,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut rules: Vec<&str> = Vec::new();
+    for b in &d.verdict.breaches {
+        if !rules.contains(&b.objective) {
+            rules.push(b.objective);
+        }
+    }
+    let logical: Vec<Value> = changed
+        .iter()
+        .map(|a| serde_json::json!({ "fullyQualifiedName": a, "kind": "resource" }))
+        .collect();
+    let results: Vec<Value> = d
+        .verdict
+        .breaches
+        .iter()
+        .map(|b| {
+            serde_json::json!({
+                "ruleId": b.objective,
+                "ruleIndex": rules.iter().position(|r| *r == b.objective).unwrap_or(0),
+                "level": "error",
+                "message": { "text": format!(
+                    "{}; changed: {}",
+                    render::describe::breach_message(b),
+                    if changed.is_empty() { "no DR-relevant resource".to_string() } else { changed.join(", ") }
+                ) },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": { "uri": plan.replace('\\', "/") } },
+                    "logicalLocations": logical,
+                }],
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "drplan",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.iter().map(|r| serde_json::json!({
+                    "id": r,
+                    "shortDescription": { "text": format!("drplan objective {r}") },
+                })).collect::<Vec<_>>(),
+            }},
+            "results": results,
+            "properties": { "passed": d.passed, "changedResources": changed },
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
 }
 
 fn data(text: &str) -> String {
