@@ -755,3 +755,100 @@ fn mutated_plans_never_panic_and_always_give_parseable_yaml() {
     }
     assert!(ok > 400, "only {ok} mutated plans imported");
 }
+
+/// One plan of a deployed stack (`diff --terraform PLAN.json`): BASE is the plan's before side.
+/// Terraform offline only plans creates, so the update plan is assembled from the two real
+/// pull-request plans: each resource's `before` is its value in the base plan and its `after`
+/// (with `after_unknown`) the head plan's, as `terraform plan` against the base's state gives.
+#[test]
+fn one_update_plan_diffs_its_before_side_against_its_after_side() {
+    use serde_json::{Value, json};
+    let dir = root().join("tests/terraform/pull-request");
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    let base = read("base.json");
+    let mut plan = read("head.json");
+    let before: std::collections::HashMap<String, Value> = base["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rc| {
+            (
+                rc["address"].as_str().unwrap().to_string(),
+                rc["change"]["after"].clone(),
+            )
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for rc in plan["resource_changes"].as_array().unwrap() {
+        let mut rc = rc.clone();
+        let address = rc["address"].as_str().unwrap().to_string();
+        rc["change"]["before"] = before.get(&address).cloned().unwrap_or(Value::Null);
+        rc["change"]["actions"] = json!(if before.contains_key(&address) {
+            ["update"]
+        } else {
+            ["create"]
+        });
+        changes.push(rc);
+    }
+    // The replica the pull request removes: a delete, with its before values.
+    for rc in base["resource_changes"].as_array().unwrap() {
+        if rc["address"] == "aws_db_instance.orders_west[0]" {
+            let mut rc = rc.clone();
+            rc["change"]["before"] = rc["change"]["after"].take();
+            rc["change"]["after"] = Value::Null;
+            rc["change"]["after_unknown"] = json!({});
+            rc["change"]["actions"] = json!(["delete"]);
+            changes.push(rc);
+        }
+    }
+    plan["resource_changes"] = Value::Array(changes);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("update.json");
+    std::fs::write(&path, serde_json::to_string(&plan).unwrap()).unwrap();
+    // The before side is the base topology: it keeps the replica and Multi-AZ.
+    let out = drplan()
+        .args(["import", "terraform", "--side", "before", "--overlay"])
+        .arg(dir.join("overlay.yaml"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let before_text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        before_text.contains("replicas: [us-west-2]"),
+        "{before_text}"
+    );
+    assert!(before_text.contains("ttl: \"60s\""), "{before_text}");
+    let out = drplan()
+        .args(["diff", "--format", "markdown", "--overlay"])
+        .arg(dir.join("overlay.yaml"))
+        .arg("--terraform")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = stdout.lines().next().unwrap();
+    assert!(first.contains("survive (new)"), "{first}");
+    assert!(
+        first.contains("`aws_db_instance.orders_west[0]`"),
+        "{first}"
+    );
+    assert!(first.contains("`aws_route53_record.primary`"), "{first}");
+    assert!(
+        stdout.contains("update.json#before") && stdout.contains("update.json#after"),
+        "{stdout}"
+    );
+}

@@ -90,15 +90,10 @@ fn terraform_command(args: &ImportTerraformArgs, cx: &mut Context) -> Exit {
     };
     let stem = stem(&args.plan);
     let checked = pipeline::check_source(source, &stem).and_then(|c| {
-        pipeline::analyze_serving(&c).map(|()| c).map_err(|d| {
-            crate::load::ReadError::Invalid(
-                Source {
-                    name: String::new(),
-                    text: String::new(),
-                },
-                vec![*d],
-            )
-        })
+        pipeline::analyze_serving(&c)
+            .map(|()| c.source.clone())
+            .map_err(|d| crate::load::ReadError::Invalid(c.source.clone(), vec![*d]))
+            .map(|_| c)
     });
     match checked {
         Ok(c) => {

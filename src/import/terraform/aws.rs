@@ -209,7 +209,9 @@ fn rds_instances(cx: &mut Ctx, d: &mut Draft) {
     let mut primaries = Vec::new();
     for &i in &all {
         let src = cx.val(i, &["replicate_source_db"]);
-        if matches!(src, Val::Unset) {
+        // Unset in the values but referenced in the configuration (a before side whose state
+        // lacks it, an old plan that drops unknowns) is still a replica.
+        if matches!(src, Val::Unset) && cx.refs(i, &["replicate_source_db"]).is_empty() {
             primaries.push(i);
             continue;
         }
