@@ -38,7 +38,7 @@ provider_installation {
 disable_checkpoint = true
 RC
 export TF_CLI_CONFIG_FILE=$work/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-"$terraform" version | head -1
+"$terraform" version | sed -n 1p
 
 # Writes pretty-printed JSON (stable key order as Terraform writes it) for reviewable diffs.
 pretty() { python3 -c 'import json,sys; json.dump(json.load(sys.stdin), sys.stdout, indent=1); print()'; }

@@ -431,6 +431,11 @@ fn pattern_warm_standby_survives_the_region_after_a_manual_promotion() {
     assert_eq!(rto, 90.0 + 3600.0 + 60.0);
     // Detection + TTL 60 s.
     assert_eq!(dns, 150.0);
+    // Logical corruption: restored from the nightly AWS Backup copy in us-west-2 (the
+    // overlay's restore time, 2 h, after the 1 h decision), losing up to a day of writes.
+    let c = crate::common::scenario(&r, "corruption:orders");
+    assert_eq!(c["rpo_s"].as_f64(), Some(86_400.0));
+    assert_eq!(c["rto_s"].as_f64(), Some(3_600.0 + 7_200.0));
     assert!(passed(&r));
 }
 
@@ -850,5 +855,87 @@ fn one_update_plan_diffs_its_before_side_against_its_after_side() {
     assert!(
         stdout.contains("update.json#before") && stdout.contains("update.json#after"),
         "{stdout}"
+    );
+}
+
+/// Every diagnostic code of the importer (string literals `plan-*`, `overlay-*` and `import-*`
+/// in src/import and src/commands/import.rs) is produced by some input here, and shown as
+/// `error[code]` or `warning[code]` with the resource address or the plan's name.
+#[test]
+fn every_import_code_is_shown_by_a_test() {
+    let mut used = std::collections::BTreeSet::new();
+    let mut files = vec![root().join("src/commands/import.rs")];
+    for entry in std::fs::read_dir(root().join("src/import/terraform")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for piece in text.split('"').skip(1).step_by(2) {
+            if ["plan-", "overlay-", "import-"]
+                .iter()
+                .any(|p| piece.starts_with(p))
+                && piece.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && !piece.ends_with('-')
+            {
+                used.insert(piece.to_string());
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let region = r#"{"format_version":"1.2","configuration":{"provider_config":{"aws":{"name":"aws","expressions":{"region":{"constant_value":"us-east-1"}}}},"root_module":{"resources":[]}},"resource_changes":["#;
+    let rc = |addr: &str, t: &str, after: &str, unknown: &str| {
+        let name = addr.rsplit('.').next().unwrap();
+        format!(
+            r#"{{"address":"{addr}","mode":"managed","type":"{t}","name":"{name}","change":{{"actions":["create"],"before":null,"after":{after},"after_unknown":{unknown}}}}}"#
+        )
+    };
+    let plan = |parts: &[String]| format!("{region}{}]}}", parts.join(","));
+    let none = "{}";
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("plan-json", "{\"format_version\":".into(), vec![]),
+        ("plan-format-version", "{\"format_version\":\"3.1\",\"planned_values\":{}}".into(), vec![]),
+        ("plan-encoding", String::new(), vec![]),
+        ("overlay-shape", plan(&[]), vec!["--overlay", "overlay-list.yaml"]),
+        ("import-region-unknown", r#"{"format_version":"1.2","resource_changes":["#.to_string() + &rc("aws_dynamodb_table.t", "aws_dynamodb_table", none, none) + "]}", vec![]),
+        ("import-region-inferred", r#"{"format_version":"0.2","configuration":{"provider_config":{"aws":{"name":"aws","expressions":{"region":{"constant_value":"us-east-1"}}}},"root_module":{"module_calls":{"m":{"module":{"resources":[{"address":"aws_dynamodb_table.t","mode":"managed","type":"aws_dynamodb_table","name":"t","provider_config_key":"m:aws"}]}}}}},"resource_changes":["#.to_string() + &rc("module.m.aws_dynamodb_table.t", "aws_dynamodb_table", none, none) + "]}", vec![]),
+        ("import-azs-unknown", plan(&[rc("aws_autoscaling_group.g", "aws_autoscaling_group", r#"{"desired_capacity":2}"#, r#"{"vpc_zone_identifier":true}"#)]), vec![]),
+        ("import-unknown-value", plan(&[rc("aws_db_instance.d", "aws_db_instance", none, r#"{"multi_az":true}"#)]), vec![]),
+        ("import-replica-source", plan(&[rc("aws_db_instance.r", "aws_db_instance", r#"{"replicate_source_db":"arn:aws:rds:us-east-1:1:db:elsewhere"}"#, none)]), vec![]),
+        ("import-target-unknown", plan(&[rc("aws_route53_record.r", "aws_route53_record", r#"{"name":"a","type":"A","ttl":60,"failover_routing_policy":[{"type":"PRIMARY"}]}"#, none)]), vec![]),
+        ("import-multi-region-config", plan(&[rc("google_spanner_instance.s", "google_spanner_instance", r#"{"config":"nam3"}"#, none)]), vec![]),
+        ("import-backup-selection", plan(&[rc("aws_backup_plan.p", "aws_backup_plan", none, none), rc("aws_backup_selection.s", "aws_backup_selection", r#"{"plan_id":"x"}"#, none)]), vec![]),
+        ("import-az-assumed", plan(&[rc("aws_db_instance.d", "aws_db_instance", r#"{"multi_az":false}"#, none)]), vec![]),
+    ];
+    std::fs::write(d.join("overlay-list.yaml"), "- users\n").unwrap();
+    let mut shown = std::collections::BTreeSet::new();
+    for (code, text, extra) in &cases {
+        let path = d.join(format!("{code}.json"));
+        if *code == "plan-encoding" {
+            // A UTF-16 byte order mark, then a lone surrogate.
+            std::fs::write(&path, [0xFF, 0xFE, 0x00, 0xD8]).unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
+        let out = drplan()
+            .current_dir(d)
+            .args(["import", "terraform"])
+            .arg(&path)
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("error[{code}]"))
+                || stderr.contains(&format!("warning[{code}]")),
+            "{code} not shown:\n{stderr}"
+        );
+        assert!(!stderr.contains("internal error"), "{code}: {stderr}");
+        shown.insert(code.to_string());
+    }
+    let missing: Vec<&String> = used.difference(&shown).collect();
+    assert!(
+        missing.is_empty(),
+        "import codes without a test here: {missing:?}"
     );
 }

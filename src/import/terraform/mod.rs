@@ -300,6 +300,13 @@ fn assemble(plan: &plan::Plan, d: &mut Draft, opts: &Options) -> Item {
 fn backups(cx: &mut Ctx, d: &mut Draft) {
     for sel in cx.of_type("aws_backup_selection") {
         let saddr = cx.res[sel].address.clone();
+        if matches!(cx.val(sel, &["resources"]), Val::Unset) {
+            cx.warn(
+                sel,
+                "import-backup-selection",
+                "a selection by tags cannot be matched to resources from a plan",
+            );
+        }
         let Some(&p) = cx
             .refs(sel, &["plan_id"])
             .iter()
@@ -384,13 +391,6 @@ fn backups(cx: &mut Ctx, d: &mut Draft) {
                 .entry(format!("datastores.{sid}.backups"))
                 .or_default()
                 .extend([paddr.clone(), saddr.clone()]);
-        }
-        if matches!(cx.val(sel, &["resources"]), Val::Unset) {
-            cx.warn(
-                sel,
-                "import-backup-selection",
-                "a selection by tags cannot be matched to resources from a plan",
-            );
         }
     }
 }

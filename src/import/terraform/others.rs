@@ -9,8 +9,20 @@ pub fn google(cx: &mut Ctx, d: &mut Draft) {
     let sql = cx.of_type("google_sql_database_instance");
     for &i in &sql {
         let addr = cx.res[i].address.clone();
-        if !matches!(cx.val(i, &["master_instance_name"]), Val::Unset) {
-            continue; // a replica: folded into its primary below
+        let master = cx.val(i, &["master_instance_name"]);
+        if !matches!(master, Val::Unset) {
+            let source_here = !cx.refs(i, &["master_instance_name"]).is_empty()
+                || sql.iter().any(|&j| {
+                    j != i && master.as_str().is_some() && cx.val(j, &["name"]) == master
+                });
+            if source_here {
+                continue; // a replica: folded into its primary below
+            }
+            cx.warn(
+                i,
+                "import-replica-source",
+                "a read replica whose primary instance is not in this plan: imported as its own store",
+            );
         }
         let Some(region) = cx.region(i) else { continue };
         d.region(&region.name, &addr);
@@ -239,5 +251,57 @@ pub fn azure(cx: &mut Ctx, d: &mut Draft) {
         }
         d.origin("routing", &[&addr]);
         d.routing = Some(item);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{Options, Side, import};
+
+    /// No Azure plan is in the shared corpus: the mapping is checked on a plan shaped like
+    /// the provider's documented attributes (MAPPING.md, last table).
+    #[test]
+    fn cosmos_db_and_traffic_manager() {
+        let plan = json!({
+            "format_version": "1.2",
+            "resource_changes": [
+                {"address": "azurerm_cosmosdb_account.db", "mode": "managed", "type": "azurerm_cosmosdb_account", "name": "db",
+                 "change": {"actions": ["create"], "before": null, "after_unknown": {}, "after": {
+                    "location": "West Europe", "enable_automatic_failover": true,
+                    "geo_location": [
+                        {"location": "francecentral", "failover_priority": 1},
+                        {"location": "westeurope", "failover_priority": 0}
+                    ]}}},
+                {"address": "azurerm_traffic_manager_profile.tm", "mode": "managed", "type": "azurerm_traffic_manager_profile", "name": "tm",
+                 "change": {"actions": ["create"], "before": null, "after_unknown": {}, "after": {
+                    "traffic_routing_method": "Priority",
+                    "dns_config": [{"relative_name": "shop", "ttl": 30}],
+                    "monitor_config": [{"protocol": "HTTPS", "port": 443, "interval_in_seconds": 30, "tolerated_number_of_failures": 3}]}}}
+            ]
+        });
+        let opts = Options {
+            side: Side::After,
+            default_region: None,
+            source_name: "azure.json".into(),
+            name: "azure".into(),
+        };
+        let out = import(plan.to_string().as_bytes(), None, &opts).unwrap();
+        let t = out.text;
+        assert!(
+            t.contains("  db:  # azurerm_cosmosdb_account.db (Cosmos DB)"),
+            "{t}"
+        );
+        assert!(t.contains("primary: westeurope"), "{t}");
+        assert!(t.contains("replicas: [francecentral]"), "{t}");
+        assert!(t.contains("failover: automatic"), "{t}");
+        assert!(
+            t.contains("kind: failover-dns  # Traffic Manager Priority"),
+            "{t}"
+        );
+        assert!(t.contains("ttl: \"30s\""), "{t}");
+        assert!(t.contains("interval: \"30s\""), "{t}");
+        assert!(t.contains("failure_threshold: 4"), "{t}");
     }
 }

@@ -5,6 +5,7 @@
 # ttl 60s, health_check 30s x 3; service `web` with 4 instances in us-east-1 and 2 in
 # us-west-2 that scale to 4; datastore `orders` active-passive from us-east-1 to us-west-2,
 # failover manual (an operator promotes an RDS replica).
+# Backups: nightly AWS Backup copied to us-west-2 (see the end of the file).
 # Predicted analysis: losing us-east-1 is survived (us-west-2 serves after the manual
 # promotion, so the RTO is above an hour); an AZ loss is survived.
 
@@ -88,4 +89,42 @@ resource "aws_db_instance" "orders_west" {
   replicate_source_db = aws_db_instance.orders.arn
   multi_az            = false
   skip_final_snapshot = true
+}
+
+# Nightly AWS Backup of the database, copied to a vault in us-west-2.
+# Predicted: datastore `orders` gets backups every 24h, kept in us-west-2 (the copy).
+resource "aws_backup_vault" "east" {
+  name = "orders-east"
+}
+
+resource "aws_backup_vault" "west" {
+  provider = aws.west
+  name     = "orders-west"
+}
+
+resource "aws_iam_role" "backup" {
+  name               = "backup"
+  assume_role_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"backup.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"
+}
+
+resource "aws_backup_plan" "nightly" {
+  name = "orders-nightly"
+  rule {
+    rule_name         = "nightly"
+    target_vault_name = aws_backup_vault.east.name
+    schedule          = "cron(0 5 * * ? *)"
+    lifecycle {
+      delete_after = 35
+    }
+    copy_action {
+      destination_vault_arn = aws_backup_vault.west.arn
+    }
+  }
+}
+
+resource "aws_backup_selection" "orders" {
+  name         = "orders"
+  plan_id      = aws_backup_plan.nightly.id
+  iam_role_arn = aws_iam_role.backup.arn
+  resources    = [aws_db_instance.orders.arn]
 }
