@@ -182,11 +182,19 @@ fn add_placement(d: &mut Draft, sid: &str, region: &str, placement: Item, from: 
         }
         let mut item = Item::map();
         item.set("azs", Item::new(super::tree::Node::Map(merged)));
-        let comment = format!(
-            "{}; {}",
-            existing.comment.clone().unwrap_or_default(),
-            placement.comment.clone().unwrap_or_default()
-        );
+        // Name the first few groups; beyond that, count them (a comment stays one short line).
+        let before = existing.comment.clone().unwrap_or_default();
+        let comment = match before.split_once(" and ") {
+            Some((head, more)) if before.ends_with(" more group(s)") => {
+                let n: usize = more.trim_end_matches(" more group(s)").parse().unwrap_or(0);
+                format!("{head} and {} more group(s)", n + 1)
+            }
+            _ if before.matches("; ").count() >= 2 => format!("{before} and 1 more group(s)"),
+            _ => format!(
+                "{before}; {}",
+                placement.comment.clone().unwrap_or_default()
+            ),
+        };
         p.set(region, item.with_comment(comment));
         return;
     }

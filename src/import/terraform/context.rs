@@ -44,6 +44,10 @@ impl Val {
     }
 }
 
+/// (module names, type, name, attribute path, instance key when the expression picks by it) ->
+/// the referenced resources.
+type RefsCache = HashMap<(String, String, String, String, String), Vec<usize>>;
+
 /// How a resource's region was found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Region {
@@ -64,6 +68,13 @@ pub struct Ctx<'a> {
     regions: Vec<Option<Option<Region>>>,
     by_address: HashMap<String, usize>,
     warned: std::collections::HashSet<(&'static str, String, String)>,
+    subnet_azs: std::cell::RefCell<HashMap<usize, Option<usize>>>,
+    az_names: std::cell::RefCell<Vec<String>>,
+    refs_cache: std::cell::RefCell<RefsCache>,
+    /// (module names, type, name) -> the instances of that resource block.
+    by_block: HashMap<(String, String, String), Vec<usize>>,
+    /// Module instance -> the one region its resources state themselves, if they agree.
+    module_regions: HashMap<String, Option<String>>,
 }
 
 fn at<'v>(mut v: &'v Value, path: &[&str]) -> Option<&'v Value> {
@@ -116,6 +127,13 @@ impl<'a> Ctx<'a> {
             .map(|(i, r)| (r.address.clone(), i))
             .collect();
         let n = res.len();
+        let mut by_block: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+        for (i, r) in res.iter().enumerate() {
+            by_block
+                .entry((r.module_names.join("."), r.rtype.clone(), r.name.clone()))
+                .or_default()
+                .push(i);
+        }
         Ctx {
             plan,
             res,
@@ -125,6 +143,11 @@ impl<'a> Ctx<'a> {
             regions: vec![None; n],
             by_address,
             warned: Default::default(),
+            module_regions: HashMap::new(),
+            by_block,
+            subnet_azs: Default::default(),
+            az_names: Default::default(),
+            refs_cache: Default::default(),
         }
     }
 
@@ -216,10 +239,36 @@ impl<'a> Ctx<'a> {
             return Vec::new();
         };
         let r = &self.res[i];
+        // Every instance of a block shares its expression: unless it picks by `count.index` or
+        // `each.key`, the answer is the same for all of them (cached, so that a plan with
+        // thousands of instances stays linear).
+        let by_index = e
+            .get("references")
+            .and_then(Value::as_array)
+            .is_some_and(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .any(|s| s == "count.index" || s.starts_with("each."))
+            });
+        let key = (
+            r.module_names.join("."),
+            r.rtype.clone(),
+            r.name.clone(),
+            path.join("."),
+            if by_index {
+                r.index.as_ref().map_or(String::new(), Value::to_string)
+            } else {
+                String::new()
+            },
+        );
+        if let Some(cached) = self.refs_cache.borrow().get(&key) {
+            return cached.clone();
+        }
         let mut out = Vec::new();
         self.refs_of(e, &r.module_names, r.index.as_ref(), &mut out, 0);
         out.sort_unstable();
         out.dedup();
+        self.refs_cache.borrow_mut().insert(key, out.clone());
         out
     }
 
@@ -260,12 +309,8 @@ impl<'a> Ctx<'a> {
                 }
                 _ if st.len() >= 2 => {
                     let (name, idx) = split_index(&st[1]);
-                    let cands: Vec<usize> = (0..self.res.len())
-                        .filter(|&j| {
-                            let c = &self.res[j];
-                            c.module_names == names && c.rtype == st[0] && c.name == name
-                        })
-                        .collect();
+                    let key = (names.join("."), st[0].clone(), name.to_string());
+                    let cands: Vec<usize> = self.by_block.get(&key).cloned().unwrap_or_default();
                     let picked: Vec<usize> = match (idx, index) {
                         (Some(idx), _) => cands
                             .into_iter()
@@ -314,23 +359,24 @@ impl<'a> Ctx<'a> {
         // module: the other resources of the same module instance may know their region.
         let module = self.res[i].module.clone();
         if !module.is_empty() {
-            let mut votes: Vec<(String, usize)> = Vec::new();
-            for j in 0..self.res.len() {
-                if j != i
-                    && self.res[j].module == module
-                    && let Some(r) = self.direct_region(j)
-                {
-                    match votes.iter_mut().find(|(n, _)| *n == r.name) {
-                        Some(v) => v.1 += 1,
-                        None => votes.push((r.name, 1)),
+            // One pass per module instance (cached): its resources' own regions, if they agree.
+            if !self.module_regions.contains_key(&module) {
+                let mut votes: Vec<String> = Vec::new();
+                for j in 0..self.res.len() {
+                    if self.res[j].module == module
+                        && let Some(r) = self.direct_region(j)
+                        && !votes.contains(&r.name)
+                    {
+                        votes.push(r.name);
                     }
                 }
+                let agreed = (votes.len() == 1).then(|| votes.remove(0));
+                self.module_regions.insert(module.clone(), agreed);
             }
-            if votes.len() == 1 {
-                let name = votes.remove(0).0;
+            if let Some(Some(name)) = self.module_regions.get(&module) {
                 return Some(Region {
                     how: format!("the other resources of {module}"),
-                    name,
+                    name: name.clone(),
                 });
             }
         }
@@ -482,6 +528,29 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// A subnet's AZ, as an index into `az_names` (cached: every group and balancer of a plan
+    /// may name the same thousands of subnets, so no string is built per lookup).
+    fn subnet_az(&self, j: usize) -> Option<usize> {
+        if self.res[j].rtype != "aws_subnet" {
+            return None;
+        }
+        if let Some(cached) = self.subnet_azs.borrow().get(&j) {
+            return *cached;
+        }
+        let az = self.val(j, &["availability_zone"]).as_str().map(|a| {
+            let mut names = self.az_names.borrow_mut();
+            match names.iter().position(|n| n == a) {
+                Some(k) => k,
+                None => {
+                    names.push(a.to_string());
+                    names.len() - 1
+                }
+            }
+        });
+        self.subnet_azs.borrow_mut().insert(j, az);
+        az
+    }
+
     /// The AZs a resource is placed in: its own `availability_zone(s)`, or those of the subnets
     /// it names (by reference, or by id when the plan knows the ids).
     pub fn azs(&self, i: usize) -> Vec<String> {
@@ -509,12 +578,17 @@ impl<'a> Ctx<'a> {
             return out;
         }
         for key in ["vpc_zone_identifier", "subnets", "subnet_id", "subnet_ids"] {
+            let mut ids: Vec<usize> = Vec::new();
             for j in self.refs(i, &[key]) {
-                if self.res[j].rtype == "aws_subnet"
-                    && let Some(az) = self.val(j, &["availability_zone"]).as_str()
+                if let Some(az) = self.subnet_az(j)
+                    && !ids.contains(&az)
                 {
-                    push(&mut out, az.to_string());
+                    ids.push(az);
                 }
+            }
+            for id in ids {
+                let name = self.az_names.borrow()[id].clone();
+                push(&mut out, name);
             }
             let ids: Vec<String> = match self.val(i, &[key]) {
                 Val::Known(Value::String(s)) => vec![s],
@@ -528,9 +602,10 @@ impl<'a> Ctx<'a> {
             for id in ids {
                 for j in self.of_type("aws_subnet") {
                     if self.res[j].values.get("id").and_then(Value::as_str) == Some(id.as_str())
-                        && let Some(az) = self.val(j, &["availability_zone"]).as_str()
+                        && let Some(az) = self.subnet_az(j)
                     {
-                        push(&mut out, az.to_string());
+                        let name = self.az_names.borrow()[az].clone();
+                        push(&mut out, name);
                     }
                 }
             }

@@ -27,6 +27,8 @@ pub struct Draft {
     pub origins: IndexMap<String, Vec<String>>,
     /// The next suffix to try per id base (keeps `free_id` linear on plans with many copies).
     next_suffix: std::cell::RefCell<std::collections::HashMap<String, usize>>,
+    /// (region, source) and (origin path, address) pairs already recorded.
+    seen: std::collections::HashSet<String>,
 }
 
 /// A topology id from a Terraform name: lower case, `-` for anything but letters, digits, `-`
@@ -48,10 +50,11 @@ pub fn id(name: &str) -> String {
 
 impl Draft {
     pub fn region(&mut self, name: &str, from: &str) {
-        let e = self.regions.entry(name.to_string()).or_default();
-        if !e.1.iter().any(|a| a == from) {
-            e.1.push(from.to_string());
+        if !self.seen.insert(format!("region {name} {from}")) {
+            return;
         }
+        let e = self.regions.entry(name.to_string()).or_default();
+        e.1.push(from.to_string());
     }
 
     pub fn az(&mut self, region: &str, az: &str, from: &str) {
@@ -80,10 +83,12 @@ impl Draft {
     }
 
     pub fn origin(&mut self, path: &str, addresses: &[&str]) {
-        let e = self.origins.entry(path.to_string()).or_default();
         for a in addresses {
-            if !e.iter().any(|x| x == a) {
-                e.push((*a).to_string());
+            if self.seen.insert(format!("origin {path} {a}")) {
+                self.origins
+                    .entry(path.to_string())
+                    .or_default()
+                    .push((*a).to_string());
             }
         }
     }
