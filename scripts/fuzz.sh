@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Default: 900 s (15 min) for each of load_validate and analyze_structured, one after the other,
+# Default: 900 s (15 min) for each of load_validate, analyze_structured and import_terraform, one after the other,
 # at low priority, built in release mode with debug assertions and overflow checks and without
 # AddressSanitizer (`-O -a -s none`: drplan has no unsafe code, and with ASan analyze_structured
 # ran 1-6 inputs a second here, without it about 70). FUZZ_BUILD="-O" builds with ASan instead
@@ -36,11 +36,12 @@ options() {
   case "$1" in
     load_validate) echo "-max_len=16384 -dict=drplan.dict" ;;
     analyze_structured) echo "-max_len=4096" ;;
+    import_terraform) echo "-max_len=131072" ;;
   esac
 }
 
 if [[ "${1:-}" == minimize ]]; then
-  for target in load_validate analyze_structured; do
+  for target in load_validate analyze_structured import_terraform; do
     [[ -d "work/$target" ]] || continue
     mkdir -p "corpus/$target.new"
     # shellcheck disable=SC2046
@@ -55,7 +56,7 @@ fi
 seconds="${1:-900}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(load_validate analyze_structured)
+((${#targets[@]})) || targets=(load_validate analyze_structured import_terraform)
 
 for target in "${targets[@]}"; do
   mkdir -p "work/$target" "artifacts/$target"

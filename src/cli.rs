@@ -102,6 +102,9 @@ pub enum Command {
         after_help = "Examples:\n  drplan export topology.yaml --format open-psa -o topology.xml\n  scram --probability true -l 1 topology.xml\n\nExit codes: 0 success, 2 invalid file or usage, 3 I/O or internal error."
     )]
     Export(crate::export::ExportArgs),
+    /// Write a topology from another tool's description of the infrastructure.
+    #[command(subcommand)]
+    Import(crate::commands::import::ImportCommand),
 }
 
 /// Where a command's output goes.
@@ -158,6 +161,9 @@ pub struct AnalyzeArgs {
 pub struct ValidateArgs {
     /// The topology file (YAML).
     pub file: PathBuf,
+    /// More topology files, each checked in turn (as a pre-commit hook passes them); the exit
+    /// code is the worst of all.
+    pub more: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -177,9 +183,17 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The old topology: a file, or `REV:PATH` read through git (`origin/main:infra/topology.yaml`).
-    pub base: String,
+    #[arg(required_unless_present = "terraform")]
+    pub base: Option<String>,
     /// The new topology: a file, or `REV:PATH`.
-    pub head: String,
+    #[arg(required_unless_present = "terraform")]
+    pub head: Option<String>,
+    /// Compare the two sides of a Terraform plan (`terraform show -json`) instead: before vs
+    /// after. Given twice, the first plan's result is BASE and the second's is HEAD.
+    #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["base", "head"], num_args = 1, action = clap::ArgAction::Append)]
+    pub terraform: Vec<PathBuf>,
+    #[command(flatten)]
+    pub import: crate::commands::import::ImportOptions,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,

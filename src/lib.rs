@@ -23,6 +23,7 @@ pub mod generate;
 pub mod geo;
 pub mod git;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;
@@ -92,5 +93,6 @@ fn dispatch(command: &Command, cx: &mut commands::Context) -> Exit {
         Command::Generate(args) => generate::run(args, cx),
         Command::Simulate(args) => commands::simulate::run(args, cx),
         Command::Export(args) => commands::export::run(args, cx),
+        Command::Import(args) => commands::import::run(args, cx),
     }
 }

@@ -3,6 +3,7 @@
 mod atomic_output;
 mod availability;
 mod ci_doc;
+mod ci_wiring;
 mod cli;
 mod combos;
 mod common;
@@ -27,5 +28,6 @@ mod robustness;
 mod schema;
 mod simulate;
 mod terminal;
+mod terraform;
 mod topogen;
 mod v2_output;

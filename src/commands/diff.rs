@@ -16,11 +16,20 @@ use super::check::warn_stale_waivers;
 
 /// Runs `diff`: read both sides (files or git), analyze both, write the diff, exit per HEAD.
 pub fn run(args: &DiffArgs, cx: &mut Context) -> Exit {
+    if !args.terraform.is_empty() {
+        return super::import::diff_terraform(args, cx);
+    }
     if let Err(exit) = cx.check_format(args.format, "diff", render::diff::FORMATS) {
         return exit;
     }
+    let (Some(base_arg), Some(head_arg)) = (args.base.as_deref(), args.head.as_deref()) else {
+        return cx.fail(
+            Exit::Invalid,
+            "diff needs BASE and HEAD, or --terraform PLAN.json",
+        );
+    };
     // Both sides are read before giving up, so that every problem is printed at once.
-    let (base, head) = match (load(cx, &args.base), load(cx, &args.head)) {
+    let (base, head) = match (load(cx, base_arg), load(cx, head_arg)) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => return worst(b.err(), h.err()),
     };
@@ -36,8 +45,8 @@ pub fn run(args: &DiffArgs, cx: &mut Context) -> Exit {
     let d = diff::compare(
         &base_report,
         &head_report,
-        &args.base,
-        &args.head,
+        base_arg,
+        head_arg,
         args.fail_on_regression,
     );
     let format = args.format;

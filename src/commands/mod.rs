@@ -8,6 +8,7 @@ pub mod completions;
 pub mod diff;
 pub mod export;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod man;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! `drplan validate FILE`: every problem in the file, located; exit 2 when there is an error.
+//! `drplan validate FILE...`: every problem in each file, located; exit 2 when there is an error.
 
 use crate::cli::ValidateArgs;
 use crate::exit::Exit;
@@ -7,7 +7,18 @@ use crate::pipeline;
 use super::Context;
 
 pub fn run(args: &ValidateArgs, cx: &mut Context) -> Exit {
-    let checked = match cx.checked_file(&args.file) {
+    let mut worst = Exit::Success;
+    for file in std::iter::once(&args.file).chain(&args.more) {
+        let exit = one(file, cx);
+        if exit as u8 > worst as u8 {
+            worst = exit;
+        }
+    }
+    worst
+}
+
+fn one(file: &std::path::Path, cx: &mut Context) -> Exit {
+    let checked = match cx.checked_file(file) {
         Ok(c) => c,
         Err(exit) => return exit,
     };

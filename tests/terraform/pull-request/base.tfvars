@@ -1,0 +1,3 @@
+ttl          = 60
+multi_az     = true
+west_replica = true

@@ -1,0 +1,3 @@
+ttl          = 300
+multi_az     = false
+west_replica = false
