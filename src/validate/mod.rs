@@ -35,6 +35,9 @@ pub fn validate(loaded: &Loaded, default_name: &str) -> Validated {
     if let Some(model) = &model {
         diagnostics.extend(checks::dependency_cycles(model, &loaded.positions));
     }
+    loaded
+        .damage
+        .remove_knock_ons(&mut diagnostics, loaded.diagnostics.len());
     crate::diagnostic::sort(&mut diagnostics);
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
     Validated {
