@@ -366,6 +366,17 @@ pub fn check(inputs: &Inputs) -> Verdict {
     }
 }
 
+/// The `objective` of a waiver that covers every objective of its scenario.
+pub const EVERY_OBJECTIVE: &str = "*";
+
+/// Whether a waiver covers a breach: same scenario (or both none), and the breach's objective
+/// or every objective (`*`, which always names a scenario).
+fn covers(waiver: &Waiver, breach: &Breach) -> bool {
+    let objective = waiver.objective == breach.objective
+        || (waiver.objective == EVERY_OBJECTIVE && waiver.scenario.is_some());
+    objective && waiver.scenario.as_deref() == breach.scenario.as_deref()
+}
+
 /// Breaches sorted into failing and waived, and the waivers that matched nothing.
 struct Applied {
     failing: Vec<Breach>,
@@ -400,10 +411,7 @@ fn apply_waivers(
     let mut waived = Vec::new();
     for mut breach in breaches {
         let matching: Vec<usize> = (0..waivers.len())
-            .filter(|&i| {
-                waivers[i].objective == breach.objective
-                    && waivers[i].scenario.as_deref() == breach.scenario.as_deref()
-            })
+            .filter(|&i| covers(&waivers[i], &breach))
             .collect();
         for &i in &matching {
             used[i] = true;

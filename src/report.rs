@@ -363,7 +363,7 @@ impl<'e> Collector<'e> {
             Outcome::Degraded => counts.degraded += 1,
             Outcome::Down => counts.down += 1,
         }
-        if self.gated_classes.contains(&s.class) {
+        if self.gated_classes.contains(&s.class) && !self.engine.model().informational(&s.id) {
             self.gated.push((s.clone(), r.clone()));
         }
         if s.class != Class::Combo {

@@ -569,8 +569,9 @@ pub struct RawObjectives {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
-    /// The objective whose breach is accepted.
-    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
+    /// The objective whose breach is accepted; `"*"`, with a `scenario`, accepts the breaches of
+    /// every objective in that scenario.
+    #[schemars(extend("enum" = ["*", "availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
     pub objective: String,
     /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,
@@ -591,4 +592,8 @@ pub struct RawScenario {
     /// Component ids: `region:<id>`, `az:<id>`, `link:<a>~<b>` (ids sorted), `routing`, `shared:<id>`, `external:<id>`, and `corruption:<datastore>`.
     #[schemars(extend("minItems" = 1, "items" = {"type": "string", "pattern": "^(routing|(region|az|link|shared|external|corruption):.+)$"}))]
     pub fail: Vec<String>,
+    /// Whether the objectives gate this scenario. `false` makes it informational: a what-if
+    /// kept in every report and out of the verdict. Default: `true`.
+    #[schemars(extend("default" = true))]
+    pub gate: Option<bool>,
 }

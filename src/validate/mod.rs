@@ -1319,7 +1319,15 @@ fn build_waivers(cx: &mut Cx, o: &raw::RawObjectives) -> Vec<Waiver> {
     let mut out = Vec::new();
     for (i, w) in o.waivers.iter().enumerate() {
         let path = index("objectives.waivers", i);
-        if !crate::gate::OBJECTIVE_ORDER.contains(&w.objective.as_str()) {
+        if w.objective == crate::gate::EVERY_OBJECTIVE {
+            if w.scenario.is_none() {
+                cx.error(
+                    "invalid-waiver",
+                    &join(&path, "objective"),
+                    "a waiver of every objective (`objective: \"*\"`) needs the `scenario` it covers",
+                );
+            }
+        } else if !crate::gate::OBJECTIVE_ORDER.contains(&w.objective.as_str()) {
             cx.error(
                 "unknown-objective",
                 &join(&path, "objective"),
@@ -1427,6 +1435,7 @@ fn build_scenarios(
         out.push(CustomScenario {
             name: s.name.clone(),
             fail,
+            gate: s.gate.unwrap_or(true),
         });
     }
     out
