@@ -179,7 +179,12 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     fn location(&self, objective: &str) -> Option<Location> {
-        self.positions.key(&join("objectives", objective))
+        self.positions
+            .key(&join("objectives", objective))
+            .or_else(|| match objective {
+                "availability" => self.positions.key("objectives.effective_availability"),
+                _ => None,
+            })
     }
 
     fn checked(
@@ -366,13 +371,22 @@ pub fn check(inputs: &Inputs) -> Verdict {
     }
 }
 
+/// An objective's name as breaches carry it: `effective_availability` is the clearer name of
+/// `availability` (the same objective, compared with effective availability).
+pub fn canonical_objective(name: &str) -> &str {
+    match name {
+        "effective_availability" => "availability",
+        other => other,
+    }
+}
+
 /// The `objective` of a waiver that covers every objective of its scenario.
 pub const EVERY_OBJECTIVE: &str = "*";
 
 /// Whether a waiver covers a breach: same scenario (or both none), and the breach's objective
 /// or every objective (`*`, which always names a scenario).
 fn covers(waiver: &Waiver, breach: &Breach) -> bool {
-    let objective = waiver.objective == breach.objective
+    let objective = canonical_objective(&waiver.objective) == breach.objective
         || (waiver.objective == EVERY_OBJECTIVE && waiver.scenario.is_some());
     objective && waiver.scenario.as_deref() == breach.scenario.as_deref()
 }

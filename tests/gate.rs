@@ -701,3 +701,52 @@ fn a_waiver_of_every_objective_covers_a_scenario() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("invalid-waiver"), "{}", r.stderr);
 }
+
+// ---- effective availability: the objective's clearer name, and what breach rows say ----
+
+/// `HEAD` with its availability objective raised out of reach, spelled `key`.
+fn head_with_availability(dir: &Path, key: &str) -> String {
+    let text = std::fs::read_to_string(root().join(HEAD)).unwrap();
+    let text = text.replace(
+        "  availability: \"99.9%\"\n",
+        &format!("  {key}: \"99.99999%\"\n"),
+    );
+    assert!(text.contains(key));
+    let path = dir.join(format!("{key}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn effective_availability_is_the_availability_objective_by_its_clearer_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = head_with_availability(dir.path(), "availability");
+    let clear = head_with_availability(dir.path(), "effective_availability");
+    let a = analyze_json_on(&plain, AFTER_EXPIRY);
+    let b = analyze_json_on(&clear, AFTER_EXPIRY);
+    assert_eq!(a["objectives"], b["objectives"], "the same verdict");
+    assert!(
+        pairs(&a["objectives"]["breaches"]).contains(&("availability".into(), "-".into())),
+        "{:#}",
+        a["objectives"]
+    );
+    let r = run(&["check", &clear]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("effective availability (overall)"),
+        "the row says what was compared:\n{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("nothing failed"), "{}", r.stdout);
+    // The breach points at the line of the key as written.
+    assert!(r.stdout.contains(".yaml:"), "{}", r.stdout);
+
+    // Both names at once: which one counts is not for drplan to guess.
+    let both = std::fs::read_to_string(&clear)
+        .unwrap()
+        .replace("objectives:\n", "objectives:\n  availability: \"99%\"\n");
+    let both_path = dir.path().join("both.yaml");
+    std::fs::write(&both_path, both).unwrap();
+    let r = run(&["check", both_path.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -528,7 +528,9 @@ pub struct RawBackups {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Objectives")]
 pub struct RawObjectives {
-    /// Breached when the effective availability is below it.
+    /// Breached when the effective availability is below it. Also spelled
+    /// `effective_availability`, the figure it is compared with.
+    #[serde(alias = "effective_availability")]
     #[schemars(default, schema_with = "crate::schema::availability")]
     pub availability: Option<Quantity>,
     /// Scenario classes that must not be `down` (custom scenarios are always gated).
@@ -571,7 +573,7 @@ pub struct RawObjectives {
 pub struct RawWaiver {
     /// The objective whose breach is accepted; `"*"`, with a `scenario`, accepts the breaches of
     /// every objective in that scenario.
-    #[schemars(extend("enum" = ["*", "availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
+    #[schemars(extend("enum" = ["*", "availability", "effective_availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served"]))]
     pub objective: String,
     /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,

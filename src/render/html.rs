@@ -263,7 +263,10 @@ fn breaches(h: &mut String, report: &Report) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(b.objective),
-            esc(b.scenario.as_deref().unwrap_or("(nothing failed)")),
+            esc(b
+                .scenario
+                .as_deref()
+                .unwrap_or(crate::render::describe::overall_scenario(b.objective))),
             esc(&value_text(b.objective, &b.limit)),
             esc(&value_text(b.objective, &b.actual))
         );

@@ -94,7 +94,9 @@ fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(b.objective),
-                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                b.scenario
+                    .as_deref()
+                    .map_or(describe::overall_scenario(b.objective).into(), code),
                 cell(&describe::value(b.objective, &b.limit)),
                 cell(&describe::value(b.objective, &b.actual)),
                 code(&file_line(&v.file, b.location))
@@ -125,7 +127,9 @@ fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 code(b.objective),
-                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                b.scenario
+                    .as_deref()
+                    .map_or(describe::overall_scenario(b.objective).into(), code),
                 cell(&describe::value(b.objective, &b.limit)),
                 cell(&describe::value(b.objective, &b.actual)),
                 cell(&w.waiver.reason),

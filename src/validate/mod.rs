@@ -1327,7 +1327,9 @@ fn build_waivers(cx: &mut Cx, o: &raw::RawObjectives) -> Vec<Waiver> {
                     "a waiver of every objective (`objective: \"*\"`) needs the `scenario` it covers",
                 );
             }
-        } else if !crate::gate::OBJECTIVE_ORDER.contains(&w.objective.as_str()) {
+        } else if !crate::gate::OBJECTIVE_ORDER
+            .contains(&crate::gate::canonical_objective(&w.objective))
+        {
             cx.error(
                 "unknown-objective",
                 &join(&path, "objective"),
