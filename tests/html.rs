@@ -279,3 +279,62 @@ fn the_comparison_page_is_self_contained_and_renders() {
     assert!(!log.contains(":CONSOLE"), "{log}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("data-drplan-ready=\"1\""));
 }
+
+/// A scenario that ends `up` only after hours (a restore from backups) never reads as a plain
+/// green "up", in any format; the Outcome and Served headers say they describe the state after
+/// recovery; "Worst RTO" names what it leaves out; a negative Birnbaum importance is explained.
+#[test]
+fn labels_say_what_they_mean_in_every_format() {
+    let file = root().join("topologies/active-passive.yaml");
+    let run = |format: &str| {
+        let out = drplan()
+            .args([
+                "analyze",
+                "--no-fail",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let page = html(&file);
+    assert!(
+        page.contains(r#"<span class="badge late">up after 3h 15m</span>"#),
+        "the corruption restore is yellow in HTML"
+    );
+    assert!(page.contains("Outcome after recovery") && page.contains("Served after recovery"));
+    assert!(page.contains("state after recovery"), "the legend says so");
+    assert!(page.contains("leaves out 2 scenarios that stay down or lose data"));
+    let table = run("table");
+    let row = table
+        .lines()
+        .find(|l| l.contains("corruption:orders-db") && !l.contains("Worst"))
+        .expect("a row for the restore");
+    assert!(row.contains("up after 3h 15m"), "{row}");
+    assert!(table.contains("Outcome after recovery"));
+    assert!(table.contains(
+        "leaves out 2 scenarios that stay down or lose data: routing, shared:provider-wide"
+    ));
+    let negative = table
+        .lines()
+        .filter(|l| l.contains("-2.50e-11 \u{2020}"))
+        .count();
+    assert!(
+        negative > 0,
+        "negative Birnbaum values are marked:\n{table}"
+    );
+    assert!(table.contains("\u{2020} A negative Birnbaum importance is not an error"));
+    let markdown = run("markdown");
+    assert!(markdown.contains("🟡 up after 3h 15m"), "{markdown}");
+    assert!(!markdown.contains("🟢 up | 100% | 3h 15m"));
+    // A short recovery stays a plain `up`.
+    let row = table
+        .lines()
+        .find(|l| l.contains("│ region:us-east ") && l.contains("100%"))
+        .expect("a row for the region");
+    assert!(row.contains(" up ") && !row.contains("up after"), "{row}");
+}

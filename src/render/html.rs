@@ -190,7 +190,15 @@ fn summary(h: &mut String, report: &Report) {
             .unwrap_or_default();
         (Seconds(v).to_string(), by)
     };
-    let (rto, rto_by) = worst(&|x| x.rto_s, s.worst_rto_s);
+    let (rto, mut rto_by) = worst(&|x| x.rto_s, s.worst_rto_s);
+    let left_out = crate::render::labels::rto_left_out(&report.scenarios);
+    if let Some(note) = crate::render::labels::left_out_note(&left_out) {
+        rto_by = if rto_by.is_empty() {
+            note
+        } else {
+            format!("{rto_by}; {note}")
+        };
+    }
     cards.push(("Worst RTO".into(), rto, rto_by));
     let (rpo, rpo_by) = worst(&|x| x.rpo_s, s.worst_rpo_s);
     cards.push(("Worst RPO".into(), rpo, rpo_by));
@@ -504,12 +512,16 @@ fn rto_rpo_chart(h: &mut String, report: &Report, t: Option<&Topology>) {
 }
 
 fn scenario_table(h: &mut String, report: &Report) {
-    h.push_str(r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Click a column header to sort; click again to reverse. Unbounded values sort last.</p><table class="sortable" id="scenario-table"><thead><tr>"#);
+    let _ = write!(
+        h,
+        r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Legend: {} <span class="badge late">up after T</span> is yellow, not green. Click a column header to sort; click again to reverse. Unbounded values sort last.</p><table class="sortable" id="scenario-table"><thead><tr>"#,
+        esc(crate::render::labels::LATE_NOTE)
+    );
     for (name, kind) in [
         ("Scenario", "text"),
         ("Class", "text"),
-        ("Outcome", "num"),
-        ("Served", "num"),
+        ("Outcome after recovery", "num"),
+        ("Served after recovery", "num"),
         ("RTO", "num"),
         ("RPO", "num"),
         ("DNS exposure", "num"),
@@ -538,14 +550,17 @@ fn scenario_table(h: &mut String, report: &Report) {
             .then_with(|| a.id.cmp(&b.id))
     });
     for s in rows {
+        let shown = crate::render::labels::outcome(s);
         let secs = |v: Option<f64>| cell(v, |x| Seconds(x).to_string(), "\u{221e}");
         let ms = |v: Option<f64>| cell(v, |x| Millis(x).to_string(), "-");
         let _ = write!(
             h,
-            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code></td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {outcome}">{outcome}</span></td>{served}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
+            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code></td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {kind}">{shown}</span></td>{served}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
             id = esc(&s.id),
             class = s.class,
             outcome = s.outcome,
+            kind = shown.1,
+            shown = esc(&shown.0),
             rank = rank(s.outcome),
             served = cell(
                 Some(s.served_fraction),
@@ -589,7 +604,7 @@ section{margin-bottom:8px}
 .card .value{font-size:20px;font-weight:600;margin:2px 0}
 .card .detail{color:var(--muted);font-size:12px;min-height:1em}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:var(--muted)}
-.badge.up{background:var(--up)}.badge.degraded{background:var(--degraded);color:#263238}.badge.down{background:var(--down)}.badge.neutral{background:var(--muted)}
+.badge.up{background:var(--up)}.badge.degraded{background:var(--degraded);color:#263238}.badge.down{background:var(--down)}.badge.neutral{background:var(--muted)}.badge.late{background:var(--degraded);color:#263238}
 .good{color:var(--up)}.bad{color:var(--down)}
 .note{color:var(--muted);font-size:12px;margin:4px 0}
 .picture{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}

@@ -12,6 +12,7 @@ mod github;
 pub mod html;
 pub mod json;
 mod junit;
+pub mod labels;
 pub mod markdown;
 pub mod mermaid;
 mod sarif;

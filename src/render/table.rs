@@ -224,10 +224,13 @@ fn summary(report: &Report, style: Style) -> Table {
             Usd(c.routing)
         )),
     );
-    row(
-        "Worst RTO",
-        Cell::new(worst_with(report, s.worst_rto_s, |x| x.rto_s, true)),
-    );
+    let mut worst_rto = worst_with(report, s.worst_rto_s, |x| x.rto_s, true);
+    if let Some(note) =
+        super::labels::left_out_note(&super::labels::rto_left_out(&report.scenarios))
+    {
+        worst_rto = format!("{worst_rto}; {note}");
+    }
+    row("Worst RTO", Cell::new(worst_rto));
     row(
         "Worst RPO",
         Cell::new(worst_with(report, s.worst_rpo_s, |x| x.rpo_s, false)),
@@ -334,8 +337,8 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
     let mut t = new_table(style);
     t.set_header(vec![
         "Scenario",
-        "Outcome",
-        "Served",
+        "Outcome after recovery",
+        "Served after recovery",
         "Limited by",
         "RTO",
         "RPO",
@@ -347,15 +350,16 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
         "Residency",
     ]);
     for s in rows {
-        let color = match s.outcome {
+        let (outcome, kind) = super::labels::outcome(s);
+        let color = match kind {
             "down" => Color::Red,
-            "degraded" => Color::Yellow,
+            "degraded" | "late" => Color::Yellow,
             _ => Color::Green,
         };
         let dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
         t.add_row(vec![
             Cell::new(&s.id),
-            paint(Cell::new(s.outcome), color, style),
+            paint(Cell::new(outcome), color, style),
             Cell::new(format!("{}%", round_to(s.served_fraction * 100.0, 1)))
                 .set_alignment(CellAlignment::Right),
             Cell::new(
@@ -467,12 +471,20 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
             Cell::new(Seconds(i.downtime_minutes_per_year * 60.0))
                 .set_alignment(CellAlignment::Right),
             Cell::new(round_to(i.failures_per_year, 3)).set_alignment(CellAlignment::Right),
-            Cell::new(scientific(i.birnbaum)).set_alignment(CellAlignment::Right),
+            Cell::new(if i.birnbaum < 0.0 {
+                format!("{} \u{2020}", scientific(i.birnbaum))
+            } else {
+                scientific(i.birnbaum)
+            })
+            .set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_achievement_worth)).set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_reduction_worth)).set_alignment(CellAlignment::Right),
         ]);
     }
     writeln!(out, "What to fix first:\n{t}")?;
+    if rows.iter().take(SHOWN).any(|i| i.birnbaum < 0.0) {
+        writeln!(out, "\u{2020} {}", super::labels::NEGATIVE_BIRNBAUM_NOTE)?;
+    }
     writeln!(
         out,
         "Downtime/yr: expected downtime per year that would go away if the component never failed; Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth{}\n",
