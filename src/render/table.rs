@@ -27,7 +27,11 @@ pub fn write_with(
     write_cut_sets(report, out, style)?;
     write_importance(report, out, style)?;
     if let Some(c) = &report.combinations {
-        writeln!(out, "{}\n", combinations(c, style))?;
+        writeln!(out, "{}", combinations(c, style))?;
+        match supersets_note(report, c) {
+            Some(note) => writeln!(out, "{note}\n")?,
+            None => writeln!(out)?,
+        }
         if c.hidden_dependencies.is_empty() {
             writeln!(
                 out,
@@ -99,11 +103,13 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
         .map_or(&[][..], |c| c.worst.as_slice());
     let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().chain(combos).collect();
     let all = report.summary.scenario_count;
+    let last = |s: &ScenarioReport| ranked_last(report, s);
     match top {
         Some(n) => {
             rows.sort_by(|a, b| {
-                severity(a.outcome)
-                    .cmp(&severity(b.outcome))
+                last(a)
+                    .cmp(&last(b))
+                    .then_with(|| severity(a.outcome).cmp(&severity(b.outcome)))
                     .then_with(|| impact_order(b.impact_s, a.impact_s))
                     .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
             });
@@ -112,6 +118,7 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
         None => rows.sort_by(|a, b| {
             (a.class == "combo")
                 .cmp(&(b.class == "combo"))
+                .then_with(|| last(a).cmp(&last(b)))
                 .then_with(|| severity(a.outcome).cmp(&severity(b.outcome)))
                 .then_with(|| {
                     if a.class == "combo" {
@@ -125,6 +132,38 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
     }
     let hidden = all.saturating_sub(rows.len() as u64);
     (rows, hidden)
+}
+
+/// Whether a combination contains a single point of failure and is ranked after the others.
+fn ranked_last(report: &Report, s: &ScenarioReport) -> bool {
+    let spofs = &report.summary.single_points_of_failure;
+    s.class == "combo"
+        && report
+            .combinations
+            .as_ref()
+            .is_some_and(|c| c.supersets_ranked_last)
+        && s.id.split('+').any(|part| spofs.iter().any(|p| p == part))
+}
+
+/// The line under the combination counts that says how many combinations contain a single
+/// point of failure and where they are ranked.
+fn supersets_note(report: &Report, c: &crate::report::Combinations) -> Option<String> {
+    let n = c.supersets_of_single_points_of_failure;
+    if n == 0 {
+        return None;
+    }
+    let spofs = report.summary.single_points_of_failure.join(", ");
+    Some(if c.supersets_ranked_last {
+        format!(
+            "{n} of {} combinations contain a single point of failure ({spofs}) and say nothing new: folded after the other combinations in the scenario table (--show-supersets ranks them all by outcome and impact)",
+            c.evaluated
+        )
+    } else {
+        format!(
+            "{n} of {} combinations contain a single point of failure ({spofs}); ranked with the others (--show-supersets)",
+            c.evaluated
+        )
+    })
 }
 
 /// Orders impacts ascending with unbounded (`None`) largest.
