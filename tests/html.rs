@@ -338,3 +338,96 @@ fn labels_say_what_they_mean_in_every_format() {
         .expect("a row for the region");
     assert!(row.contains(" up ") && !row.contains("up after"), "{row}");
 }
+
+/// The HTML report shows the minimal cut sets, the importance table and full-capacity
+/// availability, with the numbers of the JSON report and the terminal.
+#[test]
+fn the_report_has_cut_sets_importance_and_full_capacity_availability() {
+    let file = root().join("topologies/active-passive.yaml");
+    let page = html(&file);
+    let out = drplan()
+        .args(["analyze", "--no-fail", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sets = json["minimal_cut_sets"]["sets"].as_array().unwrap();
+    assert!(!sets.is_empty());
+    for set in sets.iter().take(10) {
+        let ids: Vec<&str> = set["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            page.contains(&format!("<code>{}</code>", ids.join(" + "))),
+            "cut set {ids:?} in the HTML"
+        );
+    }
+    let importance = json["importance"].as_array().unwrap();
+    for row in importance.iter().take(10) {
+        assert!(
+            page.contains(&format!(
+                "<td><code>{}</code></td>",
+                row["component"].as_str().unwrap()
+            )),
+            "{} in the importance table",
+            row["component"]
+        );
+    }
+    assert!(page.contains(r#"<section id="importance">"#));
+    assert!(page.contains("&#8224; A negative Birnbaum importance"));
+    // The same full-capacity figure as the terminal's summary.
+    let table = drplan()
+        .args(["analyze", "--no-fail", "--color", "never"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    let figure = table
+        .lines()
+        .find(|l| l.contains("Full-capacity availability"))
+        .and_then(|l| l.split('┆').nth(1))
+        .map(|v| v.trim_end_matches(['│', ' ']).trim().to_string())
+        .expect("the terminal shows it");
+    assert!(
+        page.contains(&format!(
+            r#"<div class="label">Full-capacity availability</div><div class="value">{figure}</div>"#
+        )) || page.contains(&figure),
+        "{figure} in the HTML"
+    );
+}
+
+/// Every example's report fits a 1280 px window without sideways scrolling of the page.
+#[test]
+fn every_report_fits_1280_px() {
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for path in topologies() {
+        let probe = r#"<script>
+document.body.setAttribute("data-probe", String(document.documentElement.scrollWidth));
+</script></body>"#;
+        let page = html(&path).replace("</body>", probe);
+        let file = dir.path().join("report.html");
+        std::fs::write(&file, page).unwrap();
+        let out = chromium(
+            &bin,
+            &[
+                "--window-size=1280,2000".into(),
+                "--dump-dom".into(),
+                format!("file://{}", file.display()),
+            ],
+        );
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let width: u32 = dom
+            .split("data-probe=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no probe: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(width <= 1280, "{}: {width} px wide", path.display());
+    }
+}

@@ -105,6 +105,8 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
     );
     summary(&mut h, report);
     breaches(&mut h, report);
+    super::html_tables::cut_sets(&mut h, report);
+    super::html_tables::importance(&mut h, report);
     if let Some(t) = topology {
         let _ = writeln!(
             h,
@@ -154,6 +156,11 @@ fn summary(h: &mut String, report: &Report) {
             .map(|a| format!("{} nines", round_to(nines(a).min(99.0), 2)))
             .or_else(|| s.availability_note.clone())
             .unwrap_or_default(),
+    ));
+    cards.push((
+        "Full-capacity availability".into(),
+        pct(s.full_capacity_availability),
+        "the whole demand served, nothing short".into(),
     ));
     cards.push((
         "Effective availability".into(),
@@ -514,7 +521,7 @@ fn rto_rpo_chart(h: &mut String, report: &Report, t: Option<&Topology>) {
 fn scenario_table(h: &mut String, report: &Report) {
     let _ = write!(
         h,
-        r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Legend: {} <span class="badge late">up after T</span> is yellow, not green. Click a column header to sort; click again to reverse. Unbounded values sort last.</p><table class="sortable" id="scenario-table"><thead><tr>"#,
+        r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Legend: {} <span class="badge late">up after T</span> is yellow, not green. Click a column header to sort; click again to reverse. Unbounded values sort last.</p><div class="wide"><table class="sortable" id="scenario-table"><thead><tr>"#,
         esc(crate::render::labels::LATE_NOTE)
     );
     for (name, kind) in [
@@ -578,7 +585,7 @@ fn scenario_table(h: &mut String, report: &Report) {
             res = esc(&s.residency_violations.join(", ")),
         );
     }
-    h.push_str("</tbody></table></section>\n");
+    h.push_str("</tbody></table></div></section>\n");
 }
 
 /// A numeric table cell: the sort value in `data-v` (empty for unbounded, sorted last).
@@ -615,6 +622,8 @@ svg .small{font-size:10px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:middle}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}
+.wide{overflow-x:auto;max-width:100%}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none;background:var(--panel);position:sticky;top:0}
 table.sortable th[aria-sort=ascending]::after{content:" \25B2"}

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod dot;
 mod github;
 pub mod html;
+mod html_tables;
 pub mod json;
 mod junit;
 pub mod labels;
