@@ -431,3 +431,45 @@ document.body.setAttribute("data-probe", String(document.documentElement.scrollW
         assert!(width <= 1280, "{}: {width} px wide", path.display());
     }
 }
+
+/// Surge cost reads the same in every format: the amount when a region scales, `-` when
+/// nothing does (never `$0.00` in one format and `-` in another).
+#[test]
+fn surge_reads_the_same_in_every_format() {
+    let file = root().join("topologies/active-passive.yaml");
+    let run = |format: &str| {
+        let out = drplan()
+            .args([
+                "analyze",
+                "--no-fail",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scaled = "us-east-lost-during-west-az-outage";
+    let row = |text: &str, id: &str| {
+        text.lines()
+            .find(|l| l.contains(id) && !l.contains("Worst"))
+            .unwrap_or_else(|| panic!("a row for {id}"))
+            .to_string()
+    };
+    let table = run("table");
+    let markdown = run("markdown");
+    let page = html(&file);
+    assert!(row(&table, scaled).contains("$0.38"));
+    assert!(row(&markdown, scaled).contains("| $0.38 |"));
+    assert!(page.contains(">$0.38<"));
+    let west = table
+        .lines()
+        .find(|l| l.starts_with("│ region:us-west ") && l.contains("100%"))
+        .expect("the scenario row");
+    assert!(west.contains("┆       - ┆"), "{west}");
+    assert!(row(&markdown, "`region:us-west`").contains("| - |"));
+    assert!(!page.contains("$0.00"), "no zero surge in HTML");
+}

@@ -581,7 +581,11 @@ fn scenario_table(h: &mut String, report: &Report) {
             failed = cell(s.failed_requests, |x| round_to(x, 0), "\u{221e}"),
             rtt = ms(s.worst_rtt_ms),
             req = ms(s.worst_request_ms),
-            surge = cell(s.surge_cost_per_hour, |x| Usd(x).to_string(), "-"),
+            surge = cell(
+                s.surge_cost_per_hour,
+                |x| crate::render::labels::surge(Some(x)),
+                "-"
+            ),
             res = esc(&s.residency_violations.join(", ")),
         );
     }

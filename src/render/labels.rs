@@ -64,6 +64,15 @@ pub fn left_out_note(ids: &[&str]) -> Option<String> {
     })
 }
 
+/// The surge cost per hour of a scenario, the same in every format: `$0.38`, or `-` when nothing
+/// scales (none, or zero).
+pub fn surge(per_hour: Option<f64>) -> String {
+    match per_hour {
+        Some(c) if c != 0.0 => crate::model::Usd(c).to_string(),
+        _ => "-".into(),
+    }
+}
+
 /// The footnote for negative Birnbaum importances, when a shown row has one.
 pub const NEGATIVE_BIRNBAUM_NOTE: &str = "A negative Birnbaum importance is not an error: the model is not monotone (MODEL.md §3.2: a primary cut off by a partition keeps its role, so failing it too can bring service back), and this component's failure makes the topology slightly more available on balance.";
 

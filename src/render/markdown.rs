@@ -276,13 +276,13 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "| Scenario | Outcome after recovery | Served after recovery | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Residency |"
+        "| Scenario | Outcome after recovery | Served after recovery | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Surge / h | Residency |"
     )?;
-    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
     for s in rows {
         writeln!(
             out,
-            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&s.id),
             shown_outcome(s),
             round_to(s.served_fraction * 100.0, 1),
@@ -292,6 +292,7 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             duration(s.impact_s),
             millis(s.worst_rtt_ms),
             millis(s.worst_request_ms),
+            super::labels::surge(s.surge_cost_per_hour),
             if s.residency_violations.is_empty() {
                 String::new()
             } else {

@@ -414,14 +414,8 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
                 .set_alignment(CellAlignment::Right),
             Cell::new(dash(s.worst_request_ms, |m| Millis(m).to_string()))
                 .set_alignment(CellAlignment::Right),
-            Cell::new(dash(s.surge_cost_per_hour, |c| {
-                if c == 0.0 {
-                    "-".into()
-                } else {
-                    Usd(c).to_string()
-                }
-            }))
-            .set_alignment(CellAlignment::Right),
+            Cell::new(super::labels::surge(s.surge_cost_per_hour))
+                .set_alignment(CellAlignment::Right),
             if s.residency_violations.is_empty() {
                 Cell::new("")
             } else {
