@@ -364,6 +364,15 @@ fn pictures_match_the_model() {
         "the per-region cache is not replicated data: {replication:#?}"
     );
     assert!(aa.contains("evcache (member, cache)"));
+    // The HTML report's picture says the same: both ways, and the scenario title.
+    let page = drplan()
+        .args(["analyze", "--no-fail", "--format", "html"])
+        .arg(root().join("topologies/active-active-geodns.yaml"))
+        .output()
+        .unwrap();
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert!(page.contains("subscriber-db (member \u{2194} us-east"));
+    assert!(!page.contains("subscriber-db (member \u{2190}"));
 
     let ap = graph(&[], &root().join("topologies/active-passive.yaml"));
     assert!(!ap.contains("label=\"async 1s\", weight=0];\n  r0_a0_s0"));
