@@ -138,6 +138,10 @@ pub struct AnalyzeArgs {
     /// Show only the N worst scenarios in the table (JSON keeps all).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    /// Rank combinations that contain a single point of failure with the others (by default
+    /// they come after the combinations that are new).
+    #[arg(long)]
+    pub show_supersets: bool,
     /// Worker threads for evaluation (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -193,7 +193,12 @@ impl Collector<'_> {
     }
 
     fn location(&self, objective: &str) -> Option<Location> {
-        self.positions.key(&join("objectives", objective))
+        self.positions
+            .key(&join("objectives", objective))
+            .or_else(|| match objective {
+                "availability" => self.positions.key("objectives.effective_availability"),
+                _ => None,
+            })
     }
 
     fn checked(
@@ -446,19 +451,20 @@ fn v2_objectives(
     }
 }
 
-/// Where the `requires` list naming control plane `id` is written: routing's, then the entry
-/// service's `scale_requires`, then the datastores' (file order).
+/// Where the `requires` list naming control plane `id` is written: routing's, then the
+/// services' `scale_requires`, then the datastores' (file order).
 fn requires_location(inputs: &Inputs, id: &str) -> Option<Location> {
     let m = inputs.engine.model();
     let names =
         |list: &[crate::model::ControlIdx]| list.iter().any(|c| m.control_planes[c.idx()].id == id);
-    let entry = &m.services[m.entry.idx()];
     let mut paths = Vec::new();
     if names(&m.routing.requires) {
         paths.push("routing.requires".to_string());
     }
-    if names(&entry.scale_requires) {
-        paths.push(join(&join("services", &entry.id), "scale_requires"));
+    for svc in &m.services {
+        if names(&svc.scale_requires) {
+            paths.push(join(&join("services", &svc.id), "scale_requires"));
+        }
     }
     for ds in &m.datastores {
         if names(&ds.requires) {
@@ -466,6 +472,26 @@ fn requires_location(inputs: &Inputs, id: &str) -> Option<Location> {
         }
     }
     paths.iter().find_map(|p| inputs.positions.key(p))
+}
+
+/// An objective's name as breaches carry it: `effective_availability` is the clearer name of
+/// `availability` (the same objective, compared with effective availability).
+pub fn canonical_objective(name: &str) -> &str {
+    match name {
+        "effective_availability" => "availability",
+        other => other,
+    }
+}
+
+/// The `objective` of a waiver that covers every objective of its scenario.
+pub const EVERY_OBJECTIVE: &str = "*";
+
+/// Whether a waiver covers a breach: same scenario (or both none), and the breach's objective
+/// or every objective (`*`, which always names a scenario).
+fn covers(waiver: &Waiver, breach: &Breach) -> bool {
+    let objective = canonical_objective(&waiver.objective) == breach.objective
+        || (waiver.objective == EVERY_OBJECTIVE && waiver.scenario.is_some());
+    objective && waiver.scenario.as_deref() == breach.scenario.as_deref()
 }
 
 /// Breaches sorted into failing and waived, and the waivers that matched nothing.
@@ -502,10 +528,7 @@ fn apply_waivers(
     let mut waived = Vec::new();
     for mut breach in breaches {
         let matching: Vec<usize> = (0..waivers.len())
-            .filter(|&i| {
-                waivers[i].objective == breach.objective
-                    && waivers[i].scenario.as_deref() == breach.scenario.as_deref()
-            })
+            .filter(|&i| covers(&waivers[i], &breach))
             .collect();
         for &i in &matching {
             used[i] = true;

@@ -74,6 +74,9 @@ pub struct Options {
     pub cut_order: Option<usize>,
     /// Compute the importance measures (they cost 2n more runs above 22 components).
     pub importance: bool,
+    /// Rank combinations containing a single point of failure with the others, rather than
+    /// after them.
+    pub show_supersets: bool,
 }
 
 impl Default for Options {
@@ -85,6 +88,7 @@ impl Default for Options {
             threads: None,
             cut_order: None,
             importance: true,
+            show_supersets: false,
         }
     }
 }
@@ -152,6 +156,7 @@ pub fn analyze_with<E>(
         .map_err(|m| AnalyzeError::Invalid(Box::new(Diagnostic::error("invalid-date", "", m))))?;
     let pool = sweep::pool(options.threads);
     let mut collector = Collector::new(engine, options.top, single_down(engine));
+    collector.show_supersets(options.show_supersets);
     sweep::sweep(engine, plan, pool.as_ref(), render, progress, &mut |e| {
         collector.add(&e);
         if e.rendered.is_empty() {

@@ -306,8 +306,15 @@ pub struct Combinations {
     pub evaluated: u64,
     /// Scenarios by class and outcome, every evaluated scenario included.
     pub outcomes: BTreeMap<&'static str, OutcomeCounts>,
-    /// The worst scenarios (by outcome, then impact, then id), at most `--top` of them.
+    /// The worst scenarios (by outcome, then impact, then id), at most `--top` of them; unless
+    /// `--show-supersets`, those containing a single point of failure come after the others.
     pub worst: Vec<ScenarioReport>,
+    /// Evaluated combinations that contain a single point of failure (a component that alone is
+    /// `down`): supersets of a known cut set, whose outcome says nothing new.
+    pub supersets_of_single_points_of_failure: u64,
+    /// Whether `worst` ranks those supersets after the other combinations (false with
+    /// `--show-supersets`).
+    pub supersets_ranked_last: bool,
     /// Combinations that are down although no smaller part of them is: failures that only
     /// hurt together, which single-failure analysis cannot see.
     pub hidden_dependencies: Vec<String>,
@@ -320,11 +327,21 @@ pub struct OutcomeCounts {
     pub down: u64,
 }
 
-/// What ranks a scenario among the worst: outcome, impact, id.
-type WorstKey = (Outcome, Option<f64>, String);
+/// What ranks a scenario among the worst: whether it is ranked last as a superset of a single
+/// point of failure, outcome, impact, id.
+type WorstKey = (bool, Outcome, Option<f64>, String);
 
-/// Severity order for "worst": down, degraded, up; then larger impact (unbounded first); then id.
+/// Order for "worst": what is new first (not a superset ranked last); then down, degraded, up;
+/// then larger impact (unbounded first); then id.
 fn worse(a: &WorstKey, b: &WorstKey) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
+        .then_with(|| worse_outcome(&(a.1, a.2, &a.3), &(b.1, b.2, &b.3)))
+}
+
+fn worse_outcome(
+    a: &(Outcome, Option<f64>, &String),
+    b: &(Outcome, Option<f64>, &String),
+) -> std::cmp::Ordering {
     b.0.cmp(&a.0)
         .then_with(|| match (a.1, b.1) {
             (None, None) => std::cmp::Ordering::Equal,
@@ -354,6 +371,10 @@ pub struct Collector<'e> {
     outcomes: BTreeMap<&'static str, OutcomeCounts>,
     worst: Vec<(WorstKey, ScenarioReport)>,
     hidden: Vec<Vec<usize>>,
+    /// Combinations containing a component that alone is down.
+    supersets: u64,
+    /// Rank those combinations after the others among the worst (see [`Collector::show_supersets`]).
+    supersets_last: bool,
 }
 
 impl<'e> Collector<'e> {
@@ -385,7 +406,15 @@ impl<'e> Collector<'e> {
             outcomes: BTreeMap::new(),
             worst: Vec::new(),
             hidden: Vec::new(),
+            supersets: 0,
+            supersets_last: true,
         }
+    }
+
+    /// Ranks every combination by outcome and impact alone (`--show-supersets`), rather than
+    /// the combinations containing a single point of failure after the others.
+    pub fn show_supersets(&mut self, show: bool) {
+        self.supersets_last = !show;
     }
 
     /// Takes one evaluated scenario.
@@ -406,7 +435,7 @@ impl<'e> Collector<'e> {
             Outcome::Degraded => counts.degraded += 1,
             Outcome::Down => counts.down += 1,
         }
-        if self.gated_classes.contains(&s.class) {
+        if self.gated_classes.contains(&s.class) && !self.engine.model().informational(&s.id) {
             self.gated.push((s.clone(), r.clone()));
         }
         if s.class != Class::Combo {
@@ -418,19 +447,24 @@ impl<'e> Collector<'e> {
         {
             self.hidden.push(s.failure.components.clone());
         }
+        let superset = s.failure.components.iter().any(|i| self.single_down[*i]);
+        if superset {
+            self.supersets += 1;
+        }
+        let last = superset && self.supersets_last;
         if self.top > 0 {
             // Cheap test first: most combinations are not among the worst.
             let full = self.worst.len() >= self.top;
             if full
-                && let Some((last, _)) = self.worst.last()
+                && let Some((worst_last, _)) = self.worst.last()
                 && worse(
-                    &(r.outcome, r.impact, String::new()),
-                    &(last.0, last.1, String::new()),
+                    &(last, r.outcome, r.impact, String::new()),
+                    &(worst_last.0, worst_last.1, worst_last.2, String::new()),
                 ) == std::cmp::Ordering::Greater
             {
                 return;
             }
-            let key = (r.outcome, r.impact, s.id.clone());
+            let key = (last, r.outcome, r.impact, s.id.clone());
             let keep = self.worst.len() < self.top
                 || self
                     .worst
@@ -535,6 +569,8 @@ impl Report {
                 outcomes: c.outcomes.clone(),
                 worst: c.worst.iter().map(|(_, r)| r.clone()).collect(),
                 hidden_dependencies,
+                supersets_of_single_points_of_failure: c.supersets,
+                supersets_ranked_last: c.supersets_last,
             });
         let b = parts.baseline;
         Report {

@@ -23,7 +23,28 @@ pub const AVAILABILITY_PATTERN: &str = r"^\s*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*
 /// The topology schema as a JSON value, ready to print.
 pub fn topology() -> serde_json::Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
-    generator.into_root_schema_for::<RawTopology>().to_value()
+    let mut schema = generator.into_root_schema_for::<RawTopology>().to_value();
+    add_aliases(&mut schema);
+    schema
+}
+
+/// schemars leaves serde aliases out: `objectives.effective_availability` is the clearer name of
+/// `objectives.availability`, offered with the same shape, and the two are not both allowed.
+fn add_aliases(schema: &mut serde_json::Value) {
+    let Some(objectives) = schema.pointer_mut("/$defs/Objectives") else {
+        return;
+    };
+    let Some(availability) = objectives.pointer("/properties/availability").cloned() else {
+        return;
+    };
+    let mut alias = availability;
+    alias["description"] = serde_json::Value::String(
+        "The same objective as `availability`, named after the figure it is compared with \
+         (effective availability); give one of the two."
+            .into(),
+    );
+    objectives["properties"]["effective_availability"] = alias;
+    objectives["not"] = serde_json::json!({"required": ["availability", "effective_availability"]});
 }
 
 /// A number of seconds or a duration string, never negative.

@@ -262,3 +262,156 @@ fn output_over_the_input_is_refused() {
         assert_eq!(std::fs::read(&input).unwrap(), original, "{args:?}");
     }
 }
+
+/// The output of `analyze --format json` for the active-passive example, as standard output
+/// gives it.
+fn analyze_json() -> Vec<u8> {
+    let out = drplan()
+        .current_dir(root())
+        .args(["analyze", "topologies/active-passive.yaml", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(!out.stdout.is_empty());
+    out.stdout
+}
+
+/// Runs `analyze --format json -o target` and returns the process output.
+fn analyze_into(target: &Path) -> std::process::Output {
+    drplan()
+        .current_dir(root())
+        .args([
+            "analyze",
+            "topologies/active-passive.yaml",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
+/// Runs an external tool that makes a special file; false (with a visible skip, or a failure
+/// under `DRPLAN_REQUIRE_TOOLS`) when it cannot.
+fn make_special(tool: &str, args: &[&std::ffi::OsStr]) -> bool {
+    let ran = std::process::Command::new(tool).args(args).output();
+    match ran {
+        Ok(out) if out.status.success() => true,
+        other => {
+            let why = match other {
+                Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                std::env::var_os("DRPLAN_REQUIRE_TOOLS").is_none(),
+                "{tool} failed ({why}) and DRPLAN_REQUIRE_TOOLS is set"
+            );
+            eprintln!("SKIPPED: {tool} failed here ({why})");
+            false
+        }
+    }
+}
+
+/// `-o` onto a character device (made with mknod like /dev/null: 1,3) writes into the device
+/// and keeps it a device: the atomic rename would have replaced it with a regular file.
+#[cfg(unix)]
+#[test]
+fn output_onto_a_device_keeps_the_device() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let null = dir.path().join("null");
+    if !make_special(
+        "mknod",
+        &[null.as_os_str(), "c".as_ref(), "1".as_ref(), "3".as_ref()],
+    ) {
+        return;
+    }
+    let out = analyze_into(&null);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let meta = std::fs::symlink_metadata(&null).unwrap();
+    assert!(
+        meta.file_type().is_char_device(),
+        "the device is still a device: {:?}",
+        meta.file_type()
+    );
+    assert_eq!(listing(dir.path()), ["null"], "no temporary file is left");
+}
+
+/// `-o` onto a FIFO writes the report into the pipe, read by another thread, and keeps the FIFO.
+#[cfg(unix)]
+#[test]
+fn output_onto_a_fifo_writes_through_the_pipe() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    if !make_special("mkfifo", &[fifo.as_os_str()]) {
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let out = analyze_into(&fifo);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let read = reader.join().unwrap();
+    assert_eq!(read, analyze_json(), "the reader gets the whole report");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO is still a FIFO"
+    );
+    assert_eq!(listing(dir.path()), ["pipe"], "no temporary file is left");
+}
+
+/// `-o` onto a symbolic link writes its target atomically and keeps the link; a link whose
+/// target does not exist is refused (exit 3, with a message), the link kept as it was.
+#[cfg(unix)]
+#[test]
+fn output_onto_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let real = reports.join("real.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = analyze_into(&link);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), real);
+    assert_eq!(std::fs::read(&real).unwrap(), analyze_json());
+    assert_eq!(
+        listing(&reports),
+        ["real.json"],
+        "no temporary file is left"
+    );
+    assert_eq!(listing(dir.path()), ["latest.json", "reports"]);
+
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink(reports.join("missing/x.json"), &dangling).unwrap();
+    let out = analyze_into(&dangling);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("symbolic link") && stderr.contains("refusing to replace the link"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        listing(dir.path()),
+        ["dangling.json", "latest.json", "reports"]
+    );
+}

@@ -253,3 +253,98 @@ fn very_long_runs_are_refused_with_the_count_and_how_to_narrow() {
         .assert()
         .code(2);
 }
+
+/// Combinations that contain a single point of failure (a component that alone is `down`) are
+/// supersets of a known cut set: by default they rank after the combinations that are new, are
+/// counted, and the table says so; `--show-supersets` ranks everything by outcome and impact.
+#[test]
+fn combinations_containing_a_single_point_of_failure_rank_after_the_new_ones() {
+    let report = json(&[FILE, "--max-failures", "2"]);
+    let spofs: Vec<&str> = report["summary"]["single_points_of_failure"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(spofs.len() >= 2, "the example has single points of failure");
+    let singles = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !matches!(s["class"].as_str(), Some("custom" | "corruption" | "combo")))
+        .count() as u64;
+    let c = &report["combinations"];
+    let contains_spof = |s: &serde_json::Value| {
+        s["id"]
+            .as_str()
+            .unwrap()
+            .split('+')
+            .any(|part| spofs.contains(&part))
+    };
+    // Pairs with at least one single point of failure: all pairs minus pairs of the others.
+    let expected = choose(singles, 2) - choose(singles - spofs.len() as u64, 2);
+    assert_eq!(
+        c["supersets_of_single_points_of_failure"],
+        expected,
+        "{singles} components, {} single points of failure",
+        spofs.len()
+    );
+    assert_eq!(c["supersets_ranked_last"], true);
+    let worst = c["worst"].as_array().unwrap();
+    let first_superset = worst.iter().position(contains_spof);
+    let new = worst.iter().filter(|s| !contains_spof(s)).count();
+    assert!(new > 0, "some combinations are new");
+    if let Some(at) = first_superset {
+        assert!(
+            worst[at..].iter().all(contains_spof),
+            "every superset comes after every new combination"
+        );
+    }
+    assert!(
+        !contains_spof(&worst[0]),
+        "the first combination is new: {}",
+        worst[0]["id"]
+    );
+
+    let all = json(&[FILE, "--max-failures", "2", "--show-supersets"]);
+    let c = &all["combinations"];
+    assert_eq!(c["supersets_ranked_last"], false);
+    assert_eq!(c["supersets_of_single_points_of_failure"], expected);
+    let worst = c["worst"].as_array().unwrap();
+    let rank = |s: &serde_json::Value| match s["outcome"].as_str() {
+        Some("down") => 0,
+        Some("degraded") => 1,
+        _ => 2,
+    };
+    assert!(
+        worst.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "by outcome alone"
+    );
+    let first_new = worst.iter().position(|s| !contains_spof(s)).unwrap();
+    assert!(
+        worst[first_new..].iter().any(contains_spof),
+        "supersets are mixed in with the new combinations"
+    );
+
+    let table = drplan()
+        .current_dir(root())
+        .args(["analyze", FILE, "--max-failures", "2", "--no-fail"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains(&format!(
+            "{expected} of {} combinations contain a single point of failure",
+            choose(singles, 2)
+        )),
+        "{table}"
+    );
+    let first_combo = table
+        .lines()
+        .find(|l| l.starts_with("│ ") && l.split('┆').next().unwrap().contains('+'))
+        .expect("a combination row");
+    assert!(
+        !spofs.iter().any(|s| first_combo.contains(s)),
+        "the table's first combination is new: {first_combo}"
+    );
+}

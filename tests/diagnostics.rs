@@ -33,6 +33,7 @@ const EXTRA_FIXTURES: &[&str] = &[
     "manual-failover-on-global-lb",
     "scenario-named-like-a-change",
     "change-keys-ignored",
+    "eight-mistakes",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -366,6 +367,53 @@ fn many_problems_are_reported_at_once() {
     );
     assert!(stderr.contains("many-problems.yaml: 8 errors, 1 warning"));
     insta::assert_snapshot!("many-problems", stderr);
+}
+
+/// The reviewer's file: eight mistakes of different kinds, shape problems (which used to stop
+/// decoding, hiding the value problems of every other section) beside value problems, all in
+/// one run, each at its line, each unknown key with the keys it could be and the nearest one,
+/// and nothing that only follows from them (the dropped `eu-west` region is referenced all over
+/// the file).
+#[test]
+fn the_reviewers_eight_mistakes_are_reported_in_one_run() {
+    let (status, _, stderr) = validate("eight-mistakes", &[]);
+    assert_eq!(status, 2, "stderr:\n{stderr}");
+    let found: Vec<(String, usize)> = parse_rendered(&stderr)
+        .iter()
+        .map(|d| {
+            let line = d
+                .line_column()
+                .unwrap_or_else(|| panic!("{} is located", d.code));
+            (d.code.clone(), line.0)
+        })
+        .collect();
+    let expected = [
+        ("unknown-key", 27),        // regions: `mtr`
+        ("invalid-value", 30),      // regions: a location that is not a number
+        ("invalid-duration", 54),   // routing: `60 sec`
+        ("unknown-key", 55),        // routing: `threshold`
+        ("shares-not-one", 61),     // users
+        ("dangling-reference", 88), // services: `evcach`
+        ("invalid-value", 94),      // datastores: `sync: maybe`
+        ("unknown-component", 121), // scenarios: `region:us-centre`
+    ];
+    let expected: Vec<(String, usize)> = expected
+        .iter()
+        .map(|(c, l)| ((*c).to_string(), *l))
+        .collect();
+    assert_eq!(found, expected, "stderr:\n{stderr}");
+    assert!(stderr.contains("8 errors, 0 warnings"), "{stderr}");
+    assert!(
+        stderr.contains("unknown key `threshold`; expected `interval` or `failure_threshold`")
+            && stderr.contains("did you mean `failure_threshold`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown key `mtr`; expected `availability` or `mttr`")
+            && stderr.contains("did you mean `mttr`?"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("expected one of \n"), "{stderr}");
 }
 
 /// A file of only comments and blank lines is empty too.

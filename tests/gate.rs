@@ -610,3 +610,143 @@ fn the_vendored_schemas_are_present() {
     assert!(xsd.contains(r#"<xs:element name="testsuites">"#));
     assert!(Path::new(&root().join("tests/schemas/README.md")).exists());
 }
+
+// ---- informational scenarios and scenario-wide waivers ----
+
+/// `HEAD` with a custom scenario that loses both regions (down: breaches `survive`, `rto`,
+/// `rpo`), `scenario_extra` added to the scenario, and `objectives_extra` to the objectives.
+fn head_with_what_if(dir: &Path, scenario_extra: &str, objectives_extra: &str) -> String {
+    let mut text = std::fs::read_to_string(root().join(HEAD)).unwrap();
+    text.push_str(objectives_extra);
+    text.push_str(&format!(
+        "scenarios:\n  - name: both-regions-out\n    fail: [region:us-east, region:us-west]\n{scenario_extra}"
+    ));
+    let path = dir.join("what-if.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The (objective, scenario) pairs of a JSON list of breaches.
+fn pairs(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["objective"].as_str().unwrap().to_string(),
+                b["scenario"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_scenario_with_gate_false_is_reported_and_not_gated() {
+    let dir = tempfile::tempdir().unwrap();
+    let gated = head_with_what_if(dir.path(), "", "");
+    let json = analyze_json_on(&gated, AFTER_EXPIRY);
+    let what_if: Vec<(String, String)> = pairs(&json["objectives"]["breaches"])
+        .into_iter()
+        .filter(|(_, s)| s == "both-regions-out")
+        .collect();
+    assert!(
+        what_if.contains(&("survive".into(), "both-regions-out".into())),
+        "gated by default: {what_if:?}"
+    );
+
+    let informational = head_with_what_if(dir.path(), "    gate: false\n", "");
+    let json = analyze_json_on(&informational, AFTER_EXPIRY);
+    assert_eq!(
+        pairs(&json["objectives"]["breaches"]),
+        [("rto".to_string(), "region:us-east".to_string())],
+        "only HEAD's own breach is left"
+    );
+    let scenario = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "both-regions-out")
+        .expect("the informational scenario is still in the report");
+    assert_eq!(scenario["outcome"], "down");
+    let r = run(&["check", &informational]);
+    assert_eq!(r.code, 1, "HEAD's own rto breach still fails");
+    assert!(!r.stdout.contains("both-regions-out"), "{}", r.stdout);
+}
+
+#[test]
+fn a_waiver_of_every_objective_covers_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = "  waivers:\n    - objective: \"*\"\n      scenario: both-regions-out\n      reason: a what-if we accept\n    - objective: rto\n      scenario: region:us-east\n      reason: OPS-142\n";
+    let file = head_with_what_if(dir.path(), "", waivers);
+    let json = analyze_json_on(&file, AFTER_EXPIRY);
+    let o = &json["objectives"];
+    assert_eq!(o["passed"], true, "{o:#}");
+    let waived = pairs(&o["waived"]);
+    // Down with nothing served: `survive` and `rto` breach; the RPO stays within its limit.
+    for objective in ["survive", "rto"] {
+        assert!(
+            waived.contains(&(objective.into(), "both-regions-out".into())),
+            "{objective} is waived: {waived:?}"
+        );
+    }
+    assert!(
+        o.get("stale_waivers")
+            .is_none_or(|s| s.as_array().unwrap().is_empty())
+    );
+
+    // `*` without a scenario would waive everything at once: refused.
+    let everything = "  waivers:\n    - objective: \"*\"\n      reason: all of it\n";
+    let file = head_with_what_if(dir.path(), "", everything);
+    let r = run(&["check", &file]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("invalid-waiver"), "{}", r.stderr);
+}
+
+// ---- effective availability: the objective's clearer name, and what breach rows say ----
+
+/// `HEAD` with its availability objective raised out of reach, spelled `key`.
+fn head_with_availability(dir: &Path, key: &str) -> String {
+    let text = std::fs::read_to_string(root().join(HEAD)).unwrap();
+    let text = text.replace(
+        "  availability: \"99.9%\"\n",
+        &format!("  {key}: \"99.99999%\"\n"),
+    );
+    assert!(text.contains(key));
+    let path = dir.join(format!("{key}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn effective_availability_is_the_availability_objective_by_its_clearer_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = head_with_availability(dir.path(), "availability");
+    let clear = head_with_availability(dir.path(), "effective_availability");
+    let a = analyze_json_on(&plain, AFTER_EXPIRY);
+    let b = analyze_json_on(&clear, AFTER_EXPIRY);
+    assert_eq!(a["objectives"], b["objectives"], "the same verdict");
+    assert!(
+        pairs(&a["objectives"]["breaches"]).contains(&("availability".into(), "-".into())),
+        "{:#}",
+        a["objectives"]
+    );
+    let r = run(&["check", &clear]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("effective availability (overall)"),
+        "the row says what was compared:\n{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("nothing failed"), "{}", r.stdout);
+    // The breach points at the line of the key as written.
+    assert!(r.stdout.contains(".yaml:"), "{}", r.stdout);
+
+    // Both names at once: which one counts is not for drplan to guess.
+    let both = std::fs::read_to_string(&clear)
+        .unwrap()
+        .replace("objectives:\n", "objectives:\n  availability: \"99%\"\n");
+    let both_path = dir.path().join("both.yaml");
+    std::fs::write(&both_path, both).unwrap();
+    let r = run(&["check", both_path.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

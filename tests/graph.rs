@@ -143,7 +143,7 @@ fn dot_shows_regions_azs_links_users_and_spofs() {
 fn a_scenario_greys_out_what_failed_and_shows_the_new_routing() {
     let file = root().join("topologies/active-passive.yaml");
     let text = graph(&["--scenario", "region:us-east"], &file);
-    assert!(text.contains("after region:us-east (up, 100% served)"));
+    assert!(text.contains("after region:us-east (up, 100% served; RTO 16m 30s, RPO 1s)"));
     let cluster = text
         .split("subgraph cluster_r0 {")
         .nth(1)
@@ -339,5 +339,77 @@ fn the_pictures_of_one_example_are_pinned() {
             &["--format", "mermaid", "--scenario", "region:us-east"],
             &file
         )
+    );
+}
+
+/// The picture draws what the model says: asynchronous active-active replication both ways; a
+/// cache's copies as a cache, never as "async 1s" data; an in-region standby in its region, not
+/// in an AZ the model does not tie it to; services joined to the datastores they use; and a
+/// scenario's title with its RTO and RPO, in DOT and mermaid alike.
+#[test]
+fn pictures_match_the_model() {
+    let aa = graph(&[], &root().join("topologies/active-active-geodns.yaml"));
+    let replication: Vec<&str> = aa
+        .lines()
+        .filter(|l| l.contains("style=dashed, color=\"#6a1b9a\""))
+        .collect();
+    let subscriber: Vec<&&str> = replication
+        .iter()
+        .filter(|l| l.trim_start().starts_with("d0_member") && !l.contains("backups"))
+        .collect();
+    assert_eq!(subscriber.len(), 2, "{replication:#?}");
+    assert!(subscriber.iter().all(|l| l.contains("dir=both")));
+    assert!(
+        !replication.iter().any(|l| l.contains("d1_member")),
+        "the per-region cache is not replicated data: {replication:#?}"
+    );
+    assert!(aa.contains("evcache (member, cache)"));
+    // The HTML report's picture says the same: both ways, and the scenario title.
+    let page = drplan()
+        .args(["analyze", "--no-fail", "--format", "html"])
+        .arg(root().join("topologies/active-active-geodns.yaml"))
+        .output()
+        .unwrap();
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert!(page.contains("subscriber-db (member \u{2194} us-east"));
+    assert!(!page.contains("subscriber-db (member \u{2190}"));
+
+    let ap = graph(&[], &root().join("topologies/active-passive.yaml"));
+    assert!(!ap.contains("label=\"async 1s\", weight=0];\n  r0_a0_s0"));
+    let sessions = ap
+        .lines()
+        .find(|l| l.contains("-> d1_replica_r1 [style=dashed"))
+        .expect("the sessions cache's replica edge");
+    assert!(!sessions.contains("async"), "{sessions}");
+    let standby = ap
+        .lines()
+        .find(|l| l.trim_start().starts_with("d0_standby_r0 ["))
+        .expect("the in-region standby");
+    assert!(
+        standby.starts_with("    d0") && !standby.starts_with("      "),
+        "drawn in the region, not in an AZ cluster: {standby:?}"
+    );
+    // web (s0) in every AZ of both regions uses orders-db and sessions, in its own region.
+    for (r, role) in [(0, "primary"), (1, "replica")] {
+        for a in 0..3 {
+            let edge = format!("  r{r}_a{a}_s0 -> d0_{role}_r{r} [style=dotted");
+            assert!(ap.contains(&edge), "missing {edge}");
+        }
+    }
+
+    let title = "active-passive-warm-standby after corruption:orders-db (up, 100% served; RTO 3h 15m, RPO 1h)";
+    let dot = graph(
+        &["--scenario", "corruption:orders-db"],
+        &root().join("topologies/active-passive.yaml"),
+    );
+    assert!(dot.contains(title), "{}", dot.lines().nth(1).unwrap_or(""));
+    let mermaid = graph(
+        &["--scenario", "corruption:orders-db", "--format", "mermaid"],
+        &root().join("topologies/active-passive.yaml"),
+    );
+    assert!(
+        mermaid.contains(title),
+        "{}",
+        mermaid.lines().nth(1).unwrap_or("")
     );
 }

@@ -279,3 +279,197 @@ fn the_comparison_page_is_self_contained_and_renders() {
     assert!(!log.contains(":CONSOLE"), "{log}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("data-drplan-ready=\"1\""));
 }
+
+/// A scenario that ends `up` only after hours (a restore from backups) never reads as a plain
+/// green "up", in any format; the Outcome and Served headers say they describe the state after
+/// recovery; "Worst RTO" names what it leaves out; a negative Birnbaum importance is explained.
+#[test]
+fn labels_say_what_they_mean_in_every_format() {
+    let file = root().join("topologies/active-passive.yaml");
+    let run = |format: &str| {
+        let out = drplan()
+            .args([
+                "analyze",
+                "--no-fail",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let page = html(&file);
+    assert!(
+        page.contains(r#"<span class="badge late">up after 3h 15m</span>"#),
+        "the corruption restore is yellow in HTML"
+    );
+    assert!(page.contains("Outcome after recovery") && page.contains("Served after recovery"));
+    assert!(page.contains("state after recovery"), "the legend says so");
+    assert!(page.contains("leaves out 2 scenarios that stay down or lose data"));
+    let table = run("table");
+    let row = table
+        .lines()
+        .find(|l| l.contains("corruption:orders-db") && !l.contains("Worst"))
+        .expect("a row for the restore");
+    assert!(row.contains("up after 3h 15m"), "{row}");
+    assert!(table.contains("Outcome after recovery"));
+    assert!(table.contains(
+        "leaves out 2 scenarios that stay down or lose data: routing, shared:provider-wide"
+    ));
+    let negative = table
+        .lines()
+        .filter(|l| l.contains("-2.50e-11 \u{2020}"))
+        .count();
+    assert!(
+        negative > 0,
+        "negative Birnbaum values are marked:\n{table}"
+    );
+    assert!(table.contains("\u{2020} A negative Birnbaum importance is not an error"));
+    let markdown = run("markdown");
+    assert!(markdown.contains("🟡 up after 3h 15m"), "{markdown}");
+    assert!(!markdown.contains("🟢 up | 100% | 3h 15m"));
+    // A short recovery stays a plain `up`.
+    let row = table
+        .lines()
+        .find(|l| l.contains("│ region:us-east ") && l.contains("100%"))
+        .expect("a row for the region");
+    assert!(row.contains(" up ") && !row.contains("up after"), "{row}");
+}
+
+/// The HTML report shows the minimal cut sets, the importance table and full-capacity
+/// availability, with the numbers of the JSON report and the terminal.
+#[test]
+fn the_report_has_cut_sets_importance_and_full_capacity_availability() {
+    let file = root().join("topologies/active-passive.yaml");
+    let page = html(&file);
+    let out = drplan()
+        .args(["analyze", "--no-fail", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sets = json["minimal_cut_sets"]["sets"].as_array().unwrap();
+    assert!(!sets.is_empty());
+    for set in sets.iter().take(10) {
+        let ids: Vec<&str> = set["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            page.contains(&format!("<code>{}</code>", ids.join(" + "))),
+            "cut set {ids:?} in the HTML"
+        );
+    }
+    let importance = json["importance"].as_array().unwrap();
+    for row in importance.iter().take(10) {
+        assert!(
+            page.contains(&format!(
+                "<td><code>{}</code></td>",
+                row["component"].as_str().unwrap()
+            )),
+            "{} in the importance table",
+            row["component"]
+        );
+    }
+    assert!(page.contains(r#"<section id="importance">"#));
+    assert!(page.contains("&#8224; A negative Birnbaum importance"));
+    // The same full-capacity figure as the terminal's summary.
+    let table = drplan()
+        .args(["analyze", "--no-fail", "--color", "never"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    let figure = table
+        .lines()
+        .find(|l| l.contains("Full-capacity availability"))
+        .and_then(|l| l.split('┆').nth(1))
+        .map(|v| v.trim_end_matches(['│', ' ']).trim().to_string())
+        .expect("the terminal shows it");
+    assert!(
+        page.contains(&format!(
+            r#"<div class="label">Full-capacity availability</div><div class="value">{figure}</div>"#
+        )) || page.contains(&figure),
+        "{figure} in the HTML"
+    );
+}
+
+/// Every example's report fits a 1280 px window without sideways scrolling of the page.
+#[test]
+fn every_report_fits_1280_px() {
+    let Some(bin) = tool("chromium", "Debian package chromium") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for path in topologies() {
+        let probe = r#"<script>
+document.body.setAttribute("data-probe", String(document.documentElement.scrollWidth));
+</script></body>"#;
+        let page = html(&path).replace("</body>", probe);
+        let file = dir.path().join("report.html");
+        std::fs::write(&file, page).unwrap();
+        let out = chromium(
+            &bin,
+            &[
+                "--window-size=1280,2000".into(),
+                "--dump-dom".into(),
+                format!("file://{}", file.display()),
+            ],
+        );
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let width: u32 = dom
+            .split("data-probe=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no probe: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(width <= 1280, "{}: {width} px wide", path.display());
+    }
+}
+
+/// Surge cost reads the same in every format: the amount when a region scales, `-` when
+/// nothing does (never `$0.00` in one format and `-` in another).
+#[test]
+fn surge_reads_the_same_in_every_format() {
+    let file = root().join("topologies/active-passive.yaml");
+    let run = |format: &str| {
+        let out = drplan()
+            .args([
+                "analyze",
+                "--no-fail",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scaled = "us-east-lost-during-west-az-outage";
+    let row = |text: &str, id: &str| {
+        text.lines()
+            .find(|l| l.contains(id) && !l.contains("Worst"))
+            .unwrap_or_else(|| panic!("a row for {id}"))
+            .to_string()
+    };
+    let table = run("table");
+    let markdown = run("markdown");
+    let page = html(&file);
+    assert!(row(&table, scaled).contains("$0.38"));
+    assert!(row(&markdown, scaled).contains("| $0.38 |"));
+    assert!(page.contains(">$0.38<"));
+    let west = table
+        .lines()
+        .find(|l| l.starts_with("│ region:us-west ") && l.contains("100%"))
+        .expect("the scenario row");
+    assert!(west.contains("┆       - ┆"), "{west}");
+    assert!(row(&markdown, "`region:us-west`").contains("| - |"));
+    assert!(!page.contains("$0.00"), "no zero surge in HTML");
+}

@@ -63,6 +63,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         threads: args.threads,
         cut_order: args.cut_order.map(usize::from),
         importance: !args.no_importance,
+        show_supersets: args.show_supersets,
     };
     let show_progress = cx.err_is_terminal && !args.quiet;
     let bar = progress_bar(plan.total(), show_progress);

@@ -74,8 +74,16 @@ pub fn run(args: &InitArgs, cx: &mut Context) -> Exit {
 }
 
 /// Writes through a temporary file in the same folder; without `overwrite`, fails with
-/// `AlreadyExists` rather than replace a file that appeared meanwhile.
+/// `AlreadyExists` rather than replace a file that appeared meanwhile. A symbolic link is
+/// followed and a device or FIFO written in place (see [`crate::output::resolve`]).
 fn write(path: &Path, text: &str, overwrite: bool) -> std::io::Result<()> {
+    let path = match crate::output::resolve(path)? {
+        crate::output::Target::Replace(path) => path,
+        crate::output::Target::Direct(path) => {
+            return crate::output::write_atomically(&path, |w| w.write_all(text.as_bytes()));
+        }
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

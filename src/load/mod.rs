@@ -1,5 +1,6 @@
 //! Stage 1: topology file -> raw structs, with every shape problem located.
 
+pub mod damage;
 pub mod raw;
 pub mod yaml;
 
@@ -32,6 +33,9 @@ pub struct Loaded {
     /// Problems that did not stop decoding (unknown keys, dropped so the rest could be read);
     /// they are errors all the same, reported with validation's findings.
     pub diagnostics: Vec<Diagnostic>,
+    /// Values and entries dropped because they could not be decoded: validation's findings
+    /// about them are knock-ons and are not reported.
+    pub damage: damage::Damage,
 }
 
 /// Why a file could not be read: I/O failures are the caller's (exit 3), content problems are
@@ -136,6 +140,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         positions: &positions,
         diagnostics: Vec::new(),
         fatal: false,
+        damage: damage::Damage::default(),
     };
     if yaml::is_null(&doc.root) {
         return Err(vec![Diagnostic::error(
@@ -201,7 +206,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
             decoder.fatal = true;
         }
     }
-    let (fatal, diagnostics) = (decoder.fatal, decoder.diagnostics);
+    let (fatal, diagnostics, damage) = (decoder.fatal, decoder.diagnostics, decoder.damage);
     if fatal {
         Err(diagnostics)
     } else {
@@ -209,6 +214,7 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
             raw,
             positions,
             diagnostics,
+            damage,
         })
     }
 }
@@ -216,17 +222,54 @@ pub fn parse(source: &Source) -> Result<Loaded, Vec<Diagnostic>> {
 struct Decoder<'a> {
     positions: &'a Positions,
     diagnostics: Vec<Diagnostic>,
-    /// Some entry could not be decoded at all: validation would only report knock-on errors.
+    /// A section could not be decoded at all: validation would only report knock-on errors.
     fatal: bool,
+    /// Values and entries dropped so that the rest could be read.
+    damage: damage::Damage,
 }
 
-/// The candidate closest to `name` by edit distance, if close enough to be a likely typo.
-fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .filter(|c| strsim::levenshtein(c, name) <= 2.max(name.len() / 4))
-        .min_by_key(|c| strsim::levenshtein(c, name))
-        .copied()
+/// The names serde says it expected, from any of its wordings: "expected `a`", "expected `a`
+/// or `b`", "expected one of `a`, `b`, `c`" ("there are no fields" gives none).
+fn expected_names(message: &str) -> Vec<&str> {
+    let Some((_, list)) = message.split_once(", expected ") else {
+        return Vec::new();
+    };
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    list.split(", ")
+        .flat_map(|part| part.split(" or "))
+        .map(|s| s.trim().trim_matches('`'))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// "expected one of `a`, `b`", "expected `a` or `b`", "expected `a`", or that there is none.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => "no keys are allowed here".to_string(),
+        [one] => format!("expected {one}"),
+        [a, b] => format!("expected {a} or {b}"),
+        many => format!("expected one of {}", many.join(", ")),
+    }
+}
+
+/// The known name nearest to `name`, and whether it is close enough to be a likely typo (a small
+/// edit distance, or one name inside the other: `threshold` for `failure_threshold`). The
+/// nearest is by edit distance, ties broken by the list's order.
+fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<(&'a str, bool)> {
+    let lower = name.to_ascii_lowercase();
+    let likely = |c: &str| {
+        let c = c.to_ascii_lowercase();
+        strsim::levenshtein(&c, &lower) <= 2.max(lower.len() / 4)
+            || (lower.len() >= 3 && c.contains(&lower))
+            || (c.len() >= 3 && lower.contains(&c))
+    };
+    let score = |c: &str| {
+        let c = c.to_ascii_lowercase();
+        (!likely(&c), strsim::levenshtein(&c, &lower))
+    };
+    let best = candidates.iter().copied().min_by_key(|c| score(c))?;
+    Some((best, likely(best)))
 }
 
 /// Rewrites serde's type-error wording ("invalid type: string \"x\", expected f64") in the
@@ -253,7 +296,6 @@ fn humanize(message: &str) -> String {
 }
 
 impl Decoder<'_> {
-    /// Decodes one node at `path`; on failure records a located diagnostic.
     /// Decodes one node at `path`; on failure records a located diagnostic. Unknown keys are
     /// reported and dropped, and decoding goes on, so one typo does not hide the rest.
     fn one<T: DeserializeOwned>(&mut self, node: Node, path: &str) -> Option<T> {
@@ -276,12 +318,31 @@ impl Decoder<'_> {
                 .unwrap_or(&d.path)
                 .trim_start_matches('.')
                 .to_string();
-            let recoverable = d.code == "unknown-key" && yaml::remove_path(&mut node, &relative);
-            self.diagnostics.push(d);
-            if !recoverable {
-                self.fatal = true;
-                return None;
+            let (code, full) = (d.code, d.path.clone());
+            // A required value dropped a moment ago is now missing: that is not news.
+            let knock_on = code == "missing-key"
+                && d.message
+                    .split('`')
+                    .nth(1)
+                    .is_some_and(|key| self.damage.values.contains(&yaml::join(&d.path, key)));
+            if !knock_on {
+                self.diagnostics.push(d);
             }
+            if code == "unknown-key" && yaml::remove_path(&mut node, &relative) {
+                continue;
+            }
+            // A value that cannot be decoded is dropped and the rest of the entry read on, so
+            // its other problems are reported too; a missing key means the entry itself cannot
+            // be read, and it is dropped. Either way validation still runs on the rest.
+            if code != "missing-key"
+                && !relative.is_empty()
+                && yaml::remove_path(&mut node, &relative)
+            {
+                self.damage.values.push(full);
+                continue;
+            }
+            self.damage.entries.push(path.to_string());
+            return None;
         }
     }
 
@@ -293,12 +354,10 @@ impl Decoder<'_> {
                 .and_then(|rest| rest.split('`').next())
                 .map(str::to_string)
         };
-        let expected: Vec<&str> = message
-            .split_once("expected one of ")
-            .map(|(_, list)| list.split(", ").map(|s| s.trim_matches('`')).collect())
-            .unwrap_or_default();
-        let did_you_mean = |d: Diagnostic, name: &str| match closest(name, &expected) {
-            Some(best) => d.note(format!("did you mean `{best}`?")),
+        let expected = expected_names(&message);
+        let did_you_mean = |d: Diagnostic, name: &str| match nearest(name, &expected) {
+            Some((best, true)) => d.note(format!("did you mean `{best}`?")),
+            Some((best, false)) => d.note(format!("the nearest known name is `{best}`")),
             None => d,
         };
         if let Some(name) = quoted("unknown field `") {
@@ -307,10 +366,7 @@ impl Decoder<'_> {
             } else {
                 yaml::join(path, &name)
             };
-            let text = format!(
-                "unknown key `{name}`; expected one of {}",
-                expected.join(", ")
-            );
+            let text = format!("unknown key `{name}`; {}", one_of(&expected));
             let d =
                 Diagnostic::error("unknown-key", full.clone(), text).at(self.positions.key(&full));
             return did_you_mean(d, &name);
@@ -320,10 +376,7 @@ impl Decoder<'_> {
             return Diagnostic::error("missing-key", path, text).at(self.positions.key(path));
         }
         if let Some(name) = quoted("unknown variant `") {
-            let text = format!(
-                "unknown value `{name}`; expected one of {}",
-                expected.join(", ")
-            );
+            let text = format!("unknown value `{name}`; {}", one_of(&expected));
             let d = Diagnostic::error("unknown-value", path, text).at(self.positions.value(path));
             return did_you_mean(d, &name);
         }
@@ -380,5 +433,42 @@ impl Decoder<'_> {
             .enumerate()
             .filter_map(|(i, item)| self.one(item, &yaml::index(path, i)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::*;
+
+    #[test]
+    fn every_wording_of_serde_gives_the_expected_names() {
+        let one = "unknown field `x`, expected `interval`";
+        let two = "unknown field `threshold`, expected `interval` or `failure_threshold`";
+        let many = "unknown field `x`, expected one of `a`, `b`, `c`";
+        let none = "unknown field `x`, there are no fields";
+        assert_eq!(expected_names(one), ["interval"]);
+        assert_eq!(expected_names(two), ["interval", "failure_threshold"]);
+        assert_eq!(expected_names(many), ["a", "b", "c"]);
+        assert!(expected_names(none).is_empty());
+        assert_eq!(
+            one_of(&expected_names(two)),
+            "expected `interval` or `failure_threshold`"
+        );
+        assert_eq!(one_of(&[]), "no keys are allowed here");
+    }
+
+    #[test]
+    fn the_nearest_known_name_is_always_given() {
+        let keys = ["interval", "failure_threshold"];
+        assert_eq!(
+            nearest("threshold", &keys),
+            Some(("failure_threshold", true))
+        );
+        assert_eq!(nearest("intervall", &keys), Some(("interval", true)));
+        assert_eq!(
+            nearest("colour", &keys).map(|(_, likely)| likely),
+            Some(false)
+        );
+        assert_eq!(nearest("x", &[]), None);
     }
 }

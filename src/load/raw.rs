@@ -598,7 +598,9 @@ pub struct RawBackups {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Objectives")]
 pub struct RawObjectives {
-    /// Breached when the effective availability is below it.
+    /// Breached when the effective availability is below it. Also spelled
+    /// `effective_availability`, the figure it is compared with.
+    #[serde(alias = "effective_availability")]
     #[schemars(default, schema_with = "crate::schema::availability")]
     pub availability: Option<Quantity>,
     /// Scenario classes that must not be `down` (custom scenarios are always gated).
@@ -648,8 +650,9 @@ pub struct RawObjectives {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
-    /// The objective whose breach is accepted.
-    #[schemars(extend("enum" = ["availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served", "static_stability", "max_blast_radius", "max_change_downtime"]))]
+    /// The objective whose breach is accepted; `"*"`, with a `scenario`, accepts the breaches of
+    /// every objective in that scenario.
+    #[schemars(extend("enum" = ["*", "availability", "effective_availability", "survive", "rto", "rpo", "max_dns_exposure", "max_monthly_cost", "max_rtt", "max_request_rtt", "residency", "min_served", "static_stability", "max_blast_radius", "max_change_downtime"]))]
     pub objective: String,
     /// The scenario id the waiver covers. Default: the overall breach (`scenario: null`).
     pub scenario: Option<String>,
@@ -670,4 +673,8 @@ pub struct RawScenario {
     /// Component ids: `region:<id>`, `az:<id>`, `link:<a>~<b>` (ids sorted), `routing`, `shared:<id>`, `external:<id>`, `control:<id>`, and `corruption:<datastore>`.
     #[schemars(extend("minItems" = 1, "items" = {"type": "string", "pattern": "^(routing|(region|az|link|shared|external|corruption):.+)$"}))]
     pub fail: Vec<String>,
+    /// Whether the objectives gate this scenario. `false` makes it informational: a what-if
+    /// kept in every report and out of the verdict. Default: `true`.
+    #[schemars(extend("default" = true))]
+    pub gate: Option<bool>,
 }

@@ -572,6 +572,8 @@ pub enum FailItem {
 pub struct CustomScenario {
     pub name: String,
     pub fail: Vec<FailItem>,
+    /// Whether the objectives gate it (`gate: false` in the file makes it informational).
+    pub gate: bool,
 }
 
 /// The validated topology.
@@ -597,6 +599,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether `id` is a custom scenario marked `gate: false`: reported, never gated.
+    pub fn informational(&self, id: &str) -> bool {
+        self.scenarios.iter().any(|s| s.name == id && !s.gate)
+    }
+
     /// Every component that can fail, in a fixed order: regions, AZs, links, routing, shared-fate
     /// groups, externals, control planes (file order within each kind).
     pub fn components(&self) -> Vec<Component> {

@@ -71,6 +71,18 @@ pub fn objective_title(objective: &str) -> &'static str {
     }
 }
 
+/// What the Scenario cell of a breach row says when the breach has no scenario: the figure of
+/// the whole topology it is about. Availability is compared as effective availability over
+/// every failure (not "with nothing failed"); latency and residency are with nothing failed.
+pub fn overall_scenario(objective: &str) -> &'static str {
+    match objective {
+        "availability" => "effective availability (overall)",
+        "max_monthly_cost" => "monthly cost (overall)",
+        "max_rtt" | "max_request_rtt" | "residency" => "nothing failed",
+        _ => "overall",
+    }
+}
+
 /// `rto in region:us-east`, or `availability` for an overall breach.
 pub fn breach_title(b: &Breach) -> String {
     match &b.scenario {

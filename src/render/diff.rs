@@ -402,7 +402,10 @@ fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
                 "| {}{} | {} | {} | {} | {} |",
                 code(b.objective),
                 if diff.is_new(b) { " 🆕" } else { "" },
-                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                b.scenario.as_deref().map_or(
+                    crate::render::describe::overall_scenario(b.objective).into(),
+                    code
+                ),
                 cell(&describe::value(b.objective, &b.limit)),
                 cell(&describe::value(b.objective, &b.actual)),
                 code(&file_line(&v.file, b.location))

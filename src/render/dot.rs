@@ -16,20 +16,12 @@ const GREY_TEXT: &str = "#888888";
 const MOVED: &str = "#ef6c00";
 const REPLICATION: &str = "#6a1b9a";
 const HOME: &str = "#2e7d32";
+const USES: &str = "#78909c";
 
 /// The DOT text of a picture.
 pub fn render(p: &Picture) -> String {
     let mut out = String::new();
-    let title = match &p.scenario {
-        Some(s) => format!(
-            "{} after {} ({}, {} served)",
-            p.name,
-            s.id,
-            s.outcome,
-            percent(s.served_fraction)
-        ),
-        None => p.name.clone(),
-    };
+    let title = p.title();
     let _ = writeln!(out, "digraph {} {{", quote(&p.name));
     let _ = writeln!(
         out,
@@ -194,11 +186,29 @@ pub fn render(p: &Picture) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} -> {} [style=dashed, color=\"{REPLICATION}\", fontcolor=\"{REPLICATION}\", label={}, weight=0];",
+            "  {} -> {} [style=dashed, color=\"{REPLICATION}\", fontcolor=\"{REPLICATION}\", label={}, weight=0{}];",
             copy_id(e.store, e.from_role, e.from),
             copy_id(e.store, e.to_role, e.to),
-            quote(&label)
+            quote(&label),
+            if e.both_ways { ", dir=both" } else { "" }
         );
+    }
+
+    // Services to the datastores they use: from each service's instances in a region to the
+    // store's copy in that region (or, without one there, to its first copy).
+    for (r, region) in p.regions.iter().enumerate() {
+        for (a, az) in region.azs.iter().enumerate() {
+            for (k, i) in az.instances.iter().enumerate() {
+                for (_, store) in p.uses.iter().filter(|(s, _)| *s == i.service) {
+                    if let Some(target) = copy_for(p, *store, r) {
+                        let _ = writeln!(
+                            out,
+                            "  r{r}_a{a}_s{k} -> {target} [style=dotted, color=\"{USES}\", arrowsize=0.6, constraint=false];"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     // Externals and shared-fate groups.
@@ -259,6 +269,28 @@ fn legend(p: &Picture) -> (String, bool) {
         quote(&lines.join("\n"))
     );
     (text, true)
+}
+
+/// The node of a store's copy in region `r` (a copy that serves: not backups), else of its first
+/// such copy anywhere.
+fn copy_for(p: &Picture, store: usize, r: usize) -> Option<String> {
+    let serving = |c: &&Copy| c.store == store && c.role != Role::Backups;
+    let in_region = |region: &super::topology::RegionView| {
+        region
+            .azs
+            .iter()
+            .flat_map(|az| az.copies.iter())
+            .chain(region.copies.iter())
+            .find(serving)
+            .map(|c| c.role)
+    };
+    if let Some(role) = in_region(&p.regions[r]) {
+        return Some(copy_id(store, role, r));
+    }
+    p.regions
+        .iter()
+        .enumerate()
+        .find_map(|(x, region)| in_region(region).map(|role| copy_id(store, role, x)))
 }
 
 fn copy_id(store: usize, role: Role, region: usize) -> String {

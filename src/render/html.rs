@@ -107,6 +107,8 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
     breaches(&mut h, report);
     changes(&mut h, report);
     frozen(&mut h, report);
+    super::html_tables::cut_sets(&mut h, report);
+    super::html_tables::importance(&mut h, report);
     if let Some(t) = topology {
         let _ = writeln!(
             h,
@@ -158,6 +160,11 @@ fn summary(h: &mut String, report: &Report) {
             .unwrap_or_default(),
     ));
     cards.push((
+        "Full-capacity availability".into(),
+        pct(s.full_capacity_availability),
+        "the whole demand served, nothing short".into(),
+    ));
+    cards.push((
         "Effective availability".into(),
         pct(s.effective_availability),
         "with capacity shortfalls and recovery transients".into(),
@@ -192,7 +199,15 @@ fn summary(h: &mut String, report: &Report) {
             .unwrap_or_default();
         (Seconds(v).to_string(), by)
     };
-    let (rto, rto_by) = worst(&|x| x.rto_s, s.worst_rto_s);
+    let (rto, mut rto_by) = worst(&|x| x.rto_s, s.worst_rto_s);
+    let left_out = crate::render::labels::rto_left_out(&report.scenarios);
+    if let Some(note) = crate::render::labels::left_out_note(&left_out) {
+        rto_by = if rto_by.is_empty() {
+            note
+        } else {
+            format!("{rto_by}; {note}")
+        };
+    }
     cards.push(("Worst RTO".into(), rto, rto_by));
     let (rpo, rpo_by) = worst(&|x| x.rpo_s, s.worst_rpo_s);
     cards.push(("Worst RPO".into(), rpo, rpo_by));
@@ -328,7 +343,10 @@ fn breaches(h: &mut String, report: &Report) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(b.objective),
-            esc(b.scenario.as_deref().unwrap_or("(nothing failed)")),
+            esc(b
+                .scenario
+                .as_deref()
+                .unwrap_or(crate::render::describe::overall_scenario(b.objective))),
             esc(&value_text(b.objective, &b.limit)),
             esc(&value_text(b.objective, &b.actual))
         );
@@ -566,12 +584,16 @@ fn rto_rpo_chart(h: &mut String, report: &Report, t: Option<&Topology>) {
 }
 
 fn scenario_table(h: &mut String, report: &Report) {
-    h.push_str(r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Click a column header to sort; click again to reverse. Unbounded values sort last.</p><table class="sortable" id="scenario-table"><thead><tr>"#);
+    let _ = write!(
+        h,
+        r#"<section id="scenarios"><h2>Scenarios</h2><p class="note">Legend: {} <span class="badge late">up after T</span> is yellow, not green. Click a column header to sort; click again to reverse. Unbounded values sort last.</p><div class="wide"><table class="sortable" id="scenario-table"><thead><tr>"#,
+        esc(crate::render::labels::LATE_NOTE)
+    );
     for (name, kind) in [
         ("Scenario", "text"),
         ("Class", "text"),
-        ("Outcome", "num"),
-        ("Served", "num"),
+        ("Outcome after recovery", "num"),
+        ("Served after recovery", "num"),
         ("RTO", "num"),
         ("RPO", "num"),
         ("DNS exposure", "num"),
@@ -600,14 +622,17 @@ fn scenario_table(h: &mut String, report: &Report) {
             .then_with(|| a.id.cmp(&b.id))
     });
     for s in rows {
+        let shown = crate::render::labels::outcome(s);
         let secs = |v: Option<f64>| cell(v, |x| Seconds(x).to_string(), "\u{221e}");
         let ms = |v: Option<f64>| cell(v, |x| Millis(x).to_string(), "-");
         let _ = write!(
             h,
-            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code></td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {outcome}">{outcome}</span></td>{served}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
+            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code></td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {kind}">{shown}</span></td>{served}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
             id = esc(&s.id),
             class = s.class,
             outcome = s.outcome,
+            kind = shown.1,
+            shown = esc(&shown.0),
             rank = rank(s.outcome),
             served = cell(
                 Some(s.served_fraction),
@@ -621,11 +646,15 @@ fn scenario_table(h: &mut String, report: &Report) {
             failed = cell(s.failed_requests, |x| round_to(x, 0), "\u{221e}"),
             rtt = ms(s.worst_rtt_ms),
             req = ms(s.worst_request_ms),
-            surge = cell(s.surge_cost_per_hour, |x| Usd(x).to_string(), "-"),
+            surge = cell(
+                s.surge_cost_per_hour,
+                |x| crate::render::labels::surge(Some(x)),
+                "-"
+            ),
             res = esc(&s.residency_violations.join(", ")),
         );
     }
-    h.push_str("</tbody></table></section>\n");
+    h.push_str("</tbody></table></div></section>\n");
 }
 
 /// A numeric table cell: the sort value in `data-v` (empty for unbounded, sorted last).
@@ -651,7 +680,7 @@ section{margin-bottom:8px}
 .card .value{font-size:20px;font-weight:600;margin:2px 0}
 .card .detail{color:var(--muted);font-size:12px;min-height:1em}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:var(--muted)}
-.badge.up{background:var(--up)}.badge.degraded{background:var(--degraded);color:#263238}.badge.down{background:var(--down)}.badge.neutral{background:var(--muted)}
+.badge.up{background:var(--up)}.badge.degraded{background:var(--degraded);color:#263238}.badge.down{background:var(--down)}.badge.neutral{background:var(--muted)}.badge.late{background:var(--degraded);color:#263238}
 .good{color:var(--up)}.bad{color:var(--down)}
 .note{color:var(--muted);font-size:12px;margin:4px 0}
 .picture{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}
@@ -662,6 +691,8 @@ svg .small{font-size:10px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:middle}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}
+.wide{overflow-x:auto;max-width:100%}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none;background:var(--panel);position:sticky;top:0}
 table.sortable th[aria-sort=ascending]::after{content:" \25B2"}

@@ -94,7 +94,9 @@ fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(b.objective),
-                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                b.scenario
+                    .as_deref()
+                    .map_or(describe::overall_scenario(b.objective).into(), code),
                 cell(&describe::value(b.objective, &b.limit)),
                 cell(&describe::value(b.objective, &b.actual)),
                 code(&file_line(&v.file, b.location))
@@ -125,7 +127,9 @@ fn write_gate_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 code(b.objective),
-                b.scenario.as_deref().map_or("nothing failed".into(), code),
+                b.scenario
+                    .as_deref()
+                    .map_or(describe::overall_scenario(b.objective).into(), code),
                 cell(&describe::value(b.objective, &b.limit)),
                 cell(&describe::value(b.objective, &b.actual)),
                 cell(&w.waiver.reason),
@@ -217,7 +221,14 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Usd(c.routing)
         ),
     )?;
-    row("Worst RTO", duration(s.worst_rto_s))?;
+    let left_out = super::labels::left_out_note(&super::labels::rto_left_out(&report.scenarios));
+    row(
+        "Worst RTO",
+        match left_out {
+            Some(note) => format!("{} ({note})", duration(s.worst_rto_s)),
+            None => duration(s.worst_rto_s),
+        },
+    )?;
     row("Worst RPO", duration(s.worst_rpo_s))?;
     row(
         "Worst DNS exposure",
@@ -265,15 +276,15 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "| Scenario | Outcome | Served | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Residency |"
+        "| Scenario | Outcome after recovery | Served after recovery | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Surge / h | Residency |"
     )?;
-    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
     for s in rows {
         writeln!(
             out,
-            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&s.id),
-            outcome(s.outcome),
+            shown_outcome(s),
             round_to(s.served_fraction * 100.0, 1),
             duration(s.rto_s),
             duration(s.rpo_s),
@@ -281,6 +292,7 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             duration(s.impact_s),
             millis(s.worst_rtt_ms),
             millis(s.worst_request_ms),
+            super::labels::surge(s.surge_cost_per_hour),
             if s.residency_violations.is_empty() {
                 String::new()
             } else {
@@ -301,6 +313,14 @@ fn severity(outcome: &str) -> u8 {
 }
 
 /// An outcome with a marker a reader sees at a glance.
+/// A scenario's outcome with its mark, "🟡 up after 3h 15m" for a long recovery.
+fn shown_outcome(s: &ScenarioReport) -> String {
+    match super::labels::outcome(s) {
+        (text, "late") => format!("🟡 {text}"),
+        _ => outcome(s.outcome),
+    }
+}
+
 pub fn outcome(o: &str) -> String {
     match o {
         "down" => "🔴 down".into(),

@@ -17,16 +17,7 @@ const RED: &str = "#c62828";
 pub fn render(p: &Picture) -> String {
     let mut out = String::new();
     let mut edges = Edges::default();
-    let title = match &p.scenario {
-        Some(s) => format!(
-            "{} after {} ({}, {} served)",
-            p.name,
-            s.id,
-            s.outcome,
-            percent(s.served_fraction)
-        ),
-        None => p.name.clone(),
-    };
+    let title = p.title();
     let _ = writeln!(out, "---\ntitle: {}\n---", yaml_scalar(&title));
     out.push_str("flowchart TB\n");
     out.push_str(
@@ -147,10 +138,11 @@ pub fn render(p: &Picture) -> String {
             Role::Backups => "backups".to_string(),
             _ => p.stores[e.store].mode.clone(),
         };
+        let head = if e.both_ways { "<-.->" } else { "-.->" };
         let arrow = if text.is_empty() {
-            "-.->".to_string()
+            head.to_string()
         } else {
-            format!("-.->|\"{}\"|", label(&text))
+            format!("{head}|\"{}\"|", label(&text))
         };
         edges.push(
             &mut out,

@@ -144,16 +144,7 @@ pub fn render(p: &Picture) -> String {
     );
     s.push_str(r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#607d8b"/></marker><marker id="arrow-moved" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#ef6c00"/></marker></defs>"##);
     s.push('\n');
-    let title = match &p.scenario {
-        Some(sc) => format!(
-            "{} after {} ({}, {} served)",
-            p.name,
-            sc.id,
-            sc.outcome,
-            percent(sc.served_fraction)
-        ),
-        None => p.name.clone(),
-    };
+    let title = p.title();
     let _ = writeln!(
         s,
         r##"<text x="{:.0}" y="22" text-anchor="middle" font-size="14" font-weight="600" fill="#263238">{}</text>"##,
@@ -376,9 +367,11 @@ fn copy_line(p: &Picture, copy: &Copy, region: usize) -> Line {
     let mut text = match (source, copy.role) {
         (Some(e), Role::Backups) => format!("{} (backups of {})", store.id, p.regions[e.from].id),
         (Some(e), _) if !store.mode.is_empty() => format!(
-            "{} ({} \u{2190} {}, {})",
+            "{} ({} {} {}, {})",
             store.id,
             copy.role.name(),
+            // Asynchronous active-active replicates both ways.
+            if e.both_ways { "\u{2194}" } else { "\u{2190}" },
             p.regions[e.from].id,
             store.mode
         ),

@@ -29,7 +29,11 @@ pub fn write_with(
     write_cut_sets(report, out, style)?;
     write_importance(report, out, style)?;
     if let Some(c) = &report.combinations {
-        writeln!(out, "{}\n", combinations(c, style))?;
+        writeln!(out, "{}", combinations(c, style))?;
+        match supersets_note(report, c) {
+            Some(note) => writeln!(out, "{note}\n")?,
+            None => writeln!(out)?,
+        }
         if c.hidden_dependencies.is_empty() {
             writeln!(
                 out,
@@ -101,11 +105,13 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
         .map_or(&[][..], |c| c.worst.as_slice());
     let mut rows: Vec<&ScenarioReport> = report.scenarios.iter().chain(combos).collect();
     let all = report.summary.scenario_count;
+    let last = |s: &ScenarioReport| ranked_last(report, s);
     match top {
         Some(n) => {
             rows.sort_by(|a, b| {
-                severity(a.outcome)
-                    .cmp(&severity(b.outcome))
+                last(a)
+                    .cmp(&last(b))
+                    .then_with(|| severity(a.outcome).cmp(&severity(b.outcome)))
                     .then_with(|| impact_order(b.impact_s, a.impact_s))
                     .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
             });
@@ -114,6 +120,7 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
         None => rows.sort_by(|a, b| {
             (a.class == "combo")
                 .cmp(&(b.class == "combo"))
+                .then_with(|| last(a).cmp(&last(b)))
                 .then_with(|| severity(a.outcome).cmp(&severity(b.outcome)))
                 .then_with(|| {
                     if a.class == "combo" {
@@ -127,6 +134,38 @@ fn rows(report: &Report, top: Option<usize>) -> (Vec<&ScenarioReport>, u64) {
     }
     let hidden = all.saturating_sub(rows.len() as u64);
     (rows, hidden)
+}
+
+/// Whether a combination contains a single point of failure and is ranked after the others.
+fn ranked_last(report: &Report, s: &ScenarioReport) -> bool {
+    let spofs = &report.summary.single_points_of_failure;
+    s.class == "combo"
+        && report
+            .combinations
+            .as_ref()
+            .is_some_and(|c| c.supersets_ranked_last)
+        && s.id.split('+').any(|part| spofs.iter().any(|p| p == part))
+}
+
+/// The line under the combination counts that says how many combinations contain a single
+/// point of failure and where they are ranked.
+fn supersets_note(report: &Report, c: &crate::report::Combinations) -> Option<String> {
+    let n = c.supersets_of_single_points_of_failure;
+    if n == 0 {
+        return None;
+    }
+    let spofs = report.summary.single_points_of_failure.join(", ");
+    Some(if c.supersets_ranked_last {
+        format!(
+            "{n} of {} combinations contain a single point of failure ({spofs}) and say nothing new: folded after the other combinations in the scenario table (--show-supersets ranks them all by outcome and impact)",
+            c.evaluated
+        )
+    } else {
+        format!(
+            "{n} of {} combinations contain a single point of failure ({spofs}); ranked with the others (--show-supersets)",
+            c.evaluated
+        )
+    })
 }
 
 /// Orders impacts ascending with unbounded (`None`) largest.
@@ -226,10 +265,13 @@ fn summary(report: &Report, style: Style) -> Table {
             Usd(c.routing)
         )),
     );
-    row(
-        "Worst RTO",
-        Cell::new(worst_with(report, s.worst_rto_s, |x| x.rto_s, true)),
-    );
+    let mut worst_rto = worst_with(report, s.worst_rto_s, |x| x.rto_s, true);
+    if let Some(note) =
+        super::labels::left_out_note(&super::labels::rto_left_out(&report.scenarios))
+    {
+        worst_rto = format!("{worst_rto}; {note}");
+    }
+    row("Worst RTO", Cell::new(worst_rto));
     row(
         "Worst RPO",
         Cell::new(worst_with(report, s.worst_rpo_s, |x| x.rpo_s, false)),
@@ -336,8 +378,8 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
     let mut t = new_table(style);
     t.set_header(vec![
         "Scenario",
-        "Outcome",
-        "Served",
+        "Outcome after recovery",
+        "Served after recovery",
         "Limited by",
         "RTO",
         "RPO",
@@ -349,15 +391,16 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
         "Residency",
     ]);
     for s in rows {
-        let color = match s.outcome {
+        let (outcome, kind) = super::labels::outcome(s);
+        let color = match kind {
             "down" => Color::Red,
-            "degraded" => Color::Yellow,
+            "degraded" | "late" => Color::Yellow,
             _ => Color::Green,
         };
         let dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
         t.add_row(vec![
             Cell::new(&s.id),
-            paint(Cell::new(s.outcome), color, style),
+            paint(Cell::new(outcome), color, style),
             Cell::new(format!("{}%", round_to(s.served_fraction * 100.0, 1)))
                 .set_alignment(CellAlignment::Right),
             Cell::new(
@@ -373,14 +416,8 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
                 .set_alignment(CellAlignment::Right),
             Cell::new(dash(s.worst_request_ms, |m| Millis(m).to_string()))
                 .set_alignment(CellAlignment::Right),
-            Cell::new(dash(s.surge_cost_per_hour, |c| {
-                if c == 0.0 {
-                    "-".into()
-                } else {
-                    Usd(c).to_string()
-                }
-            }))
-            .set_alignment(CellAlignment::Right),
+            Cell::new(super::labels::surge(s.surge_cost_per_hour))
+                .set_alignment(CellAlignment::Right),
             if s.residency_violations.is_empty() {
                 Cell::new("")
             } else {
@@ -562,12 +599,20 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
             Cell::new(Seconds(i.downtime_minutes_per_year * 60.0))
                 .set_alignment(CellAlignment::Right),
             Cell::new(round_to(i.failures_per_year, 3)).set_alignment(CellAlignment::Right),
-            Cell::new(scientific(i.birnbaum)).set_alignment(CellAlignment::Right),
+            Cell::new(if i.birnbaum < 0.0 {
+                format!("{} \u{2020}", scientific(i.birnbaum))
+            } else {
+                scientific(i.birnbaum)
+            })
+            .set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_achievement_worth)).set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_reduction_worth)).set_alignment(CellAlignment::Right),
         ]);
     }
     writeln!(out, "What to fix first:\n{t}")?;
+    if rows.iter().take(SHOWN).any(|i| i.birnbaum < 0.0) {
+        writeln!(out, "\u{2020} {}", super::labels::NEGATIVE_BIRNBAUM_NOTE)?;
+    }
     writeln!(
         out,
         "Downtime/yr: expected downtime per year that would go away if the component never failed; Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth{}\n",

@@ -25,7 +25,11 @@ pub fn new_table(style: Style) -> Table {
 pub fn breach_cells(b: &Breach, color: Color, style: Style) -> Vec<Cell> {
     vec![
         Cell::new(b.objective),
-        Cell::new(b.scenario.as_deref().unwrap_or("(nothing failed)")),
+        Cell::new(
+            b.scenario
+                .as_deref()
+                .unwrap_or(describe::overall_scenario(b.objective)),
+        ),
         Cell::new(describe::value(b.objective, &b.limit)),
         paint(
             Cell::new(describe::value(b.objective, &b.actual)),

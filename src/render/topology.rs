@@ -8,7 +8,7 @@
 //! and datastore homes are marked too. The DOT, Mermaid and SVG renderers only lay this out.
 
 use crate::evaluate::{Core, Engine, Failure, Outcome};
-use crate::model::{Component, Model, RegionIdx, Replication};
+use crate::model::{Component, Model, RegionIdx, Replication, Seconds};
 use crate::scenario::Scenario;
 
 /// State of one drawn part.
@@ -153,6 +153,8 @@ pub struct ReplicationEdge {
     pub from_role: Role,
     pub to: usize,
     pub to_role: Role,
+    /// Writes flow both ways (asynchronous active-active: every member takes writes).
+    pub both_ways: bool,
 }
 
 /// A part drawn as one labelled node: the routing front door, an external, a shared-fate group.
@@ -170,6 +172,9 @@ pub struct ScenarioView {
     pub failed: Vec<String>,
     pub outcome: &'static str,
     pub served_fraction: f64,
+    /// The scenario's RTO and RPO (`None`: unbounded), for the title.
+    pub rto_s: Option<f64>,
+    pub rpo_s: Option<f64>,
 }
 
 /// Everything to draw.
@@ -188,6 +193,9 @@ pub struct Picture {
     pub shared: Vec<Named>,
     /// Single points of failure, by component id.
     pub spofs: Vec<String>,
+    /// Which datastores each service uses (directly, or for a fraction of its requests): the
+    /// service id and the store's index in `stores`.
+    pub uses: Vec<(String, usize)>,
 }
 
 impl Picture {
@@ -300,13 +308,14 @@ impl Picture {
                 } => {
                     put_az(&mut regions, *primary_az, Role::Primary);
                     if *standby {
-                        let other = model.regions[primary.idx()]
-                            .azs
-                            .iter()
-                            .find(|a| *a != primary_az);
-                        if let Some(az) = other {
-                            put_az(&mut regions, *az, Role::Standby);
-                        }
+                        // The model ties the standby to its region, not to an AZ (MODEL.md
+                        // §3.2: alive whenever its region is): drawn in the region.
+                        regions[primary.idx()].copies.push(Copy {
+                            store: i,
+                            role: Role::Standby,
+                            home: home(*primary) && !state.az_alive[primary_az.idx()],
+                            failed: region_failed(*primary),
+                        });
                     }
                 }
                 Replication::ActivePassive {
@@ -317,17 +326,19 @@ impl Picture {
                 } => {
                     put_az(&mut regions, *primary_az, Role::Primary);
                     if *standby {
-                        let other = model.regions[primary.idx()]
-                            .azs
-                            .iter()
-                            .find(|a| *a != primary_az);
-                        if let Some(az) = other {
-                            put_az(&mut regions, *az, Role::Standby);
-                        }
+                        // The model ties the standby to its region, not to an AZ (MODEL.md
+                        // §3.2: alive whenever its region is): drawn in the region.
+                        regions[primary.idx()].copies.push(Copy {
+                            store: i,
+                            role: Role::Standby,
+                            home: home(*primary) && !state.az_alive[primary_az.idx()],
+                            failed: region_failed(*primary),
+                        });
                     }
                     for r in replicas {
                         put_region(&mut regions, *r, Role::Replica);
                         replication.push(ReplicationEdge {
+                            both_ways: false,
                             store: i,
                             from: primary.idx(),
                             from_role: Role::Primary,
@@ -346,8 +357,9 @@ impl Picture {
                             Role::Member
                         };
                         put_region(&mut regions, *r, role);
-                        if k > 0 {
+                        if k > 0 && !ds.ephemeral {
                             replication.push(ReplicationEdge {
+                                both_ways: !consensus,
                                 store: i,
                                 from: members[0].idx(),
                                 from_role: if consensus {
@@ -366,6 +378,7 @@ impl Picture {
                 let first = ds.first_home(model);
                 put_region(&mut regions, b.region, Role::Backups);
                 replication.push(ReplicationEdge {
+                    both_ways: false,
                     store: i,
                     from: first.idx(),
                     from_role: match ds.replication {
@@ -498,12 +511,18 @@ impl Picture {
 
         Picture {
             name: model.name.clone(),
-            scenario: scenario.map(|s| ScenarioView {
-                id: s.id.clone(),
-                failed: s.failed.clone(),
-                outcome: core.outcome.name(),
-                served_fraction: core.served_fraction,
+            scenario: scenario.map(|s| {
+                let result = engine.evaluate(&s.failure);
+                ScenarioView {
+                    id: s.id.clone(),
+                    failed: s.failed.clone(),
+                    outcome: core.outcome.name(),
+                    served_fraction: core.served_fraction,
+                    rto_s: result.rto,
+                    rpo_s: result.rpo,
+                }
             }),
+            uses: uses(model),
             routing,
             regions,
             links,
@@ -516,9 +535,32 @@ impl Picture {
         }
     }
 
-    /// A copy's label: `orders-db (primary)`.
+    /// The picture's title; after a scenario, with its outcome, served fraction, RTO and RPO:
+    /// `shop after region:us-east (up, 100% served; RTO 16m 30s, RPO 1s)`.
+    pub fn title(&self) -> String {
+        let Some(s) = &self.scenario else {
+            return self.name.clone();
+        };
+        let time = |v: Option<f64>| v.map_or("unbounded".to_string(), |x| Seconds(x).to_string());
+        format!(
+            "{} after {} ({}, {} served; RTO {}, RPO {})",
+            self.name,
+            s.id,
+            s.outcome,
+            super::dot::percent(s.served_fraction),
+            time(s.rto_s),
+            time(s.rpo_s)
+        )
+    }
+
+    /// A copy's label: `orders-db (primary)`, `sessions (member, cache)`.
     pub fn copy_label(&self, copy: &Copy) -> String {
-        format!("{} ({})", self.stores[copy.store].id, copy.role.name())
+        let store = &self.stores[copy.store];
+        if store.ephemeral {
+            format!("{} ({}, cache)", store.id, copy.role.name())
+        } else {
+            format!("{} ({})", store.id, copy.role.name())
+        }
     }
 
     /// An instance line's label: `web x4`, `web x1 (scales to 3)`.
@@ -560,6 +602,23 @@ impl Picture {
     }
 }
 
+/// (service id, datastore index) for every datastore a service depends on, fully or partly.
+fn uses(model: &Model) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for service in &model.services {
+        let deps = service
+            .depends_on
+            .iter()
+            .chain(service.partial.iter().map(|(d, _)| d));
+        for d in deps {
+            if let crate::model::Dependency::Datastore(x) = d {
+                out.push((service.id.clone(), x.idx()));
+            }
+        }
+    }
+    out
+}
+
 fn stores(model: &Model, core: &Core, after_failure: bool) -> Vec<StoreView> {
     model
         .datastores
@@ -570,6 +629,8 @@ fn stores(model: &Model, core: &Core, after_failure: bool) -> Vec<StoreView> {
             replication: ds.replication.name(),
             mode: match &ds.replication {
                 Replication::SingleAz { .. } | Replication::MultiAz { .. } => String::new(),
+                // A cache's contents are never replicated data (MODEL.md: never lost).
+                _ if ds.ephemeral => "cache".into(),
                 _ if ds.sync || ds.is_quorum() => "sync".into(),
                 _ => format!("async {}", ds.lag),
             },

@@ -36,6 +36,9 @@ pub fn validate(loaded: &Loaded, default_name: &str) -> Validated {
     if let Some(model) = &model {
         diagnostics.extend(checks::dependency_cycles(model, &loaded.positions));
     }
+    loaded
+        .damage
+        .remove_knock_ons(&mut diagnostics, loaded.diagnostics.len());
     crate::diagnostic::sort(&mut diagnostics);
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
     Validated {
@@ -1395,7 +1398,17 @@ fn build_waivers(cx: &mut Cx, o: &raw::RawObjectives) -> Vec<Waiver> {
     let mut out = Vec::new();
     for (i, w) in o.waivers.iter().enumerate() {
         let path = index("objectives.waivers", i);
-        if !crate::gate::OBJECTIVE_ORDER.contains(&w.objective.as_str()) {
+        if w.objective == crate::gate::EVERY_OBJECTIVE {
+            if w.scenario.is_none() {
+                cx.error(
+                    "invalid-waiver",
+                    &join(&path, "objective"),
+                    "a waiver of every objective (`objective: \"*\"`) needs the `scenario` it covers",
+                );
+            }
+        } else if !crate::gate::OBJECTIVE_ORDER
+            .contains(&crate::gate::canonical_objective(&w.objective))
+        {
             cx.error(
                 "unknown-objective",
                 &join(&path, "objective"),
@@ -1519,6 +1532,7 @@ fn build_scenarios(
         out.push(CustomScenario {
             name: s.name.clone(),
             fail,
+            gate: s.gate.unwrap_or(true),
         });
     }
     out
