@@ -67,19 +67,28 @@ pub fn minimal(
                 batch.extend_from_slice(&combo);
                 more = next_combination(&mut combo, n);
             }
-            let down = |set: &[usize]| {
+            // One scratch per worker, reused across combinations (a fresh one allocates every
+            // table of the evaluation).
+            let down = |core: &mut crate::evaluate::Core, set: &[usize]| {
                 let failure = Failure {
                     components: set.to_vec(),
                     corrupted: Vec::new(),
                     change: None,
                 };
-                let mut core = engine.scratch();
-                engine.core_into(&failure, &mut core);
+                engine.core_into(&failure, core);
                 core.outcome == Outcome::Down
             };
             let flags: Vec<bool> = match pool {
-                Some(pool) => pool.install(|| batch.par_chunks(k).map(down).collect()),
-                None => batch.chunks(k).map(down).collect(),
+                Some(pool) => pool.install(|| {
+                    batch
+                        .par_chunks(k)
+                        .map_init(|| engine.scratch(), down)
+                        .collect()
+                }),
+                None => {
+                    let mut core = engine.scratch();
+                    batch.chunks(k).map(|set| down(&mut core, set)).collect()
+                }
             };
             for (set, is_down) in batch.chunks(k).zip(flags) {
                 if !is_down {
