@@ -129,3 +129,44 @@ fn every_example_validates() {
         drplan().arg("validate").arg(&path).assert().success();
     }
 }
+
+/// `example-v2.yaml` (MODEL.md version 2, every new key) loads unchanged and analyzes: every
+/// scenario has the §8 v2 fields, the partial identity provider (10% of requests) degrades
+/// instead of taking everything down, and the change streams have their frequencies (§11.6:
+/// per_year x bad, split by latent).
+#[test]
+fn the_version_2_reference_example_analyzes() {
+    let path = root().join("../shared/spec/example-v2.yaml");
+    if !path.exists() {
+        if std::env::var_os("DRPLAN_REQUIRE_TOOLS").is_some() {
+            panic!("../shared/spec/example-v2.yaml is missing and DRPLAN_REQUIRE_TOOLS is set");
+        }
+        eprintln!("SKIPPED: ../shared/spec/example-v2.yaml is not beside the repository");
+        return;
+    }
+    let report = analyze_json(&path);
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    for s in scenarios {
+        for key in ["frozen", "stuck", "blast_radius", "degraded_s"] {
+            assert!(s.get(key).is_some(), "{} has no {key}", s["id"]);
+        }
+        let change = s["class"] == "change";
+        assert_eq!(s.get("frequency_per_year").is_some(), change, "{}", s["id"]);
+    }
+    let idp = scenarios
+        .iter()
+        .find(|s| s["id"] == "external:identity-provider")
+        .expect("the external's scenario");
+    // Only sign-ins (fraction 0.1) need it: 90% served until it is back (1 h).
+    assert_eq!(idp["outcome"], "degraded");
+    assert!((idp["served_fraction"].as_f64().unwrap() - 0.9).abs() < 1e-12);
+    assert_eq!(idp["degraded_s"], 3600.0);
+    let changes: usize = scenarios.iter().filter(|s| s["class"] == "change").count();
+    assert!(changes >= 4, "{changes} change scenarios");
+    assert!(
+        report["summary"]["change_downtime_minutes_per_year"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
