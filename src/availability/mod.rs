@@ -188,24 +188,62 @@ pub fn importance(
             }
         })
         .collect();
-    // Ranked on ten significant digits, so that last-bit rounding (which can follow the order
-    // of the file) never reorders equal contributions; ties by id.
+    // Ranked by downtime, then Birnbaum, then id, where values close to the first of their run
+    // count as equal: rounding can follow the order of the file and must never reorder equal
+    // contributions. Each downtime is a difference of two near-equal sums, so its rounding is
+    // absolute, about the size of the total's: values within 1e-9 of the whole downtime are
+    // equal; Birnbaum is a difference of probabilities: within 1e-12. (Rounding to a number of
+    // digits cannot do this: two values a last bit apart can fall on either side of a
+    // rounding boundary.)
+    let whole = (lost * MINUTES_PER_YEAR).abs();
     out.sort_by(|a, b| {
-        significant(b.downtime_minutes_per_year)
-            .total_cmp(&significant(a.downtime_minutes_per_year))
-            .then_with(|| significant(b.birnbaum).total_cmp(&significant(a.birnbaum)))
+        b.downtime_minutes_per_year
+            .total_cmp(&a.downtime_minutes_per_year)
             .then_with(|| a.component.cmp(&b.component))
     });
-    out
+    let by_downtime = runs(out.iter().map(|x| x.downtime_minutes_per_year), 1e-9 * whole);
+    let mut keyed: Vec<(usize, Importance)> = by_downtime.into_iter().zip(out).collect();
+    keyed.sort_by(|(ga, a), (gb, b)| {
+        ga.cmp(gb)
+            .then_with(|| b.birnbaum.total_cmp(&a.birnbaum))
+            .then_with(|| a.component.cmp(&b.component))
+    });
+    let mut by_birnbaum = Vec::with_capacity(keyed.len());
+    let mut start = 0;
+    while start < keyed.len() {
+        let group = keyed[start].0;
+        let end = keyed[start..]
+            .iter()
+            .position(|(g, _)| *g != group)
+            .map_or(keyed.len(), |k| start + k);
+        by_birnbaum.extend(runs(keyed[start..end].iter().map(|(_, x)| x.birnbaum), 1e-12));
+        start = end;
+    }
+    let mut ranked: Vec<((usize, usize), Importance)> = keyed
+        .into_iter()
+        .zip(by_birnbaum)
+        .map(|((g, x), h)| ((g, h), x))
+        .collect();
+    ranked.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| a.component.cmp(&b.component)));
+    ranked.into_iter().map(|(_, x)| x).collect()
 }
 
-/// `x` rounded to ten significant digits.
-fn significant(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
+/// For values sorted from largest to smallest, the index of each one's run: a run starts at a
+/// value and holds the following ones within 1e-9 (relative) or `floor` (absolute) of it.
+fn runs(values: impl Iterator<Item = f64>, floor: f64) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut run, mut first) = (0, f64::NAN);
+    for v in values {
+        let same = (v - first).abs() <= 1e-9 * v.abs().max(first.abs()) + floor;
+        if !out.is_empty() && !same {
+            run += 1;
+        }
+        if out.is_empty() || !same {
+            first = v;
+        }
+        out.push(run);
     }
-    let scale = 10f64.powi(9 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
+    out
 }
 
 /// §5 and §11.6: bad changes cost `seconds_per_year` of impact a year; they lower the
