@@ -201,7 +201,10 @@ pub fn importance(
             .total_cmp(&a.downtime_minutes_per_year)
             .then_with(|| a.component.cmp(&b.component))
     });
-    let by_downtime = runs(out.iter().map(|x| x.downtime_minutes_per_year), 1e-9 * whole);
+    let by_downtime = runs(
+        out.iter().map(|x| x.downtime_minutes_per_year),
+        1e-9 * whole,
+    );
     let mut keyed: Vec<(usize, Importance)> = by_downtime.into_iter().zip(out).collect();
     keyed.sort_by(|(ga, a), (gb, b)| {
         ga.cmp(gb)
@@ -216,7 +219,10 @@ pub fn importance(
             .iter()
             .position(|(g, _)| *g != group)
             .map_or(keyed.len(), |k| start + k);
-        by_birnbaum.extend(runs(keyed[start..end].iter().map(|(_, x)| x.birnbaum), 1e-12));
+        by_birnbaum.extend(runs(
+            keyed[start..end].iter().map(|(_, x)| x.birnbaum),
+            1e-12,
+        ));
         start = end;
     }
     let mut ranked: Vec<((usize, usize), Importance)> = keyed
