@@ -17,6 +17,7 @@ use crate::exit::Exit;
 use crate::import::terraform::{self, Imported, Options, Side};
 use crate::load::Source;
 use crate::pipeline::{self, Checked};
+use crate::render::github::{data, property};
 use crate::render::{self, Format, Style};
 
 /// Plans larger than this are refused unless `--max-plan-size` raises it.
@@ -469,14 +470,4 @@ fn write_sarif(
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
-}
-
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
 }

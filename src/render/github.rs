@@ -71,14 +71,14 @@ fn command(
 }
 
 /// Escapes a command's message (GitHub's `escapeData`).
-fn data(text: &str) -> String {
+pub(crate) fn data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a command's property value (GitHub's `escapeProperty`).
-fn property(text: &str) -> String {
+pub(crate) fn property(text: &str) -> String {
     data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

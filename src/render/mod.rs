@@ -8,7 +8,7 @@ pub mod compare;
 pub mod describe;
 pub mod diff;
 pub mod dot;
-mod github;
+pub(crate) mod github;
 pub mod html;
 mod html_tables;
 pub mod json;
