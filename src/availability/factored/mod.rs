@@ -1,0 +1,305 @@
+//! Exact availability for topologies too large to enumerate (docs/availability.md has the
+//! method, its proof sketch and its complexity).
+//!
+//! In short, for E[(down, not full, shortfall)] over all states (each step its module):
+//! 1. `W` (the largest MTTR among failed components) matters only through restore-or-wait
+//!    (`manual_decision + restore < W`): the sum is split by which interval between those
+//!    thresholds W falls in, each interval written as a difference of "every component with a
+//!    longer MTTR is up" events (inclusion–exclusion), so each part has a fixed restore policy
+//!    (`policy.rs`).
+//! 2. `routing` and the externals the entry service needs are in series: factored out.
+//!    Shared-fate groups are conditioned on (every subset) (`policy.rs`).
+//! 3. Given those, regions are independent. Each region's own components (itself, its AZs)
+//!    collapse into a few *classes* (alive, instances per service, capacity, which datastore
+//!    homes it can hold) (`classes.rs`; the requirements they hold: `requirements.rs`).
+//! 4. Links: the figures are computed as if every link were up (the *static* network); the
+//!    probability that failed links or regions actually split the alive regions of the network
+//!    (event ¬N) is computed exactly by a frontier dynamic programme over the region graph and
+//!    reported as the error bound, since the figures agree whenever N holds (`network.rs`);
+//!    where it matters, *islands* cut off from the rest are computed with two parts (`islands.rs`).
+//! 5. With one connected network, a region serves iff it is alive, runs the entry service and
+//!    a global condition OK holds (every needed datastore has a home, every needed service runs
+//!    somewhere): OK is a threshold function of per-region features, so P(OK | some regions
+//!    fixed) is a dynamic programme over regions (`ok.rs`). Routing picks each group's first serving
+//!    region in its order, so a search over the regions routing actually looks at (each
+//!    branch a class of the next region, pruned below 1e-20 with the pruned mass added to the
+//!    bound) reaches every assignment of groups to regions, with its capacity and served
+//!    fraction (`search.rs`).
+
+mod classes;
+mod islands;
+mod network;
+mod ok;
+mod policy;
+mod requirements;
+mod search;
+
+use classes::tiers_to_track;
+
+use rayon::prelude::*;
+
+use super::{Exact, Method, StateProbabilities};
+use crate::evaluate::Engine;
+use crate::model::{Component, Dependency, RoutingKind};
+
+/// The largest error bound accepted as exact (absolute, on every probability).
+pub const TOLERANCE: f64 = 1e-12;
+/// Routing-search branches lighter than this are not explored; their mass is in the bound.
+const PRUNE: f64 = 1e-20;
+/// Limits beyond which the method says the topology is out of reach.
+const MAX_SHARED: usize = 10;
+/// Routing-search nodes per subproblem, and network states per step, beyond which the method
+/// gives up (very unreliable components make both grow).
+const MAX_SEARCH_NODES: u64 = 1_000_000;
+const MAX_SPLIT_STATES: usize = 1_000_000;
+const MAX_ITEMS: usize = 24;
+const MAX_KEYS: usize = 1 << 18;
+const MAX_THRESHOLDS: usize = 6;
+/// CPU seconds (estimated) the importance measures may take; above it they are not computed.
+const IMPORTANCE_BUDGET_S: f64 = 4.0;
+/// Network states lighter than this are counted as split (so the bound stays an upper bound).
+const SPLIT_PRUNE: f64 = 1e-24;
+/// Islands (step 4) are taken, heaviest first, until what they leave of P(¬N) is at most
+/// this, or there are this many, of at most this many regions.
+const ISLAND_TARGET: f64 = TOLERANCE / 2.0;
+const MAX_ISLANDS: usize = 64;
+/// Failure combinations of order 3 searched for islands when there are at most this many
+/// (else order 2).
+const MAX_CUT_COMBINATIONS: usize = 200_000;
+/// Tiers other than the entry whose capacity is tracked per region class (MODEL.md §12).
+const MAX_TRACKED: usize = 3;
+/// Islands have at most this many links among their regions (their connectivity is summed
+/// over every state of those links).
+const MAX_INNER_LINKS: usize = 12;
+
+/// One way a region can be (its class), with what it contributes.
+#[derive(Clone, Debug, PartialEq)]
+struct Class {
+    probability: f64,
+    alive: bool,
+    /// Runs the entry service (placement or scale_to) in an alive AZ.
+    entry: bool,
+    steady: f64,
+    scaled: f64,
+    /// Per tracked tier (see [`Setup::tracked`]): its steady and scaled capacity here.
+    tiers: [(f64, f64); MAX_TRACKED],
+    /// Tiers of requirement items this region holds (see [`Items`]).
+    bits: u64,
+    /// Per quorum store: whether this region counts as an alive member.
+    members: u32,
+}
+
+/// A datastore with a majority rule (consensus, sync active-active).
+#[derive(Clone, Debug)]
+struct Quorum {
+    majority: u32,
+    /// The requirement item set by restoring from backups instead.
+    restore_item: Option<usize>,
+}
+
+/// Per-region features that do not depend on the policy.
+struct Setup<'a> {
+    engine: &'a Engine<'a>,
+    /// Component index of each region, AZ, link, group.
+    region_c: Vec<usize>,
+    az_c: Vec<usize>,
+    link_c: Vec<usize>,
+    shared_c: Vec<usize>,
+    /// Components in series: routing and the externals the entry needs.
+    series: Vec<usize>,
+    /// Needed datastores with backups: (datastore index, manual_decision + restore).
+    restorable: Vec<(usize, f64)>,
+    /// Per user group: the regions it may be routed to, in order.
+    rankings: Vec<Vec<usize>>,
+    /// Regions in the order the OK programme visits them (most relevant to routing first),
+    /// and each region's position in it.
+    order: Vec<usize>,
+    position: Vec<usize>,
+    /// Bounds above which the answer will be declined anyway (see `bounded`).
+    give_up_above: f64,
+    /// Services other than the entry that can be the tighter tier, each co-located with the
+    /// entry (see [`tiers_to_track`]): their capacities are class features.
+    tracked: Vec<usize>,
+}
+
+/// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
+pub fn compute(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+) -> Result<Exact, String> {
+    let exact = bounded(engine, pool, importance, TOLERANCE)?;
+    let bound = exact.error_bound;
+    if bound > TOLERANCE {
+        return Err(format!(
+            "the factored method bounds its error by {bound:.1e}, above {TOLERANCE:.0e} (links or regions whose failure splits the network, such as a ring or a hub, make it large)"
+        ));
+    }
+    Ok(exact)
+}
+
+/// The figures and their error bound, however large the bound (for tests, and for the message
+/// when it is too large).
+pub fn compute_with_bound(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+) -> Result<Exact, String> {
+    bounded(engine, pool, importance, f64::INFINITY)
+}
+
+/// The figures and their error bound; the islands of step 4 are not computed when they
+/// cannot bring the bound to `give_up_above`.
+fn bounded(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+    give_up_above: f64,
+) -> Result<Exact, String> {
+    let mut setup = Setup::new(engine)?;
+    setup.give_up_above = give_up_above;
+    let base: Vec<f64> = engine
+        .components()
+        .iter()
+        .map(|c| engine.model().availability(*c).0)
+        .collect();
+    let started = std::time::Instant::now();
+    let (total, bound) = setup.expectation(&base, pool)?;
+    // Importance needs every component held down and held up: 2n more runs, done when that
+    // fits the budget.
+    let n = base.len();
+    let estimate = started.elapsed().as_secs_f64() * 2.0 * n as f64;
+    let conditional = if importance && estimate <= IMPORTANCE_BUDGET_S {
+        let run = |(i, value): (usize, f64)| {
+            let mut avail = base.clone();
+            avail[i] = value;
+            setup.expectation(&avail, None)
+        };
+        let jobs: Vec<(usize, f64)> = (0..n).flat_map(|i| [(i, 0.0), (i, 1.0)]).collect();
+        let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
+            Some(pool) => pool.install(|| jobs.par_iter().copied().map(run).collect()),
+            None => jobs.iter().copied().map(run).collect(),
+        };
+        let mut out = Vec::with_capacity(n);
+        let mut it = results.into_iter();
+        while let (Some(down), Some(up)) = (it.next(), it.next()) {
+            out.push(super::Conditional {
+                given_down: down?.0,
+                given_up: up?.0,
+            });
+        }
+        Some(out)
+    } else {
+        None
+    };
+    Ok(Exact {
+        total,
+        conditional,
+        method: Method::Factored,
+        error_bound: bound,
+    })
+}
+
+impl<'a> Setup<'a> {
+    fn new(engine: &'a Engine<'a>) -> Result<Setup<'a>, String> {
+        let m = engine.model();
+        if m.routing.kind == RoutingKind::GlobalLb {
+            return Err("global-lb pools capacity across regions, which the factored method does not sum yet".into());
+        }
+        if !m.control_planes.is_empty() {
+            return Err("control planes (MODEL.md §10) freeze recovery in ways the factored method does not condition on yet".into());
+        }
+        if m.shared.len() > MAX_SHARED {
+            return Err(format!(
+                "{} shared-fate groups is above the {MAX_SHARED} the factored method conditions on",
+                m.shared.len()
+            ));
+        }
+        let graphs = engine.graphs();
+        let tracked = tiers_to_track(m, graphs)?;
+        if petgraph::algo::connected_components(&graphs.network) != 1 {
+            return Err("the regions do not form one linked network".into());
+        }
+        let c = |x: Component| engine.component_index(x);
+        let region_c = (0..m.regions.len())
+            .map(|i| c(Component::Region(i.into())))
+            .collect();
+        let az_c = (0..m.azs.len())
+            .map(|i| c(Component::Az(i.into())))
+            .collect();
+        let link_c = (0..m.links.len())
+            .map(|i| c(Component::Link(i.into())))
+            .collect();
+        let shared_c = (0..m.shared.len())
+            .map(|i| c(Component::Shared(i.into())))
+            .collect();
+        let mut series = vec![c(Component::Routing)];
+        let mut needs = vec![m.entry];
+        needs.extend(graphs.entry_services.iter().copied());
+        for s in &needs {
+            for d in &m.services[s.idx()].depends_on {
+                if let Dependency::External(e) = d {
+                    let i = c(Component::External(*e));
+                    if !series.contains(&i) {
+                        series.push(i);
+                    }
+                }
+            }
+        }
+        let restorable = graphs
+            .entry_datastores
+            .iter()
+            .filter_map(|d| {
+                let ds = &m.datastores[d.idx()];
+                ds.backups
+                    .as_ref()
+                    .map(|b| (d.idx(), ds.manual_decision.0 + b.restore.0))
+            })
+            .collect();
+        let rankings: Vec<Vec<usize>> = match m.routing.kind {
+            RoutingKind::FailoverDns => {
+                let order: Vec<usize> = std::iter::once(m.routing.primary)
+                    .chain(m.routing.failover_order.iter().copied())
+                    .map(|r| r.idx())
+                    .collect();
+                vec![order; m.users.len()]
+            }
+            _ => (0..m.users.len())
+                .map(|u| {
+                    engine
+                        .nearest_regions(u.into())
+                        .iter()
+                        .map(|r| r.idx())
+                        .collect()
+                })
+                .collect(),
+        };
+        let n = m.regions.len();
+        let mut rank = vec![usize::MAX; n];
+        for ranking in &rankings {
+            for (k, &r) in ranking.iter().enumerate() {
+                rank[r] = rank[r].min(k);
+            }
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&r| (rank[r], r));
+        let mut position = vec![0; n];
+        for (p, &r) in order.iter().enumerate() {
+            position[r] = p;
+        }
+        Ok(Setup {
+            engine,
+            region_c,
+            az_c,
+            link_c,
+            shared_c,
+            series,
+            restorable,
+            rankings,
+            order,
+            position,
+            give_up_above: f64::INFINITY,
+            tracked,
+        })
+    }
+}

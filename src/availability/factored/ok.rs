@@ -1,0 +1,383 @@
+//! Step 5, the OK programme: P(every requirement met, per part of the network | some regions'
+//! classes fixed), a programme over regions whose state is which tiers each part holds and each
+//! quorum's member count.
+
+use super::requirements::Items;
+use rustc_hash::FxHashMap;
+
+use super::{Class, MAX_KEYS, Setup};
+
+/// How the OK programme's key holds one item: per part of the network, either one bit "holds
+/// some tier" (when the other part holds none, or there is no island) or one bit per tier that
+/// part can hold (to tell which part holds the better one).
+#[derive(Clone, Default)]
+pub(super) struct ItemBits {
+    /// Per part (the rest, the island): (tier, key bit); tier `None` is "any tier".
+    pub(super) parts: [Vec<(Option<u32>, u32)>; 2],
+}
+
+/// What a region in a class changes in the OK programme's state.
+#[derive(Clone, Copy)]
+pub(super) struct Effect {
+    pub(super) alive: bool,
+    pub(super) bits: u64,
+    pub(super) members: u32,
+    /// In the island (else in the rest).
+    pub(super) island: bool,
+}
+
+/// The OK programme's key: per item its bits, per quorum and part its count digit, the radix
+/// and the number of keys.
+pub(super) struct Layout {
+    pub(super) layout: Vec<ItemBits>,
+    pub(super) count_digit: Vec<[Option<usize>; 2]>,
+    pub(super) radix: Vec<usize>,
+    pub(super) keys: usize,
+}
+
+impl Layout {
+    /// The key for these classes, with the regions marked in `island` cut off (see
+    /// [`OkProgramme`]), or why it is too large.
+    pub(super) fn new(
+        items: &Items,
+        classes: &[Vec<Class>],
+        island: Option<&[bool]>,
+    ) -> Result<Layout, String> {
+        let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
+        let n_items = items.tiers.len();
+        // The tiers each part can hold, per item.
+        let mut held = vec![[0u64; 2]; n_items];
+        for (r, cs) in classes.iter().enumerate() {
+            for c in cs.iter().filter(|c| c.alive) {
+                for (i, h) in held.iter_mut().enumerate() {
+                    h[part(r)] |= items.tiers_of(c.bits, i);
+                }
+            }
+        }
+        let mut next_bit = 0u32;
+        let layout: Vec<ItemBits> = held
+            .iter()
+            .map(|h| {
+                let mut bits = ItemBits::default();
+                let both = island.is_some() && h[0] != 0 && h[1] != 0;
+                for (p, &tiers) in h.iter().enumerate() {
+                    if tiers == 0 {
+                        continue;
+                    }
+                    if both {
+                        for t in 0..64 {
+                            if tiers >> t & 1 == 1 {
+                                bits.parts[p].push((Some(t), next_bit));
+                                next_bit += 1;
+                            }
+                        }
+                    } else {
+                        bits.parts[p].push((None, next_bit));
+                        next_bit += 1;
+                    }
+                }
+                bits
+            })
+            .collect();
+        if next_bit > 40 {
+            return Err(format!(
+                "the datastore requirements need {next_bit} bits of state, above what the factored method tracks"
+            ));
+        }
+        let mut radix = vec![1usize << next_bit];
+        let mut count_digit = Vec::with_capacity(items.quorums.len());
+        for (q, quorum) in items.quorums.iter().enumerate() {
+            let mut digits = [None; 2];
+            for (p, digit) in digits.iter_mut().enumerate() {
+                let members = items.quorum_members[q]
+                    .iter()
+                    .filter(|&&r| part(r) == p)
+                    .count();
+                if members >= quorum.majority as usize {
+                    *digit = Some(radix.len());
+                    radix.push(quorum.majority as usize + 1);
+                }
+            }
+            count_digit.push(digits);
+        }
+        let keys = radix
+            .iter()
+            .try_fold(1usize, |k, &r| k.checked_mul(r))
+            .filter(|&k| k <= MAX_KEYS)
+            .ok_or_else(|| {
+                format!(
+                    "the datastore requirements have more combined states than the {MAX_KEYS} the factored method tracks"
+                )
+            })?;
+        Ok(Layout {
+            layout,
+            count_digit,
+            radix,
+            keys,
+        })
+    }
+}
+
+/// P(the outcome of OK | some regions' classes fixed), by a programme over regions in
+/// `Setup::order`. The outcome has bit 0 "the rest of the network is OK" and, with an island
+/// (a set of regions cut off from the rest, step 4), bit 1 "the island is OK"; without one the
+/// rest is everything. The state is, per item, which tiers each part holds (see [`ItemBits`]),
+/// and each quorum's member count in each part that can reach a majority (capped at it).
+/// `value[p][key * slots + j]` is P(outcome j, or OK when there is one slot | state `key`
+/// after the first p regions).
+pub(super) struct OkProgramme<'a> {
+    pub(super) items: &'a Items<'a>,
+    pub(super) classes: &'a [Vec<Class>],
+    pub(super) order: &'a [usize],
+    /// 1 on the static network (the probability of OK), 4 with an island (every outcome).
+    pub(super) slots: usize,
+    pub(super) layout: Vec<ItemBits>,
+    /// Per quorum and part, the digit of its member count in the key (after the bits).
+    pub(super) count_digit: Vec<[Option<usize>; 2]>,
+    pub(super) effects: Vec<Vec<Effect>>,
+    /// Mixed radix of the key: the bits, then each count (0..=majority).
+    pub(super) radix: Vec<usize>,
+    pub(super) value: Vec<Vec<f64>>,
+}
+
+impl<'a> OkProgramme<'a> {
+    /// The programme on the static network (`island` None), or with the regions marked in
+    /// `island` cut off from the others.
+    pub(super) fn new(
+        setup: &'a Setup<'a>,
+        items: &'a Items<'a>,
+        classes: &'a [Vec<Class>],
+        island: Option<&[bool]>,
+    ) -> Result<OkProgramme<'a>, String> {
+        let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
+        let Layout {
+            layout,
+            count_digit,
+            radix,
+            keys,
+        } = Layout::new(items, classes, island)?;
+        let effects: Vec<Vec<Effect>> = classes
+            .iter()
+            .enumerate()
+            .map(|(r, cs)| {
+                let p = part(r);
+                cs.iter()
+                    .map(|c| {
+                        let mut bits = 0u64;
+                        if c.alive {
+                            for (i, item) in layout.iter().enumerate() {
+                                let tiers = items.tiers_of(c.bits, i);
+                                for &(t, bit) in &item.parts[p] {
+                                    let hit = match t {
+                                        None => tiers != 0,
+                                        Some(t) => tiers >> t & 1 == 1,
+                                    };
+                                    if hit {
+                                        bits |= 1 << bit;
+                                    }
+                                }
+                            }
+                        }
+                        Effect {
+                            alive: c.alive,
+                            bits,
+                            members: if c.alive { c.members } else { 0 },
+                            island: p == 1,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let slots = if island.is_some() { 4 } else { 1 };
+        let mut programme = OkProgramme {
+            items,
+            classes,
+            order: &setup.order,
+            slots,
+            layout,
+            count_digit,
+            effects,
+            radix,
+            value: Vec::new(),
+        };
+        let n = setup.order.len();
+        let mut value = vec![vec![0.0; keys * slots]; n + 1];
+        for key in 0..keys {
+            let o = programme.outcome(key) as usize;
+            if slots == 1 {
+                value[n][key] = if o == 1 { 1.0 } else { 0.0 };
+            } else {
+                value[n][key * slots + o] = 1.0;
+            }
+        }
+        for p in (0..n).rev() {
+            let r = setup.order[p];
+            let (head, tail) = value.split_at_mut(p + 1);
+            let next = &tail[0];
+            for key in 0..keys {
+                let out = &mut head[p][key * slots..(key + 1) * slots];
+                for (c, e) in classes[r].iter().zip(&programme.effects[r]) {
+                    let to = programme.apply(key, e) * slots;
+                    for (o, v) in out.iter_mut().zip(&next[to..to + slots]) {
+                        *o += c.probability * v;
+                    }
+                }
+            }
+        }
+        programme.value = value;
+        Ok(programme)
+    }
+
+    /// The state after a region with this effect.
+    pub(super) fn apply(&self, key: usize, effect: &Effect) -> usize {
+        if !effect.alive {
+            return key;
+        }
+        let r0 = self.radix[0];
+        let mut out = (key % r0) | effect.bits as usize;
+        if effect.members != 0 {
+            let part = usize::from(effect.island);
+            let mut scale = r0;
+            let mut rest = key / r0;
+            let mut counts = 0;
+            for (d, &r) in self.radix.iter().enumerate().skip(1) {
+                let mut c = rest % r;
+                rest /= r;
+                if let Some(q) = self.count_digit.iter().position(|x| x[part] == Some(d))
+                    && effect.members >> q & 1 == 1
+                {
+                    c = (c + 1).min(r - 1);
+                }
+                counts += c * scale;
+                scale *= r;
+            }
+            out += counts;
+        } else {
+            out += key - key % r0;
+        }
+        out
+    }
+
+    /// The outcome of a final state: bit 0 the rest is OK, bit 1 the island is OK.
+    pub(super) fn outcome(&self, key: usize) -> u32 {
+        let r0 = self.radix[0];
+        let bits = key % r0;
+        // Per item, which parts hold its homes: the best tier held anywhere.
+        let homes = |i: usize| -> [bool; 2] {
+            let best = |p: usize| -> Option<u32> {
+                self.layout[i].parts[p]
+                    .iter()
+                    .filter(|(_, bit)| bits >> bit & 1 == 1)
+                    .map(|(t, _)| t.unwrap_or(0))
+                    .min()
+            };
+            let (a, b) = (best(0), best(1));
+            match (a, b) {
+                (Some(a), Some(b)) => [a <= b, b <= a],
+                _ => [a.is_some(), b.is_some()],
+            }
+        };
+        let mut ok = [true, self.slots > 1];
+        for i in 0..self.layout.len() {
+            if self.items.required >> i & 1 == 1 {
+                let h = homes(i);
+                ok[0] &= h[0];
+                ok[1] &= h[1];
+            }
+        }
+        let mut digits = vec![0; self.radix.len()];
+        let mut rest = key / r0;
+        for (d, &r) in self.radix.iter().enumerate().skip(1) {
+            digits[d] = rest % r;
+            rest /= r;
+        }
+        for (q, quorum) in self.items.quorums.iter().enumerate() {
+            let majority = |p: usize| {
+                self.count_digit[q][p].is_some_and(|d| digits[d] >= quorum.majority as usize)
+            };
+            let (mine, theirs) = (majority(0), majority(1));
+            let restore = quorum.restore_item.map_or([false; 2], homes);
+            ok[0] &= mine || (!theirs && restore[0]);
+            ok[1] &= theirs || (!mine && restore[1]);
+        }
+        u32::from(ok[0]) | u32::from(ok[1]) << 1
+    }
+
+    /// P(not OK) on the static network with every region free, summed directly over those
+    /// states.
+    pub(super) fn not_ok(&self) -> f64 {
+        let mut dist: FxHashMap<usize, f64> = FxHashMap::default();
+        dist.insert(0, 1.0);
+        for &r in self.order {
+            let mut next: FxHashMap<usize, f64> = FxHashMap::default();
+            for (&key, &p) in &dist {
+                for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
+                    *next.entry(self.apply(key, e)).or_default() += p * c.probability;
+                }
+            }
+            dist = next;
+        }
+        let mut failing: Vec<(usize, f64)> = dist
+            .into_iter()
+            .filter(|(k, _)| self.outcome(*k) != 1)
+            .collect();
+        failing.sort_by_key(|(k, _)| *k);
+        failing.iter().map(|(_, p)| p).sum()
+    }
+
+    /// P(the outcome of slot `slot` | the regions with `visited[r] != NONE` are in that
+    /// class). `scratch` holds buffers reused between calls.
+    pub(super) fn given(
+        &self,
+        visited: &[u16],
+        position: &[usize],
+        slot: usize,
+        scratch: &mut Buffers,
+    ) -> f64 {
+        let last = visited
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != NONE)
+            .map(|(r, _)| position[r] + 1)
+            .max()
+            .unwrap_or(0);
+        let (dist, next, dense) = scratch;
+        dense.resize(self.value[0].len() / self.slots, 0.0);
+        dist.clear();
+        dist.push((0, 1.0));
+        for &r in &self.order[..last] {
+            next.clear();
+            let fixed = visited[r];
+            let mut add = |key: usize, p: f64| {
+                if p > 0.0 {
+                    if dense[key] == 0.0 {
+                        next.push((key, 0.0));
+                    }
+                    dense[key] += p;
+                }
+            };
+            for &(key, p) in dist.iter() {
+                if fixed != NONE {
+                    add(self.apply(key, &self.effects[r][fixed as usize]), p);
+                } else {
+                    for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
+                        add(self.apply(key, e), p * c.probability);
+                    }
+                }
+            }
+            for (k, p) in next.iter_mut() {
+                *p = std::mem::take(&mut dense[*k]);
+            }
+            std::mem::swap(dist, next);
+        }
+        dist.iter()
+            .map(|&(k, p)| p * self.value[last][k * self.slots + slot])
+            .sum()
+    }
+}
+
+pub(super) const NONE: u16 = u16::MAX;
+
+/// Two sparse distributions over programme states and a dense accumulator, reused between
+/// calls.
+pub(super) type Buffers = (Vec<(usize, f64)>, Vec<(usize, f64)>, Vec<f64>);

@@ -1,0 +1,267 @@
+//! Step 5, routing: a search over the regions routing looks at, each leaf an assignment of
+//! user groups to serving regions with its capacity and served fraction (MODEL.md §3.4-3.5, §12.3).
+
+use super::islands::Life;
+use super::ok::{Buffers, NONE, OkProgramme};
+use super::requirements::Items;
+use crate::availability::StateProbabilities;
+
+use super::{Class, MAX_SEARCH_NODES, PRUNE, Setup};
+
+impl<'a> Setup<'a> {
+    /// Steps 3-5 for one restore policy and one set of failed shared-fate groups: the figures
+    /// on the static network, corrected on each island, and the mass the searches pruned.
+    pub(super) fn regions(
+        &self,
+        avail: &[f64],
+        policy: &[usize],
+        failed_groups: u32,
+        islands: &[Vec<usize>],
+    ) -> Result<(StateProbabilities, f64), String> {
+        let (items, classes) = self.prepare(avail, policy, failed_groups)?;
+        let (mut total, mut pruned) = self.connected(&items, &classes)?;
+        if !islands.is_empty() {
+            let life = Life::of(&classes);
+            for block in islands {
+                let (correction, p) = self.island(avail, &items, &classes, &life, block)?;
+                total.add(&correction, 1.0);
+                pruned += p;
+            }
+        }
+        Ok((total, pruned))
+    }
+
+    /// Step 5 on the static network: the figures as if every alive region were connected to
+    /// every other, and the pruned mass.
+    pub(super) fn connected(
+        &self,
+        items: &Items,
+        classes: &[Vec<Class>],
+    ) -> Result<(StateProbabilities, f64), String> {
+        let ok = OkProgramme::new(self, items, classes, None)?;
+        let mut search = Search::new(self, classes, &ok, None, 1);
+        search.explore(1.0);
+        search.finished()?;
+        let mut total = search.total;
+        total.add(
+            &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
+            ok.not_ok(),
+        );
+        Ok((total, search.pruned))
+    }
+}
+
+/// Step 5's search over the regions routing looks at, for one outcome of OK (`target`: bit 0
+/// the rest of the network is OK, bit 1 the island is).
+pub(super) struct Search<'a> {
+    pub(super) setup: &'a Setup<'a>,
+    pub(super) classes: &'a [Vec<Class>],
+    pub(super) ok: &'a OkProgramme<'a>,
+    pub(super) target: u32,
+    /// Per region, whether it is in the island.
+    pub(super) block: Option<&'a [bool]>,
+    pub(super) visited: Vec<u16>,
+    pub(super) total: StateProbabilities,
+    pub(super) pruned: f64,
+    pub(super) scratch: Buffers,
+    /// Nodes explored, to stop at [`MAX_SEARCH_NODES`].
+    pub(super) nodes: u64,
+}
+
+pub(super) enum Next {
+    /// Every group has a serving region (in OK's world).
+    Assigned(Vec<usize>),
+    /// Some group has no serving region left.
+    Down,
+    /// This region decides the next assignment.
+    Branch(usize),
+}
+
+impl<'a> Search<'a> {
+    pub(super) fn new(
+        setup: &'a Setup<'a>,
+        classes: &'a [Vec<Class>],
+        ok: &'a OkProgramme<'a>,
+        block: Option<&'a [bool]>,
+        target: u32,
+    ) -> Search<'a> {
+        Search {
+            setup,
+            classes,
+            ok,
+            target,
+            block,
+            visited: vec![NONE; classes.len()],
+            total: StateProbabilities::ZERO,
+            pruned: 0.0,
+            scratch: (Vec::new(), Vec::new(), Vec::new()),
+            nodes: 0,
+        }
+    }
+
+    /// The programme's slot for this search's outcome.
+    pub(super) fn slot(&self) -> usize {
+        if self.ok.slots == 1 {
+            0
+        } else {
+            self.target as usize
+        }
+    }
+
+    /// An error when the search gave up.
+    pub(super) fn finished(&self) -> Result<(), String> {
+        if self.nodes > MAX_SEARCH_NODES {
+            return Err(format!(
+                "routing depends on more than {MAX_SEARCH_NODES} combinations of region states above {PRUNE:e}"
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn next(&self) -> Next {
+        let rest_ok = self.target & 1 != 0;
+        let island_ok = self.target & 2 != 0;
+        let mut assignment = Vec::with_capacity(self.setup.rankings.len());
+        for ranking in &self.setup.rankings {
+            let mut found = None;
+            for &r in ranking {
+                let in_block = self.block.is_some_and(|b| b[r]);
+                // A region of a part that is not OK never serves, whatever its class.
+                if !(if in_block { island_ok } else { rest_ok }) {
+                    continue;
+                }
+                match self.visited[r] {
+                    NONE => return Next::Branch(r),
+                    c => {
+                        let class = &self.classes[r][c as usize];
+                        if class.entry && class.alive {
+                            found = Some(r);
+                            break;
+                        }
+                    }
+                }
+            }
+            match found {
+                Some(r) => assignment.push(r),
+                None => return Next::Down,
+            }
+        }
+        Next::Assigned(assignment)
+    }
+
+    pub(super) fn explore(&mut self, probability: f64) {
+        self.nodes += 1;
+        if self.nodes > MAX_SEARCH_NODES {
+            return;
+        }
+        if probability < PRUNE {
+            self.pruned += probability;
+            return;
+        }
+        match self.next() {
+            Next::Branch(r) => {
+                for c in 0..self.classes[r].len() {
+                    self.visited[r] = c as u16;
+                    let p = self.classes[r][c].probability;
+                    self.explore(probability * p);
+                }
+                self.visited[r] = NONE;
+            }
+            Next::Down => {
+                let w = probability
+                    * self.ok.given(
+                        &self.visited,
+                        &self.setup.position,
+                        self.slot(),
+                        &mut self.scratch,
+                    );
+                self.total.add(
+                    &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
+                    w,
+                );
+            }
+            Next::Assigned(assignment) => {
+                let w = probability
+                    * self.ok.given(
+                        &self.visited,
+                        &self.setup.position,
+                        self.slot(),
+                        &mut self.scratch,
+                    );
+                if w == 0.0 {
+                    return;
+                }
+                let (outcome, served) = self.capacity(&assignment);
+                self.total.add(&StateProbabilities::of(outcome, served), w);
+            }
+        }
+    }
+
+    /// MODEL.md §3.5 for an assignment of groups to regions (not global-lb).
+    pub(super) fn capacity(&self, assignment: &[usize]) -> (crate::evaluate::Outcome, f64) {
+        let m = self.setup.engine.model();
+        let entry = &m.services[m.entry.idx()];
+        let peak = m.peak_rps;
+        let tolerance = 1e-9 * peak;
+        let mut loads: Vec<(usize, f64)> = Vec::new();
+        for (u, &r) in assignment.iter().enumerate() {
+            let load = peak * m.users[u].share;
+            match loads.iter_mut().find(|(x, _)| *x == r) {
+                Some((_, l)) => *l += load,
+                None => loads.push((r, load)),
+            }
+        }
+        loads.sort_by_key(|(r, _)| *r);
+        // Served requests (rps) with the entry alone, as in version 1 (bit for bit); the served
+        // fraction directly when tiers are tracked (MODEL.md §12.3: each region serves up to
+        // its tightest tier; every tracked tier is called in the serving region itself, see
+        // `tiers_to_track`, with its whole load).
+        let tracked = &self.setup.tracked;
+        let mut served = 0.0;
+        let mut degraded = false;
+        for &(r, load) in &loads {
+            if load <= 0.0 {
+                continue;
+            }
+            let class = &self.classes[r][self.visited[r] as usize];
+            let (_, capacity) = crate::evaluate::scaled_capacity(
+                load,
+                class.steady,
+                class.scaled,
+                entry.scales[r],
+                tolerance,
+            );
+            degraded |= load - capacity > tolerance;
+            if tracked.is_empty() {
+                served += load.min(capacity);
+                continue;
+            }
+            let mut rho = (capacity / load).min(1.0);
+            for (k, &s) in tracked.iter().enumerate() {
+                let (steady, scaled) = class.tiers[k];
+                let (_, capacity) = crate::evaluate::scaled_capacity(
+                    load,
+                    steady,
+                    scaled,
+                    m.services[s].scales[r],
+                    tolerance,
+                );
+                rho = rho.min((capacity / load).min(1.0));
+                degraded |= load - capacity > tolerance;
+            }
+            degraded |= rho < 1.0 - 1e-9;
+            served += load / peak * rho;
+        }
+        let outcome = if degraded {
+            crate::evaluate::Outcome::Degraded
+        } else {
+            crate::evaluate::Outcome::Up
+        };
+        let fraction = if tracked.is_empty() {
+            served / peak
+        } else {
+            served
+        };
+        (outcome, fraction.min(1.0))
+    }
+}
