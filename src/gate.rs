@@ -235,6 +235,17 @@ impl Collector<'_> {
     }
 }
 
+/// The effective availability the `availability` objective is compared with: the figure when
+/// it is exact, the lower end of its interval when it is not (docs/gating.md: a pass must be
+/// proven).
+fn pessimistic(a: &Availability) -> f64 {
+    if !a.is_exact() {
+        a.bounds.effective_availability[0]
+    } else {
+        a.effective_availability
+    }
+}
+
 /// Applies the objectives of the model, then its waivers; no objectives means passed with no
 /// breaches.
 pub fn check(inputs: &Inputs) -> Verdict {
@@ -258,12 +269,9 @@ pub fn check(inputs: &Inputs) -> Verdict {
     if let Some(limit) = o.availability {
         c.checked("availability", json!(limit), true, &[]);
         match inputs.availability {
-            Some(a) if a.effective_availability < limit => c.breach(
-                "availability",
-                json!(limit),
-                json!(a.effective_availability),
-                None,
-            ),
+            Some(a) if pessimistic(a) < limit => {
+                c.breach("availability", json!(limit), json!(pessimistic(a)), None)
+            }
             Some(_) => {}
             None => c.breach("availability", json!(limit), Value::Null, None),
         }

@@ -169,19 +169,12 @@ pub fn analyze_with<E>(
     let singles = singles(&collector.standard);
     let change_seconds = change_seconds_per_year(&collector.standard);
     let exact = availability::compute(engine, pool.as_ref(), options.importance);
-    let availability = exact
+    let mut availability = availability::summarize(engine, &exact, &singles);
+    availability::add_changes(&mut availability, change_seconds);
+    let importance = exact
+        .conditional
         .as_ref()
-        .map(|e| {
-            let mut a = availability::summarize(engine, e, &singles);
-            availability::add_changes(&mut a, change_seconds);
-            a
-        })
-        .map_err(Clone::clone);
-    let importance = exact.as_ref().ok().and_then(|e| {
-        e.conditional
-            .as_ref()
-            .map(|c| availability::importance(engine, &e.total, c, &singles))
-    });
+        .map(|c| availability::importance(engine, &exact.total, c, &singles));
     let cut_order = options
         .cut_order
         .unwrap_or_else(|| cutsets::auto_order(engine.components().len()));
@@ -204,7 +197,7 @@ pub fn analyze_with<E>(
         results: &gated_results,
         changes: &changes,
         change_downtime_minutes_per_year: change_seconds / 60.0,
-        availability: availability.as_ref().ok(),
+        availability: Some(&availability),
         monthly_cost: cost.total,
         baseline: &baseline,
         baseline_residency: &baseline_residency,
@@ -222,7 +215,7 @@ pub fn analyze_with<E>(
     Ok(Report::new(Parts {
         engine,
         collector,
-        availability,
+        availability: Ok(availability),
         importance,
         cut_sets,
         cost,

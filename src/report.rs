@@ -69,13 +69,17 @@ pub struct Summary {
     /// Extra: -log10(unavailability), from the unavailability itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_nines: Option<f64>,
-    /// Extra: `enumeration` or `factored` (docs/availability.md).
+    /// Extra: proven `[low, high]` bounds on each figure above (docs/availability.md); they
+    /// differ from the figure by at most `availability_error_bound`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_bounds: Option<availability::Bounds>,
+    /// Extra: `enumeration`, `factored` or `interval` (docs/availability.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_method: Option<availability::Method>,
     /// Extra: a proven bound on the absolute error of every availability figure (0: exact).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_error_bound: Option<f64>,
-    /// Extra: why the availability figures are missing, when they are.
+    /// Extra: why the availability figures are an interval rather than exact, when they are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_note: Option<String>,
     pub monthly_cost: f64,
@@ -537,7 +541,10 @@ impl Report {
             .map(|(s, _)| s.id.clone())
             .collect();
         let (a, note) = match parts.availability {
-            Ok(a) => (Some(a), None),
+            Ok(a) => {
+                let note = a.note.clone();
+                (Some(a), note)
+            }
             Err(note) => (None, Some(note)),
         };
         let summary = Summary {
@@ -548,6 +555,7 @@ impl Report {
             downtime_minutes_per_year: a.as_ref().map(|a| a.downtime_minutes_per_year),
             unavailability: a.as_ref().map(|a| a.unavailability),
             availability_nines: a.as_ref().and_then(|a| a.nines),
+            availability_bounds: a.as_ref().map(|a| a.bounds.clone()),
             availability_method: a.as_ref().map(|a| a.method),
             availability_error_bound: a.as_ref().map(|a| a.error_bound),
             availability_note: note,

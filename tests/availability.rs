@@ -187,7 +187,7 @@ fn importance_matches_a_rerun_with_the_component_made_perfect() {
 }
 
 /// A validated model from YAML text.
-fn checked(text: &str) -> drplan::pipeline::Checked {
+pub(crate) fn checked(text: &str) -> drplan::pipeline::Checked {
     let source = drplan::load::Source {
         name: "generated.yaml".into(),
         text: text.into(),
@@ -398,7 +398,7 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
 /// Random small topologies with random (and much lower than default) availabilities, so rare
 /// states weigh enough to show any disagreement: the factored method equals enumeration within
 /// its bound, and to 1e-9 relative when the network cannot split (perfect links, full mesh).
-mod random {
+pub(crate) mod random {
     use drplan::availability::{brute, factored};
     use drplan::generate::{GenerateArgs, LinkShape, topology};
     use proptest::prelude::*;
@@ -412,7 +412,7 @@ mod random {
 
     /// Rewrites a generated topology with the given availabilities: regions, AZs (cycled), and
     /// links (perfect when `perfect_links`).
-    fn with_availabilities(
+    pub(crate) fn with_availabilities(
         text: &str,
         regions: &[f64],
         azs: &[f64],

@@ -607,9 +607,11 @@ fn exact_availability_counts_control_planes_and_their_regions() {
 }
 
 /// Above 22 components the factored method would have to condition on control planes; it
-/// declines instead of giving a figure that ignores them (README, Interpretations).
+/// declines, and the most probable states (docs/availability.md, method 3) give figures that
+/// include them: exact here (reliable components leave far less than 1e-12 out), and lower
+/// than the same topology's without the control plane, whose loss with r0 now freezes routing.
 #[test]
-fn large_topologies_with_control_planes_decline_rather_than_guess() {
+fn large_topologies_with_control_planes_get_figures_that_include_them() {
     // 3 regions of 6 AZs, fully linked: 3 + 18 + 3 links + routing + 1 control plane = 26
     // components.
     let mut text = String::from("version: 1\nregions:\n");
@@ -632,13 +634,22 @@ fn large_topologies_with_control_planes_decline_rather_than_guess() {
     }
     let r = analyze_text("large-control", &text);
     let sum = &r["summary"];
-    assert!(sum.get("availability").is_none(), "{sum}");
-    let note = sum["availability_note"].as_str().expect("a note");
-    assert!(note.contains("control planes"), "{note}");
+    assert_eq!(sum["availability_method"], "most-probable-states", "{sum}");
+    assert!(
+        sum["availability_error_bound"].as_f64().unwrap() <= 1e-12,
+        "{sum}"
+    );
+    assert!(sum.get("availability_note").is_none(), "{sum}");
+    let with_control = sum["availability"].as_f64().unwrap();
     // Without the control plane the same topology is computed (factored).
     let plain = text
         .replace("control_planes:\n  dns-api: { region: r0 }\n", "")
         .replace(", requires: [dns-api]", "");
     let r = analyze_text("large-plain", &plain);
     assert_eq!(r["summary"]["availability_method"], "factored");
+    let without = r["summary"]["availability"].as_f64().unwrap();
+    assert!(
+        with_control < without,
+        "with the control plane {with_control}, without {without}"
+    );
 }

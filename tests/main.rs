@@ -22,6 +22,7 @@ mod hand_computed_v2;
 mod hostile;
 mod html;
 mod init;
+mod intervals;
 mod properties;
 mod readme;
 mod robustness;

@@ -3,13 +3,15 @@
 //!
 //! Two exact methods: [`brute`] enumerates every state (up to [`brute::MAX_COMPONENTS`]
 //! components), [`factored`] conditions on the few components that couple regions and sums
-//! per-region distributions (see docs/availability.md). When neither reaches a topology the
-//! figures are not computed, and the report says so and points to `drplan simulate`; they are
-//! never sampled silently.
+//! per-region distributions (see docs/availability.md). When neither reaches a topology within
+//! [`factored::TOLERANCE`], [`partial`] evaluates the most probable states and the figures are
+//! a proven interval (intersected with the factored method's own bound when it gives one);
+//! they are never sampled silently, and never missing.
 
 pub mod brute;
 pub mod cutsets;
 pub mod factored;
+pub mod partial;
 
 use serde::Serialize;
 
@@ -48,6 +50,10 @@ pub enum Method {
     Enumeration,
     /// Conditioning and per-region sums (docs/availability.md).
     Factored,
+    /// The most probable states evaluated one by one, the others' probability bounding the
+    /// error (intersected with the factored method's bound where it gives one); exact when that
+    /// is at most [`factored::TOLERANCE`], a proven interval otherwise (docs/availability.md).
+    MostProbableStates,
 }
 
 /// The exact probabilities of a topology.
@@ -57,8 +63,30 @@ pub struct Exact {
     /// Per component, for the importance measures (`None` when not computed).
     pub conditional: Option<Vec<Conditional>>,
     pub method: Method,
-    /// A proven bound on the absolute error of every probability (0 for enumeration).
+    /// A proven bound on the absolute error of every probability (0 for enumeration; above
+    /// [`factored::TOLERANCE`] only for [`Method::MostProbableStates`], whose `total` is then
+    /// the middle of the interval).
     pub error_bound: f64,
+    /// Why the figures are an interval rather than exact, when they are.
+    pub note: Option<String>,
+}
+
+impl Exact {
+    /// Whether the figures are exact (error at most [`factored::TOLERANCE`]) rather than an
+    /// interval.
+    pub fn is_exact(&self) -> bool {
+        self.error_bound <= factored::TOLERANCE
+    }
+}
+
+/// Proven lower and upper bounds, `[low, high]`, on each §5 figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bounds {
+    pub availability: [f64; 2],
+    pub full_capacity_availability: [f64; 2],
+    pub expected_served_fraction: [f64; 2],
+    pub effective_availability: [f64; 2],
+    pub downtime_minutes_per_year: [f64; 2],
 }
 
 /// The §5 summary figures.
@@ -74,32 +102,115 @@ pub struct Availability {
     pub nines: Option<f64>,
     pub method: Method,
     pub error_bound: f64,
+    /// Each figure within `error_bound`, as an interval (the gate reads the pessimistic end
+    /// when the figures are not exact).
+    pub bounds: Bounds,
+    /// Why the figures are an interval, when they are.
+    pub note: Option<String>,
+}
+
+impl Availability {
+    /// Whether the figures are exact (error at most [`factored::TOLERANCE`]) rather than a
+    /// proven interval.
+    pub fn is_exact(&self) -> bool {
+        self.error_bound <= factored::TOLERANCE
+    }
 }
 
 /// Exact probabilities by the cheapest exact method that reaches the topology, or why none
 /// does.
 /// Exact probabilities; `importance` asks for the per-component conditional figures too (free
 /// with enumeration, 2n more runs with the factored method, within a time budget).
-pub fn compute(
-    engine: &Engine,
-    pool: Option<&rayon::ThreadPool>,
-    importance: bool,
-) -> Result<Exact, String> {
+pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bool) -> Exact {
     let n = engine.components().len();
     if n <= brute::MAX_COMPONENTS {
         let forced = vec![Forced::Free; n];
         if let Some(e) = brute::enumerate(engine, &forced, pool) {
-            return Ok(Exact {
+            return Exact {
                 total: e.total,
                 conditional: Some(e.conditional),
                 method: Method::Enumeration,
                 error_bound: 0.0,
-            });
+                note: None,
+            };
         }
     }
-    factored::compute(engine, pool, importance).map_err(|reason| {
-        format!("not computed exactly: {reason}; `drplan simulate` estimates it by Monte Carlo")
-    })
+    let factored = factored::compute_with_bound(engine, pool, importance);
+    let reason = match factored {
+        Ok(e) if e.error_bound <= factored::TOLERANCE => return e,
+        Ok(ref e) => format!(
+            "the factored method bounds its error by {:.1e}, above {:.0e} (links or regions whose failure splits the network, such as a ring or a hub, make it large)",
+            e.error_bound,
+            factored::TOLERANCE
+        ),
+        Err(ref reason) => reason.clone(),
+    };
+    interval(engine, pool, factored.ok(), reason)
+}
+
+/// [`Method::MostProbableStates`]: the most probable states evaluated ([`partial`]),
+/// intersected with the factored method's interval when it gives one.
+fn interval(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    factored: Option<Exact>,
+    reason: String,
+) -> Exact {
+    let p = partial::evaluate(engine, pool);
+    let figures =
+        |s: &StateProbabilities| [s.unavailability, s.not_full_capacity, s.expected_shortfall];
+    let low = figures(&p.evaluated);
+    let mut bounds: [[f64; 2]; 3] =
+        std::array::from_fn(|i| [low[i], (low[i] + p.unexplored).min(1.0)]);
+    if let Some(f) = &factored {
+        let mid = figures(&f.total);
+        for (i, b) in bounds.iter_mut().enumerate() {
+            let (lo, hi) = (mid[i] - f.error_bound, mid[i] + f.error_bound);
+            *b = if lo.max(b[0]) <= hi.min(b[1]) {
+                [lo.max(b[0]), hi.min(b[1])]
+            } else if hi - lo < b[1] - b[0] {
+                // Both are proven, so they overlap up to rounding: keep the narrower one.
+                [lo, hi]
+            } else {
+                *b
+            };
+        }
+    }
+    let middle = |b: [f64; 2]| (b[0] + b[1]) / 2.0;
+    let half = bounds
+        .iter()
+        .map(|b| (b[1] - b[0]) / 2.0)
+        .fold(0.0, f64::max);
+    // Ends closer than the figures' own rounding: the bound is the width that was proven.
+    let half = if half > 0.0 {
+        half
+    } else {
+        let factored_width = factored
+            .as_ref()
+            .map_or(f64::INFINITY, |f| 2.0 * f.error_bound);
+        p.unexplored.min(factored_width) / 2.0
+    };
+    Exact {
+        total: StateProbabilities {
+            unavailability: middle(bounds[0]),
+            not_full_capacity: middle(bounds[1]),
+            expected_shortfall: middle(bounds[2]),
+        },
+        conditional: None,
+        method: Method::MostProbableStates,
+        error_bound: half,
+        note: (half > factored::TOLERANCE).then(|| {
+            format!(
+                "not exact ({reason}): a proven interval from the {} most probable component states{}",
+                p.states,
+                if factored.is_some() {
+                    " and the factored method's bound"
+                } else {
+                    ""
+                }
+            )
+        }),
+    }
 }
 
 /// The sum of [`transients`], taken in component id order (so it does not depend on the order
@@ -263,6 +374,14 @@ pub fn add_changes(a: &mut Availability, seconds_per_year: f64) {
         .min(1.0);
     a.effective_availability = (1.0 - lost).clamp(0.0, 1.0);
     a.downtime_minutes_per_year = lost * MINUTES_PER_YEAR;
+    let changes = seconds_per_year / SECONDS_PER_YEAR;
+    let e = &mut a.bounds.effective_availability;
+    *e = [(e[0] - changes).max(0.0), (e[1] - changes).max(0.0)];
+    let d = &mut a.bounds.downtime_minutes_per_year;
+    *d = [
+        (d[0] + changes * MINUTES_PER_YEAR).min(MINUTES_PER_YEAR),
+        (d[1] + changes * MINUTES_PER_YEAR).min(MINUTES_PER_YEAR),
+    ];
 }
 
 /// Combines state probabilities with the transients of single failures: `singles` holds, for
@@ -275,6 +394,7 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
     // Interpretations).
     let lost = (probabilities.expected_shortfall + transient).min(1.0);
     let u = probabilities.unavailability;
+    let b = exact.error_bound;
     // Sums of many terms can leave a last-bit excursion outside [0, 1]; clamp it.
     let unit = |x: f64| x.clamp(0.0, 1.0);
     let u = unit(u);
@@ -288,5 +408,22 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
         nines: (u > 0.0).then(|| -u.log10()),
         method: exact.method,
         error_bound: exact.error_bound,
+        bounds: Bounds {
+            availability: [unit(1.0 - u - b), unit(1.0 - u + b)],
+            full_capacity_availability: [
+                unit(1.0 - probabilities.not_full_capacity - b),
+                unit(1.0 - probabilities.not_full_capacity + b),
+            ],
+            expected_served_fraction: [
+                unit(1.0 - probabilities.expected_shortfall - b),
+                unit(1.0 - probabilities.expected_shortfall + b),
+            ],
+            effective_availability: [unit(1.0 - lost - b), unit(1.0 - lost + b)],
+            downtime_minutes_per_year: [
+                (lost - b).clamp(0.0, 1.0) * MINUTES_PER_YEAR,
+                (lost + b).min(1.0) * MINUTES_PER_YEAR,
+            ],
+        },
+        note: exact.note.clone(),
     }
 }

@@ -282,6 +282,13 @@ pub fn significant(x: f64, digits: usize) -> String {
 }
 
 /// Two availabilities as percentages with enough digits that different values read different.
+/// A proven interval of a fraction, as "99.9981% to 99.9983%" (digits enough to tell the ends
+/// apart).
+pub fn percent_interval(b: [f64; 2]) -> String {
+    let (lo, hi) = percent_pair(b[0], b[1]);
+    format!("{lo} to {hi}")
+}
+
 pub fn percent_pair(a: f64, b: f64) -> (String, String) {
     let (mut ta, mut tb) = (percent(a), percent(b));
     let mut digits = ta.len().max(tb.len()).saturating_sub(4);

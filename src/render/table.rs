@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::Style;
+use super::describe::percent_interval;
 use super::terminal::{breach_cells, new_table, paint};
+use crate::availability;
 use crate::model::units::{percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
@@ -219,29 +221,64 @@ fn summary(report: &Report, style: Style) -> Table {
             let nines = s.availability_nines.map_or("no downtime".into(), |n| {
                 format!("{} nines", round_to(n, 2))
             });
-            row(
-                "Availability",
-                Cell::new(format!("{} ({nines}; unavailability {u:.3e})", percent(a))),
-            );
-            if let Some(bound) = s.availability_error_bound.filter(|b| *b > 0.0) {
+            let interval = s.availability_bounds.as_ref().filter(|_| {
+                s.availability_error_bound
+                    .is_some_and(|b| b > availability::factored::TOLERANCE)
+            });
+            if let Some(b) = interval {
+                // Not exact: every figure as its proven interval, and why.
                 row(
-                    "Error bound",
+                    "Availability",
                     Cell::new(format!(
-                        "every probability within {bound:.1e} (docs/availability.md)"
+                        "{} (proven interval; the gate reads its lower end)",
+                        percent_interval(b.availability)
                     )),
                 );
-            }
-            if let Some(f) = s.full_capacity_availability {
-                row("Full-capacity availability", Cell::new(percent(f)));
-            }
-            if let Some(e) = s.effective_availability {
-                row("Effective availability", Cell::new(percent(e)));
-            }
-            if let Some(d) = s.downtime_minutes_per_year {
+                row(
+                    "Full-capacity availability",
+                    Cell::new(percent_interval(b.full_capacity_availability)),
+                );
+                row(
+                    "Effective availability",
+                    Cell::new(percent_interval(b.effective_availability)),
+                );
+                let d = b.downtime_minutes_per_year;
                 row(
                     "Expected downtime",
-                    Cell::new(format!("{} per year", Seconds(d * 60.0))),
+                    Cell::new(format!(
+                        "{} to {} per year",
+                        Seconds(d[0] * 60.0),
+                        Seconds(d[1] * 60.0)
+                    )),
                 );
+                if let Some(note) = &s.availability_note {
+                    row("Why an interval", Cell::new(note));
+                }
+            } else {
+                row(
+                    "Availability",
+                    Cell::new(format!("{} ({nines}; unavailability {u:.3e})", percent(a))),
+                );
+                if let Some(bound) = s.availability_error_bound.filter(|b| *b > 0.0) {
+                    row(
+                        "Error bound",
+                        Cell::new(format!(
+                            "every probability within {bound:.1e} (docs/availability.md)"
+                        )),
+                    );
+                }
+                if let Some(f) = s.full_capacity_availability {
+                    row("Full-capacity availability", Cell::new(percent(f)));
+                }
+                if let Some(e) = s.effective_availability {
+                    row("Effective availability", Cell::new(percent(e)));
+                }
+                if let Some(d) = s.downtime_minutes_per_year {
+                    row(
+                        "Expected downtime",
+                        Cell::new(format!("{} per year", Seconds(d * 60.0))),
+                    );
+                }
             }
         }
         _ => row(

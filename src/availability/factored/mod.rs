@@ -197,6 +197,7 @@ fn bounded(
         conditional,
         method: Method::Factored,
         error_bound: bound,
+        note: None,
     })
 }
 

@@ -1,0 +1,192 @@
+//! A proven interval for any topology: the most probable component states evaluated one by
+//! one (as enumeration does), and the probability of all the others as the interval's width.
+//!
+//! Used when neither exact method reaches a topology within 1e-12 (docs/availability.md, "When
+//! it says no"), so that availability is never "not computed". Every figure is an expectation
+//! of a quantity in [0, 1] (down, not full, 1 - served fraction), so with E the states
+//! evaluated and M = 1 - P(E), each figure lies in [sum over E, sum over E + M].
+//!
+//! The states are failure sets F, visited as a tree: the children of F add one component that
+//! comes after F's last in a fixed order (unavailability descending, then id). The subtree of F
+//! (every state whose failures are F plus components after F's last) has probability
+//! S(F) = prod_{F} q x prod_{up to F's last, not in F} a, and a state F itself has probability
+//! S(F) x prod_{after F's last} a. Subtrees lighter than a threshold are not visited: their
+//! mass goes to M. The order makes the children of a node lighter and lighter, so the first
+//! light child ends the node and the mass of it and every later sibling is one product,
+//! S(F) x prod_{between} a x (1 - prod_{from it on} a). The threshold is the smallest power of
+//! ten (then a half-step) whose tree holds at most [`MAX_STATES`] states: a fixed count, so the
+//! interval does not depend on the machine or the number of threads.
+
+use rayon::prelude::*;
+
+use super::StateProbabilities;
+use crate::evaluate::{Engine, Failure};
+
+/// States evaluated at most.
+pub const MAX_STATES: usize = 200_000;
+/// States per parallel chunk; chunks are summed in order.
+const CHUNK: usize = 4096;
+
+/// The evaluated part and the mass left out.
+#[derive(Clone, Debug)]
+pub struct Partial {
+    /// Sum over the evaluated states of probability x contribution (a lower bound on each
+    /// figure).
+    pub evaluated: StateProbabilities,
+    /// Probability of the states not evaluated: each figure is at most `evaluated` + this.
+    pub unexplored: f64,
+    pub states: usize,
+}
+
+struct Tree {
+    /// Components that can fail, in visiting order: (component index, q, a).
+    order: Vec<(usize, f64, f64)>,
+    /// suffix_log[j] = sum_{i >= j} ln(a_i).
+    suffix_log: Vec<f64>,
+    /// Components always down (availability 0).
+    always_down: Vec<usize>,
+}
+
+impl Tree {
+    fn new(engine: &Engine) -> Tree {
+        let model = engine.model();
+        let mut order = Vec::new();
+        let mut always_down = Vec::new();
+        for (i, c) in engine.components().iter().enumerate() {
+            let a = model.availability(*c).0;
+            let q = model.availability(*c).unavailability();
+            if a <= 0.0 {
+                always_down.push(i);
+            } else if q > 0.0 {
+                order.push((i, q, a));
+            }
+        }
+        let ids: Vec<String> = engine
+            .components()
+            .iter()
+            .map(|c| model.component_id(*c))
+            .collect();
+        order.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| ids[x.0].cmp(&ids[y.0])));
+        let mut suffix_log = vec![0.0; order.len() + 1];
+        for j in (0..order.len()).rev() {
+            suffix_log[j] = suffix_log[j + 1] + (-order[j].1).ln_1p();
+        }
+        Tree {
+            order,
+            suffix_log,
+            always_down,
+        }
+    }
+
+    /// Visits every node whose subtree weighs at least `threshold`, depth first, with its
+    /// failure set (positions in `order`) and the probability of exactly that state; adds
+    /// the mass of the subtrees not visited to `left`. Stops (returning false) after `limit`
+    /// nodes.
+    fn walk(
+        &self,
+        threshold: f64,
+        limit: usize,
+        visit: &mut dyn FnMut(&[usize], f64),
+        left: &mut f64,
+    ) -> bool {
+        let mut stack: Vec<usize> = Vec::new();
+        let mut count = 0usize;
+        self.node(threshold, limit, &mut stack, 1.0, visit, left, &mut count)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn node(
+        &self,
+        threshold: f64,
+        limit: usize,
+        set: &mut Vec<usize>,
+        subtree: f64,
+        visit: &mut dyn FnMut(&[usize], f64),
+        left: &mut f64,
+        count: &mut usize,
+    ) -> bool {
+        *count += 1;
+        if *count > limit {
+            return false;
+        }
+        let start = set.last().map_or(0, |&k| k + 1);
+        visit(set, subtree * self.suffix_log[start].exp());
+        // running = S(F) x prod_{start <= i < j} a_i.
+        let mut running = subtree;
+        for j in start..self.order.len() {
+            let (_, q, a) = self.order[j];
+            let child = running * q;
+            if child < threshold {
+                // This child and every later sibling: one product.
+                *left += running * -self.suffix_log[j].exp_m1();
+                return true;
+            }
+            set.push(j);
+            let ok = self.node(threshold, limit, set, child, visit, left, count);
+            set.pop();
+            if !ok {
+                return false;
+            }
+            running *= a;
+        }
+        true
+    }
+}
+
+/// The most probable states of `engine`'s components, at most [`MAX_STATES`], evaluated.
+pub fn evaluate(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Partial {
+    let tree = Tree::new(engine);
+    // The smallest threshold (powers of ten and half-steps) whose tree fits.
+    let mut threshold = 1.0;
+    for step in 1..=60 {
+        let t = 10f64.powf(-(step as f64) / 2.0);
+        let mut left = 0.0;
+        if !tree.walk(t, MAX_STATES, &mut |_, _| {}, &mut left) {
+            break;
+        }
+        threshold = t;
+    }
+    let mut states: Vec<(Vec<usize>, f64)> = Vec::new();
+    let mut unexplored = 0.0;
+    tree.walk(
+        threshold,
+        usize::MAX,
+        &mut |set, p| {
+            let mut failed: Vec<usize> = set.iter().map(|&j| tree.order[j].0).collect();
+            failed.extend_from_slice(&tree.always_down);
+            failed.sort_unstable();
+            states.push((failed, p));
+        },
+        &mut unexplored,
+    );
+    let run = |chunk: &[(Vec<usize>, f64)]| {
+        let mut core = engine.scratch();
+        let mut failure = Failure::default();
+        let mut sum = StateProbabilities::ZERO;
+        for (failed, p) in chunk {
+            if *p == 0.0 {
+                continue;
+            }
+            failure.components.clone_from(failed);
+            engine.core_into(&failure, &mut core);
+            sum.add(
+                &StateProbabilities::of(core.outcome, core.served_fraction),
+                *p,
+            );
+        }
+        sum
+    };
+    let sums: Vec<StateProbabilities> = match pool {
+        Some(pool) => pool.install(|| states.par_chunks(CHUNK).map(run).collect()),
+        None => states.chunks(CHUNK).map(run).collect(),
+    };
+    let mut evaluated = StateProbabilities::ZERO;
+    for s in &sums {
+        evaluated.add(s, 1.0);
+    }
+    Partial {
+        evaluated,
+        unexplored,
+        states: states.len(),
+    }
+}

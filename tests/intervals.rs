@@ -1,0 +1,233 @@
+//! Availability is never "not computed": where the exact methods decline, the most probable
+//! states give a proven interval (docs/availability.md, method 3), exact when it is narrow
+//! enough, and the gate reads its pessimistic end (docs/gating.md).
+
+use drplan::availability::{self, brute, partial};
+use drplan::generate::{GenerateArgs, LinkShape, topology};
+use proptest::prelude::*;
+
+use crate::availability::checked;
+use crate::availability::random::with_availabilities;
+use crate::common::drplan;
+
+fn cases() -> u32 {
+    std::env::var("DRPLAN_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32)
+}
+
+fn shape(k: usize) -> LinkShape {
+    [
+        LinkShape::Mesh,
+        LinkShape::Ring,
+        LinkShape::Hub,
+        LinkShape::Nearest(1),
+        LinkShape::None,
+    ][k]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// On topologies small enough to enumerate, with unreliable components (so that states of
+    /// many failures weigh, and splits into several parts happen), the evaluated states and
+    /// the mass left out bracket the enumerated figures; and when every state fits in the
+    /// budget (at most 17 components) nothing is left out and the figures are equal.
+    #[test]
+    fn the_most_probable_states_bracket_enumeration(
+        regions in 1usize..=5,
+        azs in 1usize..=2,
+        links in 0usize..5,
+        routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
+        stores in prop::sample::subsequence(
+            vec!["single-az", "multi-az", "active-passive", "active-active", "consensus"], 1..=3),
+        region_avail in prop::collection::vec(0.7f64..0.999, 4),
+        az_avail in prop::collection::vec(0.7f64..0.999, 4),
+        users in 1usize..=4,
+        shared in 0usize..=1,
+    ) {
+        let args = GenerateArgs {
+            regions,
+            azs,
+            links: shape(links),
+            routing: routing.into(),
+            users,
+            datastores: stores.iter().map(|s| s.to_string()).collect(),
+            shared_fate: shared,
+            externals: 1,
+            ..GenerateArgs::default()
+        };
+        let Ok(text) = topology(&args) else { return Ok(()) };
+        let text = with_availabilities(&text, &region_avail, &az_avail, false);
+        let source = drplan::load::Source { name: "g.yaml".into(), text: text.clone() };
+        // Some shapes are invalid for some sizes (a hub of one region): not this test's matter.
+        let Ok(checked) = drplan::pipeline::check_source(source, "g") else { return Ok(()) };
+        let engine = drplan::evaluate::Engine::new(&checked.model);
+        let n = engine.components().len();
+        prop_assume!(n <= 20);
+        let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
+        let p = partial::evaluate(&engine, None);
+        for (name, exact, low) in [
+            ("unavailability", b.unavailability, p.evaluated.unavailability),
+            ("not full", b.not_full_capacity, p.evaluated.not_full_capacity),
+            ("shortfall", b.expected_shortfall, p.evaluated.expected_shortfall),
+        ] {
+            let rounding = 1e-12 * exact.abs() + 1e-15;
+            prop_assert!(low <= exact + rounding && exact <= low + p.unexplored + rounding,
+                "{name}: enumeration {exact:e}, interval [{low:e}, {:e}] ({} states)\n{text}",
+                low + p.unexplored, p.states);
+            if n <= 17 {
+                prop_assert!((exact - low).abs() <= rounding,
+                    "{name}: every state fits, yet enumeration {exact:e} and the states {low:e}");
+            }
+        }
+        if n <= 17 {
+            prop_assert!(p.unexplored < 1e-25, "{n} components left {:e} out", p.unexplored);
+        }
+    }
+}
+
+/// A `global-lb` estate above enumeration, which the factored method declines, gets exact
+/// figures from the most probable states (its components are reliable, so what is left out
+/// weighs far less than 1e-12), with bounds around each figure.
+#[test]
+fn global_lb_above_enumeration_is_exact_from_the_most_probable_states() {
+    let args = GenerateArgs {
+        regions: 5,
+        azs: 3,
+        routing: "global-lb".into(),
+        ..GenerateArgs::default()
+    };
+    let checked = checked(&topology(&args).unwrap());
+    let engine = drplan::evaluate::Engine::new(&checked.model);
+    assert!(engine.components().len() > brute::MAX_COMPONENTS);
+    assert!(availability::factored::compute(&engine, None, false).is_err());
+    let exact = availability::compute(&engine, None, false);
+    assert_eq!(exact.method, availability::Method::MostProbableStates);
+    assert!(exact.is_exact(), "bound {:e}", exact.error_bound);
+    assert!(exact.note.is_none());
+    let a = availability::summarize(&engine, &exact, &[]);
+    let b = &a.bounds;
+    for (name, x, [lo, hi]) in [
+        ("availability", a.availability, b.availability),
+        (
+            "full capacity",
+            a.full_capacity_availability,
+            b.full_capacity_availability,
+        ),
+        (
+            "served",
+            a.expected_served_fraction,
+            b.expected_served_fraction,
+        ),
+        (
+            "effective",
+            a.effective_availability,
+            b.effective_availability,
+        ),
+    ] {
+        assert!(
+            lo <= x && x <= hi && hi - lo <= 2e-12,
+            "{name}: {x} not in [{lo}, {hi}]"
+        );
+    }
+}
+
+/// Unreliable AZs and regions over 24 components: the states left out weigh too much for an
+/// exact figure, so the report gives a proven interval (JSON bounds, "X% to Y%" in the table,
+/// a note saying why), and an availability objective between the interval's lower end and its
+/// middle is breached, with the lower end as the actual value: a pass must be proven.
+#[test]
+fn a_wide_interval_is_reported_and_gated_on_its_lower_end() {
+    let args = GenerateArgs {
+        regions: 4,
+        azs: 3,
+        routing: "global-lb".into(),
+        ..GenerateArgs::default()
+    };
+    let text = with_availabilities(&topology(&args).unwrap(), &[0.9, 0.95], &[0.8, 0.9], false);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let out = drplan()
+        .args(["analyze", "-f", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &report["summary"];
+    assert_eq!(s["availability_method"], "most-probable-states");
+    let bound = s["availability_error_bound"].as_f64().unwrap();
+    assert!(bound > 1e-12, "bound {bound:e}: not an interval");
+    let [lo, hi] = [0, 1].map(|i| {
+        s["availability_bounds"]["effective_availability"][i]
+            .as_f64()
+            .unwrap()
+    });
+    let mid = s["effective_availability"].as_f64().unwrap();
+    assert!(lo < mid && mid < hi, "{lo} {mid} {hi}");
+    assert!(
+        s["availability_note"]
+            .as_str()
+            .unwrap()
+            .contains("proven interval")
+    );
+    let table = drplan()
+        .args(["analyze", "--color", "never"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("% to ") && table.contains("Why an interval"),
+        "{table}"
+    );
+
+    // An objective between the lower end and the middle: breached, on the lower end.
+    let limit = (lo + mid) / 2.0;
+    std::fs::write(
+        &path,
+        format!("{text}\nobjectives:\n  survive: []\n  availability: {limit}\n"),
+    )
+    .unwrap();
+    let out = drplan()
+        .args(["analyze", "-f", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let breach = report["objectives"]["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["objective"] == "availability")
+        .expect("an availability breach");
+    assert_eq!(breach["actual"].as_f64().unwrap(), lo);
+    // Below the lower end: passed.
+    std::fs::write(
+        &path,
+        format!(
+            "{text}\nobjectives:\n  survive: []\n  availability: {}\n",
+            lo * 0.999
+        ),
+    )
+    .unwrap();
+    let out = drplan()
+        .args(["analyze", "-f", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
