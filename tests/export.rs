@@ -169,21 +169,16 @@ fn scram_agrees_on_every_example_and_hand_fixture() {
         files.extend(more);
     }
     assert!(files.len() >= 45, "{} files", files.len());
-    // A frozen scale-up is beyond the tree: export declines (exit 2, saying why) rather than
-    // write a tree SCRAM would disagree with.
-    files.retain(|f| {
-        let declined = f.ends_with("tests/fixtures/hand/v2_recovery.yaml");
-        if declined {
-            let out = drplan()
-                .args(["export", "--format", "open-psa"])
-                .arg(f)
-                .output()
-                .unwrap();
-            assert_eq!(out.status.code(), Some(2));
-            assert!(String::from_utf8_lossy(&out.stderr).contains("frozen scale-up"));
-        }
-        !declined
-    });
+    // Control planes of every kind (MODEL.md §10), frozen scale-ups included: the model v2
+    // example (a pilot light whose launches need a control plane in its own region) and the
+    // hand fixtures v2_recovery, v2_availability, v2_stuck_*.
+    let v2 = root().join("../shared/spec/example-v2.yaml");
+    if v2.exists() {
+        files.push(v2);
+    } else {
+        skip("../shared/spec/example-v2.yaml is not beside the repository");
+    }
+    assert!(files.iter().any(|f| f.ends_with("hand/v2_recovery.yaml")));
     compare_all(&scram, &files, "examples and fixtures");
 }
 
@@ -754,7 +749,15 @@ fn scram_agrees_with_the_factored_method_above_enumeration() {
 #[test]
 fn the_tree_is_down_exactly_when_the_engine_is_with_control_planes() {
     let no_scale = ("    scale_requires: [compute-b]\n", "");
-    let fixtures: [(&str, Vec<(&str, &str)>); 7] = [
+    // b's steady instance only in b1, the rest a frozen scale-up away: b serves nothing when
+    // b1 is down and compute-b is too.
+    let geodns = ("  kind: failover-dns\n", "  kind: geodns\n");
+    let global_lb = ("  kind: failover-dns\n", "  kind: global-lb\n");
+    let pilot_light = (
+        "      a: { per_az: 1 }\n",
+        "      a: { per_az: 0, scale_to: { per_az: 1 } }\n",
+    );
+    let fixtures: [(&str, Vec<(&str, &str)>); 13] = [
         ("v2_stuck_geodns", vec![]),
         ("v2_stuck_failover", vec![]),
         ("v2_availability", vec![]),
@@ -777,7 +780,22 @@ fn the_tree_is_down_exactly_when_the_engine_is_with_control_planes() {
                 ),
             ],
         ),
+        // Frozen scale-ups (§10.3): failover-dns, geodns with frozen routing, global-lb's
+        // pool, and a pilot light in both regions.
+        ("v2_recovery", vec![]),
+        (
+            "v2_recovery",
+            vec![(
+                "  kind: failover-dns\n",
+                "  kind: geodns\n  requires: [db-api]\n",
+            )],
+        ),
+        ("v2_recovery", vec![geodns]),
+        ("v2_recovery", vec![global_lb]),
+        ("v2_recovery", vec![pilot_light]),
+        ("v2_recovery", vec![pilot_light, global_lb]),
     ];
+    let mut frozen_down = 0;
     for (name, change) in fixtures {
         let mut text =
             std::fs::read_to_string(root().join(format!("tests/fixtures/hand/{name}.yaml")))
@@ -805,7 +823,12 @@ fn the_tree_is_down_exactly_when_the_engine_is_with_control_planes() {
                 components: (0..n).filter(|i| failed[*i]).collect(),
                 ..Default::default()
             };
-            let down = engine.core(&failure).outcome == drplan::evaluate::Outcome::Down;
+            let core = engine.core(&failure);
+            let down = core.outcome == drplan::evaluate::Outcome::Down;
+            // Down with capacity computed and a scale-up frozen: a served fraction of 0.
+            if down && !core.scale_frozen.is_empty() {
+                frozen_down += 1;
+            }
             assert_eq!(
                 tree.circuit.evaluate(tree.top, &failed),
                 down,
@@ -818,32 +841,91 @@ fn the_tree_is_down_exactly_when_the_engine_is_with_control_planes() {
             );
         }
     }
-    // The one thing the tree cannot say: a frozen scale-up (v2_recovery as it is).
+    assert!(
+        frozen_down > 0,
+        "no state was down through a frozen scale-up alone"
+    );
+}
+
+/// The one thing the tree does not follow: a user group so small (a share of at most 1e-9)
+/// that the region it alone loads would not scale even with its control planes up (its load
+/// is within the scaling tolerance). With a frozen scale-up in the topology, export declines
+/// (exit 2), naming the group, rather than write a tree SCRAM would disagree with.
+#[test]
+fn export_declines_a_frozen_scale_up_beside_a_negligible_user_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/fixtures/hand/v2_recovery.yaml"))
+        .unwrap()
+        .replacen(
+            "  ub: { location: [0, 10], share: 0.4 }\n",
+            "  ub: { location: [0, 10], share: 0.4 }\n  tiny: { location: [0, 5], share: 1e-10 }\n",
+            1,
+        );
+    assert!(text.contains("tiny"));
+    let path = dir.path().join("tiny.yaml");
+    std::fs::write(&path, &text).unwrap();
     let out = drplan()
         .args(["export", "--format", "open-psa"])
-        .arg(root().join("tests/fixtures/hand/v2_recovery.yaml"))
+        .arg(&path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("frozen scale-up"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "error: the fault tree cannot express a frozen scale-up with `users.tiny.share` at or below 1e-9"
+        ),
+        "{stderr}"
+    );
+    // Without the scale-up's control plane the same file exports.
+    let path = dir.path().join("tiny-unfrozen.yaml");
+    std::fs::write(
+        &path,
+        text.replacen("    scale_requires: [compute-b]\n", "", 1),
+    )
+    .unwrap();
+    drplan()
+        .args(["export", "--format", "open-psa"])
+        .arg(&path)
+        .assert()
+        .code(0);
 }
 
-/// The same, state by state, on random topologies (every §3.2 rule) given two control planes:
-/// one hosted in a region that fails, needed by a store, and one on its own, needed by routing.
-/// The enumeration behind `summary.unavailability` sums exactly these states, so the two
-/// encodings of "down" agree on the exact availability.
+/// A random topology (every §3.2 rule) given two control planes: `cp-east`, hosted in r0 (a
+/// region that fails), needed by a store and by the entry service's scale-ups, and `cp-dns`,
+/// on its own, needed by routing and by `api`'s scale-ups. The random placements include
+/// pilot lights (`per_az: 0` with `scale_to`), so frozen scale-ups leave regions passing
+/// nothing.
+fn random_topology_with_control_planes(seed: u64) -> String {
+    random_topology(seed)
+        .replacen("  db0: { ", "  db0: { requires: [cp-east], ", 1)
+        .replacen(
+            "routing:\n  kind: ",
+            "routing:\n  requires: [cp-dns]\n  kind: ",
+            1,
+        )
+        .replacen(
+            "  web:\n    entry: true\n",
+            "  web:\n    entry: true\n    scale_requires: [cp-east]\n",
+            1,
+        )
+        .replacen(
+            "  api:\n    capacity_per_instance: 1000\n",
+            "  api:\n    capacity_per_instance: 1000\n    scale_requires: [cp-dns]\n",
+            1,
+        )
+        + "control_planes:\n  cp-east: { region: r0, availability: 0.9, mttr: 30m }\n  cp-dns: { availability: 0.95 }\n"
+}
+
+/// The same, state by state, on random topologies with control planes
+/// ([`random_topology_with_control_planes`]). The enumeration behind `summary.unavailability`
+/// sums exactly these states, so the two encodings of "down" agree on the exact availability.
 #[test]
 fn the_tree_and_the_engine_agree_on_random_topologies_with_control_planes() {
     let mut checked_count = 0;
+    let mut frozen_down = 0;
     for seed in 0..40 {
-        let text = random_topology(seed)
-            .replacen("  db0: { ", "  db0: { requires: [cp-east], ", 1)
-            .replacen(
-                "routing:\n  kind: ",
-                "routing:\n  requires: [cp-dns]\n  kind: ",
-                1,
-            )
-            + "control_planes:\n  cp-east: { region: r0, availability: 0.9, mttr: 30m }\n  cp-dns: { availability: 0.95 }\n";
+        let text = random_topology_with_control_planes(seed);
         let source = drplan::load::Source {
             name: format!("random-{seed}.yaml"),
             text: text.clone(),
@@ -868,7 +950,11 @@ fn the_tree_and_the_engine_agree_on_random_topologies_with_control_planes() {
                 components: (0..n).filter(|i| failed[*i]).collect(),
                 ..Default::default()
             };
-            let down = engine.core(&failure).outcome == drplan::evaluate::Outcome::Down;
+            let core = engine.core(&failure);
+            let down = core.outcome == drplan::evaluate::Outcome::Down;
+            if down && !core.scale_frozen.is_empty() {
+                frozen_down += 1;
+            }
             assert_eq!(
                 tree.circuit.evaluate(tree.top, &failed),
                 down,
@@ -886,4 +972,104 @@ fn the_tree_and_the_engine_agree_on_random_topologies_with_control_planes() {
         checked_count >= 25,
         "only {checked_count} topologies checked"
     );
+    assert!(
+        frozen_down >= 100,
+        "only {frozen_down} states down through a frozen scale-up"
+    );
+    eprintln!(
+        "export: {checked_count} random topologies with control planes agree state by state ({frozen_down} states down through a frozen scale-up)"
+    );
+}
+
+/// SCRAM on the exported trees of topologies with control planes hosted in regions that fail:
+/// the random ones above, and `drplan generate` estates given control planes in their first
+/// two regions (needed by routing, the active-passive store and the entry service's scale-ups)
+/// and a pilot light in the second region, so that frozen promotions, frozen routing and
+/// frozen scale-ups all weigh.
+#[test]
+fn scram_agrees_with_control_planes_hosted_in_regions_that_fail() {
+    let Some(scram) = scram() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for seed in 0..40 {
+        let text = random_topology_with_control_planes(seed);
+        let path = dir.path().join(format!("random-cp-{seed}.yaml"));
+        std::fs::write(&path, &text).unwrap();
+        let validate = drplan().arg("analyze").arg(&path).output().unwrap();
+        if validate.status.code() == Some(2) {
+            assert!(
+                String::from_utf8_lossy(&validate.stderr).contains("error[nothing-serves]"),
+                "random {seed}: {}",
+                String::from_utf8_lossy(&validate.stderr)
+            );
+            continue;
+        }
+        files.push(path);
+    }
+    assert!(files.len() >= 25, "{} random topologies", files.len());
+    compare_all(&scram, &files, "random with control planes");
+
+    let mut files = Vec::new();
+    for (i, args) in [
+        "--regions 3 --azs 2 --links ring --routing failover-dns --users 3",
+        "--regions 3 --azs 2 --links ring --routing geodns --users 3 --externals 0",
+        "--regions 4 --azs 1 --links ring --routing global-lb --users 4 --shared-fate 0",
+        "--regions 4 --azs 2 --links hub --routing failover-dns --users 2 --shared-fate 0 --externals 0 --datastores active-passive,single-az",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = drplan()
+            .arg("generate")
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "drplan generate {args}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let web = "      r01: { per_az: 2, scale_to: { per_az: 4 }, scale_up: 10m }\n";
+        assert!(text.contains(web), "{args}:\n{text}");
+        let text = text
+            .replacen(
+                web,
+                "      r01: { per_az: 0, scale_to: { per_az: 4 }, scale_up: 10m }\n",
+                1,
+            )
+            .replacen(
+                "  web:\n    entry: true\n",
+                "  web:\n    entry: true\n    scale_requires: [cp-r01]\n",
+                1,
+            )
+            .replacen(
+                "replication: active-passive, primary: r00,",
+                "replication: active-passive, requires: [cp-r01], primary: r00,",
+                1,
+            )
+            .replacen(
+                "routing:\n  kind: failover-dns\n",
+                "routing:\n  kind: failover-dns\n  requires: [cp-r00]\n",
+                1,
+            )
+            .replacen(
+                "routing:\n  kind: geodns\n",
+                "routing:\n  kind: geodns\n  requires: [cp-r00]\n",
+                1,
+            )
+            + "\ncontrol_planes:\n  cp-r00: { region: r00, availability: 0.999 }\n  cp-r01: { region: r01, availability: 0.99 }\n";
+        let path = dir.path().join(format!("generated-cp-{i}.yaml"));
+        std::fs::write(&path, &text).unwrap();
+        let checked = drplan::pipeline::check_source(
+            drplan::load::Source {
+                name: format!("generated-cp-{i}.yaml"),
+                text: text.clone(),
+            },
+            "generated",
+        )
+        .unwrap_or_else(|_| panic!("{args} with control planes validates:\n{text}"));
+        assert!(
+            !drplan::export::fault_tree::frozen_scaling(&checked.model).is_empty(),
+            "{args}"
+        );
+        files.push(path);
+    }
+    compare_all(&scram, &files, "generated with control planes");
 }

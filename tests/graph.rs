@@ -413,3 +413,176 @@ fn pictures_match_the_model() {
         mermaid.lines().nth(1).unwrap_or("")
     );
 }
+
+/// The DOT node statement of `id` (`c0 [label=...]`), and the cluster it sits in (the last
+/// `subgraph cluster_rN {` opened before it, `None` at top level).
+fn node_in(dot: &str, id: &str) -> (String, Option<String>) {
+    let mut cluster = None;
+    for line in dot.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("subgraph cluster_r")
+            && !rest.contains("_a")
+        {
+            cluster = Some(format!("cluster_r{}", rest.trim_end_matches(" {")));
+        }
+        if line == "  }" {
+            cluster = None;
+        }
+        if t.starts_with(&format!("{id} [")) {
+            return (t.to_string(), cluster);
+        }
+    }
+    panic!("no node {id} in:\n{dot}");
+}
+
+/// The edge statement `from -> to [...]`.
+fn edge<'a>(dot: &'a str, from: &str, to: &str) -> &'a str {
+    let head = format!("{from} -> {to} [");
+    dot.lines()
+        .map(str::trim_start)
+        .find(|l| l.starts_with(&head) && !l.contains("style=invis"))
+        .unwrap_or_else(|| panic!("no edge {from} -> {to} in:\n{dot}"))
+}
+
+/// MODEL.md §10 in the picture: each control plane is drawn in the region hosting it (on its own
+/// when it has none), with a dashed edge from every part whose recovery action calls it,
+/// labelled with the action (a routing record change, a store's promotion and restore, a
+/// service's scale-up in each region that scales it). After a scenario, a control plane that is
+/// down (its region failed, or itself) is drawn failed, and the actions it froze are red and
+/// labelled frozen, as the analysis reports them. DOT renders with Graphviz.
+#[test]
+fn control_planes_are_drawn_in_their_region_with_the_actions_that_need_them() {
+    let trap = root().join("topologies/static-stability-trap.yaml");
+    let dot = graph(&[], &trap);
+    // route53-api in us-east (r0), rds-api-west in us-west (r1).
+    let (node, cluster) = node_in(&dot, "c0");
+    assert_eq!(cluster.as_deref(), Some("cluster_r0"), "{node}");
+    assert!(node.contains("control plane: route53-api\\navailability 99.95%"));
+    assert!(!node.contains("#e6e6e6"), "up with nothing failed: {node}");
+    let (node, cluster) = node_in(&dot, "c1");
+    assert_eq!(cluster.as_deref(), Some("cluster_r1"), "{node}");
+    assert!(node.contains("control plane: rds-api-west"));
+    let record = edge(&dot, "routing", "c0");
+    assert!(
+        record.contains("style=dashed") && record.contains("label=\"record change\""),
+        "{record}"
+    );
+    // orders-db's primary is d0 in us-east; its backups are in us-west.
+    assert!(edge(&dot, "d0_primary_r0", "c1").contains("label=\"promotion\""));
+    assert!(edge(&dot, "d0_backups_r1", "c1").contains("label=\"restore\""));
+    assert!(!dot.contains("(frozen)"));
+
+    // us-east fails: route53-api fails with it and freezes the record change; the promotion
+    // through rds-api-west in us-west happens.
+    let east = graph(&["--scenario", "region:us-east"], &trap);
+    let (node, _) = node_in(&east, "c0");
+    assert!(
+        node.contains("down: recovery frozen") && node.contains("#e6e6e6"),
+        "{node}"
+    );
+    let record = edge(&east, "routing", "c0");
+    assert!(
+        record.contains("label=\"record change (frozen)\"") && record.contains("#c62828"),
+        "{record}"
+    );
+    assert!(edge(&east, "d0_primary_r0", "c1").contains("label=\"promotion\""));
+    assert!(east.contains("frozen recovery: route53-api"));
+    let (node, _) = node_in(&east, "c1");
+    assert!(!node.contains("down"), "{node}");
+
+    // example-v2: compute-api-ap (r2) is called by web's scale-ups in eu-west (r1) and
+    // ap-southeast (r2); failing it alone freezes nothing (no region needs to scale).
+    let v2 = root().join("../shared/spec/example-v2.yaml");
+    if v2.exists() {
+        let dot = graph(&[], &v2);
+        let (_, cluster) = node_in(&dot, "c2");
+        assert_eq!(cluster.as_deref(), Some("cluster_r2"));
+        assert!(edge(&dot, "r1_a0_s0", "c2").contains("label=\"scale-up\""));
+        assert!(edge(&dot, "r2_a0_s0", "c2").contains("label=\"scale-up\""));
+        assert!(edge(&dot, "routing", "c0").contains("label=\"record change\""));
+        let alone = graph(&["--scenario", "control:compute-api-ap"], &v2);
+        let (node, _) = node_in(&alone, "c2");
+        assert!(
+            node.contains("\\ndown\"") && node.contains("#e6e6e6"),
+            "{node}"
+        );
+        assert!(!alone.contains("(frozen)"));
+    } else {
+        crate::graph::skip("../shared/spec/example-v2.yaml is not beside the repository");
+    }
+
+    // A control plane hosted nowhere is drawn on its own; a frozen scale-up is red, drawn from
+    // the AZ where web grows (b2: b1 already runs its one instance).
+    let recovery = root().join("tests/fixtures/hand/v2_recovery.yaml");
+    let dot = graph(&["--scenario", "region-a-compute-b-down"], &recovery);
+    let (node, cluster) = node_in(&dot, "c0");
+    assert_eq!(cluster, None, "db-api has no region: {node}");
+    let (node, cluster) = node_in(&dot, "c1");
+    assert_eq!(cluster.as_deref(), Some("cluster_r1"), "{node}");
+    let scale = edge(&dot, "r1_a1_s0", "c1");
+    assert!(
+        scale.contains("label=\"scale-up (frozen)\"") && scale.contains("#c62828"),
+        "{scale}"
+    );
+    assert!(dot.contains("frozen recovery: compute-b"));
+
+    // The HTML report's picture says the same in words.
+    let page = drplan()
+        .args(["analyze", "--no-fail", "--format", "html"])
+        .arg(&trap)
+        .output()
+        .unwrap();
+    let page = String::from_utf8(page.stdout).unwrap();
+    for line in [
+        "\u{2699} control plane route53-api</text>",
+        "\u{21b3} record change</text>",
+        "\u{2699} control plane rds-api-west</text>",
+        "\u{21b3} promotion of orders-db</text>",
+        "\u{21b3} restore of orders-db</text>",
+    ] {
+        assert!(page.contains(line), "the HTML picture shows {line}");
+    }
+
+    // Every picture with control planes renders with Graphviz, nothing failed and after
+    // each scenario that freezes something.
+    let Some(dot_tool) = tool("dot", "Debian package graphviz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![trap, recovery];
+    if v2.exists() {
+        files.push(v2);
+    }
+    let mut rendered = 0;
+    for file in files {
+        let report = crate::common::analyze_json(&file);
+        let mut scenarios = vec![None];
+        for s in report["scenarios"].as_array().unwrap() {
+            if !s["frozen"].as_array().unwrap().is_empty() || s["id"] == "region:us-east" {
+                scenarios.push(Some(s["id"].as_str().unwrap().to_string()));
+            }
+        }
+        for scenario in scenarios {
+            let mut args = vec![];
+            if let Some(s) = &scenario {
+                args.extend(["--scenario", s.as_str()]);
+            }
+            let text = graph(&args, &file);
+            let path = dir.path().join("g.dot");
+            std::fs::write(&path, &text).unwrap();
+            let out = Command::new(&dot_tool)
+                .arg("-Tsvg")
+                .arg(&path)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && stderr.trim().is_empty(),
+                "dot -Tsvg fails on {} {scenario:?}: {stderr}",
+                file.display()
+            );
+            rendered += 1;
+        }
+    }
+    assert!(rendered >= 8, "rendered {rendered}");
+}

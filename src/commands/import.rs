@@ -2,7 +2,6 @@
 //! `diff --terraform` path of `drplan diff`, which imports both sides of a plan (or two plans)
 //! and diffs them as `diff` diffs two files.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -17,7 +16,6 @@ use crate::exit::Exit;
 use crate::import::terraform::{self, Imported, Options, Side};
 use crate::load::Source;
 use crate::pipeline::{self, Checked};
-use crate::render::github::{data, property};
 use crate::render::{self, Format, Style};
 
 /// Plans larger than this are refused unless `--max-plan-size` raises it.
@@ -313,7 +311,7 @@ pub fn diff_terraform(args: &DiffArgs, cx: &mut Context) -> Exit {
     let format = args.format;
     let plan_name = head_path.display().to_string();
     let result = cx.emit(&args.output, |w, color| {
-        write_diff(format, &d, &changed, &plan_name, w, Style { color })
+        render::diff::write_terraform(format, &d, &changed, &plan_name, w, Style { color })
     });
     if let Err(exit) = result {
         return exit;
@@ -351,123 +349,4 @@ pub fn changed_resources(base: &Imported, head: &Imported) -> Vec<String> {
         .filter(|a| base.fingerprints.get(*a) != head.fingerprints.get(*a))
         .cloned()
         .collect()
-}
-
-fn write_diff(
-    format: Format,
-    d: &diff::Diff,
-    changed: &[String],
-    plan: &str,
-    w: &mut dyn Write,
-    style: Style,
-) -> std::io::Result<()> {
-    let names = if changed.is_empty() {
-        "no DR-relevant resource changed".to_string()
-    } else {
-        format!(
-            "changed: {}",
-            changed
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    match format {
-        Format::Markdown => {
-            let mut buf = Vec::new();
-            render::diff::write(format, d, &mut buf, style)?;
-            let text = String::from_utf8_lossy(&buf);
-            let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
-            writeln!(w, "{first} ({names})")?;
-            w.write_all(rest.as_bytes())
-        }
-        Format::Json => {
-            let mut v = serde_json::to_value(d).map_err(std::io::Error::other)?;
-            if let Value::Object(o) = &mut v {
-                o.insert("terraform_changed".into(), serde_json::json!(changed));
-            }
-            serde_json::to_writer_pretty(&mut *w, &v)?;
-            writeln!(w)
-        }
-        Format::Github => {
-            let at = changed.first().cloned().unwrap_or_default();
-            for b in &d.verdict.breaches {
-                let title = format!("drplan: {}", render::describe::breach_title(b));
-                let message = format!("{} ({names})", render::describe::breach_message(b));
-                let mut props = String::new();
-                if !at.is_empty() {
-                    props = format!(" title={}", property(&format!("{title} at {at}")));
-                } else {
-                    props.push_str(&format!(" title={}", property(&title)));
-                }
-                writeln!(w, "::error{props}::{}", data(&message))?;
-            }
-            writeln!(w, "{}", render::diff::verdict(d))
-        }
-        Format::Sarif => write_sarif(d, changed, plan, w),
-        _ => {
-            render::diff::write(format, d, w, style)?;
-            writeln!(w, "{names}")
-        }
-    }
-}
-
-/// SARIF 2.1.0: one result per breach of HEAD, located in the plan file and, logically, at each
-/// changed resource address (a plan carries no .tf file or line).
-fn write_sarif(
-    d: &diff::Diff,
-    changed: &[String],
-    plan: &str,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
-    let mut rules: Vec<&str> = Vec::new();
-    for b in &d.verdict.breaches {
-        if !rules.contains(&b.objective) {
-            rules.push(b.objective);
-        }
-    }
-    let logical: Vec<Value> = changed
-        .iter()
-        .map(|a| serde_json::json!({ "fullyQualifiedName": a, "kind": "resource" }))
-        .collect();
-    let results: Vec<Value> = d
-        .verdict
-        .breaches
-        .iter()
-        .map(|b| {
-            serde_json::json!({
-                "ruleId": b.objective,
-                "ruleIndex": rules.iter().position(|r| *r == b.objective).unwrap_or(0),
-                "level": "error",
-                "message": { "text": format!(
-                    "{}; changed: {}",
-                    render::describe::breach_message(b),
-                    if changed.is_empty() { "no DR-relevant resource".to_string() } else { changed.join(", ") }
-                ) },
-                "locations": [{
-                    "physicalLocation": { "artifactLocation": { "uri": plan.replace('\\', "/") } },
-                    "logicalLocations": logical,
-                }],
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "drplan",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|r| serde_json::json!({
-                    "id": r,
-                    "shortDescription": { "text": format!("drplan objective {r}") },
-                })).collect::<Vec<_>>(),
-            }},
-            "results": results,
-            "properties": { "passed": d.passed, "changedResources": changed },
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
 }

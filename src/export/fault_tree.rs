@@ -23,20 +23,32 @@
 //!   alive AZ of r and every dependency is usable from r (a service usable in a region connected
 //!   to r, a datastore with a home connected to r, an alive external).
 //! - **Down** (§3.4): routing failed, or no region serves (for `failover-dns`, none of the
-//!   primary and `failover_order`). Capacity does not matter.
+//!   primary and `failover_order`). Capacity does not matter, except through a frozen
+//!   scale-up (below).
 //! - **Control planes** (§10): a control plane is up when it did not fail and its region, if
 //!   any, is alive. A promotion (in-region or to a replica) and a restore are homes only when
 //!   every control plane of the store's `requires` is up; a frozen promotion waits (it is not a
 //!   reason to restore). When a control plane of `routing.requires` is down, routing moves no
 //!   one: down also when every user group's region before failure no longer serves.
-//!   A frozen scale-up can only matter to "down" through a served fraction of 0, which the tree
-//!   does not count, so `open_psa` declines a topology whose entry service has both
-//!   `scale_requires` and `scale_to`.
+//! - **Frozen scale-ups** (§10.3, §12.2-3): a scale-up that a control plane freezes leaves a
+//!   tier at its steady capacity, and a tier with no steady instance in an alive AZ then passes
+//!   nothing; when every user group with a share is stuck or served by a region whose requests
+//!   all meet such a tier, the served fraction is 0 and the scenario is down (§3.6). For those
+//!   topologies (a required tier of the entry's closure with `scale_requires` and `scale_to`)
+//!   the tree routes each group as §3.4 and §10.4 do (`at_<user>_<region>`: the first serving
+//!   region in the group's order, or its region before failure when routing is frozen) and
+//!   computes, per region, whether the entry (pooled under `global-lb`) or a required tier in
+//!   the region it is called in (σ, §12.2: the nearest connected region where it is usable)
+//!   is starved: frozen with no steady instance alive. Partial items never bring a region to
+//!   0 (their factor is at least 1 - c), so they do not enter. Every positive user share must
+//!   exceed 1e-9 of the demand (below it a tier's offered load is within the scaling
+//!   tolerance and it would not scale even unfrozen); `open_psa` declines the rare topology
+//!   that has both.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Not;
 
-use crate::model::{Component, Dependency, Model, RegionIdx, Replication, RoutingKind};
+use crate::model::{Component, Dependency, Model, RegionIdx, Replication, RoutingKind, ServiceIdx};
 
 use super::circuit::{Circuit, Lit};
 
@@ -717,10 +729,26 @@ impl<'m> Builder<'m> {
         lit
     }
 
-    /// §3.4: down = routing failed OR no candidate region serves.
+    /// §3.4: down = routing failed OR no candidate region serves (OR, with a frozen scale-up,
+    /// nothing served: [`Builder::nothing_served`]).
     fn top(&mut self) -> Lit {
         let m = self.model;
         let n = m.regions.len();
+        let scaling = frozen_scaling(m);
+        if !scaling.is_empty() {
+            let routing = self.failed(Component::Routing);
+            let nothing = self.nothing_served(&scaling);
+            let down = self.c.or(
+                "down",
+                || "the service is down: routing failed or nothing is served (MODEL.md §3)".into(),
+                vec![routing, nothing],
+            );
+            return self.c.named(
+                "down",
+                || "the service is down: routing failed or nothing is served (MODEL.md §3)".into(),
+                down,
+            );
+        }
         let candidates: Vec<usize> = match m.routing.kind {
             RoutingKind::FailoverDns => std::iter::once(m.routing.primary)
                 .chain(m.routing.failover_order.iter().copied())
@@ -780,4 +808,241 @@ impl<'m> Builder<'m> {
             down,
         )
     }
+
+    /// The served fraction is 0 (§3.6, §10.5): every user group with a share is stuck, or
+    /// served by a region whose requests pass nothing (`starved`). Also true when no region
+    /// serves at all, so this replaces the "no region serves" and "every group stuck" causes.
+    fn nothing_served(&mut self, scaling: &[ServiceIdx]) -> Lit {
+        let m = self.model;
+        let n = m.regions.len();
+        let engine = crate::evaluate::Engine::new(m);
+        let frozen_routing = if m.routing.requires.is_empty() {
+            Lit::False
+        } else {
+            self.all_up(&m.routing.requires, "routing_shift").not()
+        };
+        let starved: Vec<Lit> = (0..n).map(|r| self.starved(r, scaling, &engine)).collect();
+        let mut every = Vec::new();
+        for (u, user) in m.users.iter().enumerate() {
+            if user.share <= 0.0 {
+                // No load: whether it is served changes no served fraction.
+                continue;
+            }
+            let before = engine.baseline().assignment[u].map(RegionIdx::idx);
+            let order: Vec<usize> = match m.routing.kind {
+                RoutingKind::FailoverDns => std::iter::once(m.routing.primary)
+                    .chain(m.routing.failover_order.iter().copied())
+                    .map(|r| r.idx())
+                    .collect(),
+                _ => engine
+                    .nearest_regions(crate::model::UserIdx::from(u))
+                    .iter()
+                    .map(|r| r.idx())
+                    .collect(),
+            };
+            let mut earlier = Vec::new();
+            for r in order {
+                let serves = self.usable[m.entry.idx() * n + r];
+                if serves == Lit::False {
+                    continue;
+                }
+                let (uid, rid) = (&user.id, self.region_id(r));
+                // §3.4: the first serving region of the group's order.
+                let mut args = earlier.clone();
+                args.push(serves);
+                let pick = self.c.and(
+                    &format!("picks_{uid}_{rid}"),
+                    || {
+                        format!(
+                            "{rid} is the first serving region routing would pick for {uid} (§3.4)"
+                        )
+                    },
+                    args,
+                );
+                earlier.push(serves.not());
+                // §10.4: frozen routing keeps the group where it was, if that still serves.
+                let moved = self.c.and(
+                    &format!("routed_{uid}_{rid}"),
+                    || format!("routing can move {uid} and picks {rid}"),
+                    vec![frozen_routing.not(), pick],
+                );
+                let kept = if before == Some(r) {
+                    self.c.and(
+                        &format!("kept_{uid}_{rid}"),
+                        || format!("routing is frozen and {uid}'s region before failure, {rid}, serves (§10.4)"),
+                        vec![frozen_routing, serves],
+                    )
+                } else {
+                    Lit::False
+                };
+                let at = self.c.or(
+                    &format!("at_{uid}_{rid}"),
+                    || format!("{uid} is served by {rid} after failure"),
+                    vec![moved, kept],
+                );
+                every.push(self.c.or(
+                    &format!("{uid}_not_served_by_{rid}"),
+                    || format!("{uid} is not served by {rid}, or {rid} passes nothing"),
+                    vec![at.not(), starved[r]],
+                ));
+            }
+        }
+        let lit = self.c.and(
+            "nothing_served",
+            || "every user group is unserved: no region serves it, it is stuck, or its region passes nothing (§3.6, §10)".into(),
+            every,
+        );
+        self.c.named(
+            "nothing_served",
+            || "every user group is unserved: no region serves it, it is stuck, or its region passes nothing (§3.6, §10)".into(),
+            lit,
+        )
+    }
+
+    /// Serving region r passes none of its requests (ρ_r = 0, §12.3): the entry (pooled under
+    /// `global-lb`) or a required tier in the region it is called in from r has no capacity,
+    /// its scale-up frozen and no steady instance alive. Only `scaling` tiers can.
+    fn starved(
+        &mut self,
+        r: usize,
+        scaling: &[ServiceIdx],
+        engine: &crate::evaluate::Engine,
+    ) -> Lit {
+        let m = self.model;
+        let n = m.regions.len();
+        let rid = self.region_id(r);
+        let mut causes = Vec::new();
+        for &s in scaling {
+            let svc = &m.services[s.idx()];
+            if s == m.entry {
+                if m.routing.kind == RoutingKind::GlobalLb {
+                    // The pool is empty: no region where the entry is usable has a steady
+                    // instance alive, and the serving ones cannot scale.
+                    let mut args = vec![self.scale_frozen(s)];
+                    for q in 0..n {
+                        let usable = self.usable[s.idx() * n + q];
+                        let steadyless = self.steadyless(s, q);
+                        let qid = self.region_id(q);
+                        args.push(self.c.or(
+                            &format!("no_steady_{}_pooled_from_{qid}", svc.id),
+                            || format!("{} adds nothing to the pool from {qid}", svc.id),
+                            vec![usable.not(), steadyless],
+                        ));
+                    }
+                    causes.push(self.c.and(
+                        &format!("pool_of_{}_empty", svc.id),
+                        || format!("the pooled capacity of {} is 0: scale-up frozen, no steady instance alive (§10.3)", svc.id),
+                        args,
+                    ));
+                } else if svc.scales[r] {
+                    let args = vec![self.scale_frozen(s), self.steadyless(s, r)];
+                    causes.push(self.c.and(
+                        &format!("{}_starved_in_{rid}", svc.id),
+                        || format!("{} has no capacity in {rid}: scale-up frozen, no steady instance alive (§10.3)", svc.id),
+                        args,
+                    ));
+                }
+                continue;
+            }
+            // A required tier: starved in σ_s(r).
+            let here = self.usable[s.idx() * n + r];
+            let mut closer = vec![here.not()];
+            for q in engine
+                .regions_by_rtt(RegionIdx::from(r))
+                .iter()
+                .map(|q| q.idx())
+            {
+                let usable = self.usable[s.idx() * n + q];
+                if usable == Lit::False {
+                    continue;
+                }
+                let qid = self.region_id(q);
+                let sigma = if q == r {
+                    usable
+                } else {
+                    let conn = self.connected(r, q);
+                    let reach = self.c.and(
+                        &format!("uses_{}_in_{qid}_from_{rid}", svc.id),
+                        || format!("{} is usable in {qid}, connected to {rid}", svc.id),
+                        vec![usable, conn],
+                    );
+                    let mut args = closer.clone();
+                    args.push(reach);
+                    closer.push(reach.not());
+                    self.c.and(
+                        &format!("sigma_{}_{rid}_is_{qid}", svc.id),
+                        || format!("{rid} calls {} in {qid}, the nearest connected region where it is usable (§12.2)", svc.id),
+                        args,
+                    )
+                };
+                if !svc.scales[q] {
+                    continue;
+                }
+                let args = vec![sigma, self.scale_frozen(s), self.steadyless(s, q)];
+                causes.push(self.c.and(
+                    &format!("{}_starved_in_{qid}_for_{rid}", svc.id),
+                    || format!("{rid} calls {} in {qid}, where it has no capacity: scale-up frozen, no steady instance alive (§10.3)", svc.id),
+                    args,
+                ));
+            }
+        }
+        self.c.or(
+            &format!("starved_{rid}"),
+            || {
+                format!(
+                    "{rid} passes none of its requests: a tier it needs has no capacity (§12.3)"
+                )
+            },
+            causes,
+        )
+    }
+
+    /// A control plane of the service's `scale_requires` is down (§10.3).
+    fn scale_frozen(&mut self, s: ServiceIdx) -> Lit {
+        let svc = &self.model.services[s.idx()];
+        self.all_up(&svc.scale_requires, &format!("scale_up_of_{}", svc.id))
+            .not()
+    }
+
+    /// Service s has no steady (placed) instance in an alive AZ of region q.
+    fn steadyless(&mut self, s: ServiceIdx, q: usize) -> Lit {
+        let m = self.model;
+        let svc = &m.services[s.idx()];
+        let args = m.regions[q]
+            .azs
+            .iter()
+            .filter(|a| svc.instances[a.idx()] > 0)
+            .map(|a| self.az_alive[a.idx()].not())
+            .collect();
+        let qid = self.region_id(q);
+        self.c.and(
+            &format!("no_steady_{}_in_{qid}", svc.id),
+            || {
+                format!(
+                    "no AZ of {qid} holding placed instances of {} is alive",
+                    svc.id
+                )
+            },
+            args,
+        )
+    }
+}
+
+/// The required tiers of the entry's closure (the entry included) whose scale-up a control
+/// plane can freeze: `scale_requires` and `scale_to` somewhere (MODEL.md §10.3, §12.1).
+pub fn frozen_scaling(model: &Model) -> Vec<ServiceIdx> {
+    let graphs = crate::graph::Graphs::new(model);
+    std::iter::once(model.entry)
+        .chain(
+            graphs
+                .entry_services
+                .iter()
+                .copied()
+                .filter(|s| graphs.required(model, Dependency::Service(*s))),
+        )
+        .filter(|s| {
+            let svc = &model.services[s.idx()];
+            !svc.scale_requires.is_empty() && svc.scales.iter().any(|x| *x)
+        })
+        .collect()
 }

@@ -37,18 +37,23 @@ pub struct ExportArgs {
     pub output: OutputArgs,
 }
 
-/// Why the fault tree cannot express a model's "down" exactly, if it cannot: a frozen
-/// scale-up of any tier (MODEL.md §10.3, §12.2) can leave a region passing nothing (served
-/// fraction 0 is down), which the tree does not count. A tree without it would give SCRAM a
+/// Why the fault tree cannot express a model's "down" exactly, if it cannot. A frozen scale-up
+/// (MODEL.md §10.3) is expressed (a tier left with no capacity passes nothing, and a served
+/// fraction of 0 is down), provided every user group with a share sends more than the scaling
+/// tolerance, 1e-9 of `peak_rps`: a group below it would leave a tier unscaled even with its
+/// control planes up, which the tree does not follow. A tree without it would give SCRAM a
 /// wrong probability, so none is written.
 pub fn unsupported(model: &Model) -> Option<String> {
-    let svc = model
-        .services
+    if fault_tree::frozen_scaling(model).is_empty() {
+        return None;
+    }
+    let user = model
+        .users
         .iter()
-        .find(|s| !s.scale_requires.is_empty() && s.scales.iter().any(|x| *x))?;
+        .find(|u| u.share > 0.0 && u.share <= 1e-9)?;
     Some(format!(
-        "the fault tree cannot express a frozen scale-up (`services.{}.scale_requires` with `scale_to`, MODEL.md §10.3); `drplan analyze` computes the availability with it",
-        svc.id
+        "the fault tree cannot express a frozen scale-up with `users.{}.share` at or below 1e-9 (its load is within the scaling tolerance, MODEL.md §10.3); `drplan analyze` computes the availability with it",
+        user.id
     ))
 }
 

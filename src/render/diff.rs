@@ -31,6 +31,55 @@ pub fn write(format: Format, diff: &Diff, out: &mut dyn Write, style: Style) -> 
     }
 }
 
+/// `diff --terraform` in `format`: the diff of the plan's two sides, naming the changed
+/// DR-relevant resource addresses (`changed`) of the plan file `plan`: in the markdown title,
+/// as a JSON field, in each GitHub annotation and as SARIF logical locations.
+pub fn write_terraform(
+    format: Format,
+    d: &Diff,
+    changed: &[String],
+    plan: &str,
+    w: &mut dyn Write,
+    style: Style,
+) -> io::Result<()> {
+    let names = if changed.is_empty() {
+        "no DR-relevant resource changed".to_string()
+    } else {
+        format!(
+            "changed: {}",
+            changed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    match format {
+        Format::Markdown => {
+            let mut buf = Vec::new();
+            write(format, d, &mut buf, style)?;
+            let text = String::from_utf8_lossy(&buf);
+            let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+            writeln!(w, "{first} ({names})")?;
+            w.write_all(rest.as_bytes())
+        }
+        Format::Json => {
+            let mut v = serde_json::to_value(d).map_err(io::Error::other)?;
+            if let serde_json::Value::Object(o) = &mut v {
+                o.insert("terraform_changed".into(), serde_json::json!(changed));
+            }
+            serde_json::to_writer_pretty(&mut *w, &v)?;
+            writeln!(w)
+        }
+        Format::Github => super::github::write_terraform_diff(d, changed, &names, w),
+        Format::Sarif => super::sarif::write_terraform_diff(d, changed, plan, w),
+        _ => {
+            write(format, d, w, style)?;
+            writeln!(w, "{names}")
+        }
+    }
+}
+
 /// The verdict of the diff in one line, naming what fails it.
 pub fn verdict(diff: &Diff) -> String {
     let v = &diff.verdict;

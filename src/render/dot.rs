@@ -2,13 +2,16 @@
 //!
 //! Regions are clusters holding AZ clusters; service instances and datastore copies sit where
 //! they run; links join region clusters with their round trip; dashed arrows are replication;
-//! users reach regions through the routing node. Red borders mark single points of failure;
-//! with a scenario, failed parts are grey with a red dashed border, and groups that moved are
-//! drawn in orange.
+//! users reach regions through the routing node. Control planes (MODEL.md §10) are tabs in
+//! their region (or on their own), with teal dashed edges from the routing node, store copies
+//! and service instances whose recovery actions call them, labelled with the action. Red
+//! borders mark single points of failure; with a scenario, failed parts are grey with a red
+//! dashed border (a control plane whose region died too), actions a down control plane froze
+//! are red, and groups that moved are drawn in orange.
 
 use std::fmt::Write as _;
 
-use super::topology::{Copy, Mark, Picture, Role};
+use super::topology::{Copy, Mark, Needer, Picture, Role};
 
 const RED: &str = "#c62828";
 const GREY_FILL: &str = "#e6e6e6";
@@ -17,6 +20,7 @@ const MOVED: &str = "#ef6c00";
 const REPLICATION: &str = "#6a1b9a";
 const HOME: &str = "#2e7d32";
 const USES: &str = "#78909c";
+const CONTROL: &str = "#00796b";
 
 /// The DOT text of a picture.
 pub fn render(p: &Picture) -> String {
@@ -124,7 +128,20 @@ pub fn render(p: &Picture) -> String {
                 copy_id(copy.store, copy.role, r)
             );
         }
+        for (c, plane) in p.controls.iter().enumerate() {
+            if plane.region == Some(r) {
+                let _ = writeln!(out, "    {};", control_node(p, c));
+                let _ = writeln!(out, "    r{r} -> c{c} [style=invis];");
+            }
+        }
         out.push_str("  }\n");
+    }
+    // Control planes hosted in no region.
+    for (c, plane) in p.controls.iter().enumerate() {
+        if plane.region.is_none() {
+            let _ = writeln!(out, "  {};", control_node(p, c));
+            let _ = writeln!(out, "  routing -> c{c} [style=invis];");
+        }
     }
     out.push('\n');
 
@@ -211,6 +228,30 @@ pub fn render(p: &Picture) -> String {
         }
     }
 
+    // Recovery actions to the control planes they call (MODEL.md §10).
+    for need in &p.needs {
+        let from = match need.by {
+            Needer::Routing => "routing".to_string(),
+            Needer::Copy {
+                store,
+                role,
+                region,
+            } => copy_id(store, role, region),
+            Needer::Instances { region, az, index } => format!("r{region}_a{az}_s{index}"),
+        };
+        let (color, label, width) = if need.frozen {
+            (RED, format!("{} (frozen)", need.action.name()), 2.0)
+        } else {
+            (CONTROL, need.action.name().to_string(), 1.0)
+        };
+        let _ = writeln!(
+            out,
+            "  {from} -> c{} [style=dashed, color=\"{color}\", fontcolor=\"{color}\", penwidth={width}, label={}, arrowhead=vee, constraint=false];",
+            need.control,
+            quote(&label)
+        );
+    }
+
     // Externals and shared-fate groups.
     for (e, ext) in p.externals.iter().enumerate() {
         let mut attrs = vec![
@@ -260,6 +301,15 @@ fn legend(p: &Picture) -> (String, bool) {
     }
     if let Some(s) = &p.scenario {
         lines.push(format!("failed: {}", s.failed.join(", ")));
+        let frozen: Vec<&str> = p
+            .controls
+            .iter()
+            .filter(|c| c.frozen)
+            .map(|c| c.id.as_str())
+            .collect();
+        if !frozen.is_empty() {
+            lines.push(format!("frozen recovery: {}", frozen.join(", ")));
+        }
     }
     if lines.is_empty() {
         return (String::new(), false);
@@ -333,6 +383,31 @@ fn copy_node(p: &Picture, copy: &Copy, region: usize) -> String {
         copy_id(copy.store, copy.role, region),
         attrs.join(", ")
     )
+}
+
+/// A control plane's node: `control plane route53-api`, its availability, and in a scenario
+/// whether it is down and froze an action.
+fn control_node(p: &Picture, c: usize) -> String {
+    let plane = &p.controls[c];
+    let mut label = format!("control plane: {}\n{}", plane.id, plane.detail);
+    if plane.mark.spof {
+        label.push_str("\nsingle point of failure");
+    }
+    if p.scenario.is_some() && plane.mark.failed {
+        label.push_str(if plane.frozen {
+            "\ndown: recovery frozen"
+        } else {
+            "\ndown"
+        });
+    }
+    let mut attrs = vec![
+        format!("label={}", quote(&label)),
+        "shape=tab".into(),
+        "fillcolor=\"#e0f2f1\"".into(),
+        format!("color=\"{CONTROL}\""),
+    ];
+    attrs.extend(mark_attrs(plane.mark));
+    format!("c{c} [{}]", attrs.join(", "))
 }
 
 fn mark_attrs(mark: Mark) -> Vec<String> {

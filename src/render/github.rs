@@ -70,6 +70,34 @@ fn command(
     writeln!(out, "::{level} {props}::{}", data(message))
 }
 
+/// `diff --terraform`: one error per breach of the plan's after side, titled at the first
+/// changed resource address (a plan carries no .tf file or line), the message naming every
+/// changed address (`names`); then the diff's verdict.
+pub fn write_terraform_diff(
+    d: &crate::diff::Diff,
+    changed: &[String],
+    names: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let at = changed.first().map_or("", String::as_str);
+    for b in &d.verdict.breaches {
+        let title = format!("drplan: {}", describe::breach_title(b));
+        let message = format!("{} ({names})", describe::breach_message(b));
+        let title = if at.is_empty() {
+            title
+        } else {
+            format!("{title} at {at}")
+        };
+        writeln!(
+            out,
+            "::error title={}::{}",
+            property(&title),
+            data(&message)
+        )?;
+    }
+    writeln!(out, "{}", super::diff::verdict(d))
+}
+
 /// Escapes a command's message (GitHub's `escapeData`).
 pub(crate) fn data(text: &str) -> String {
     text.replace('%', "%25")

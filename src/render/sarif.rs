@@ -49,6 +49,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "partialFingerprints": { "drplanWaiver/v1": format!("stale:{}", describe::waiver_target(w)) },
         }));
     }
+    let properties = json!({
+        "topology": report.topology,
+        "passed": v.passed,
+        "hasObjectives": v.has_objectives,
+    });
+    write_log(rules(), results, properties, out)
+}
+
+/// Writes a SARIF 2.1.0 log of one drplan run: its rules, results and run properties.
+fn write_log(
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    properties: Value,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -57,15 +72,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "name": "drplan",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules(),
+                "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "properties": {
-                "topology": report.topology,
-                "passed": v.passed,
-                "hasObjectives": v.has_objectives,
-            },
+            "properties": properties,
         }],
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -217,6 +228,58 @@ fn uri(file: &str) -> String {
     } else {
         out
     }
+}
+
+/// `diff --terraform`: one result per breach of HEAD, located in the plan file and, logically, at each
+/// changed resource address (a plan carries no .tf file or line).
+pub fn write_terraform_diff(
+    d: &crate::diff::Diff,
+    changed: &[String],
+    plan: &str,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let mut rules: Vec<&str> = Vec::new();
+    for b in &d.verdict.breaches {
+        if !rules.contains(&b.objective) {
+            rules.push(b.objective);
+        }
+    }
+    let logical: Vec<Value> = changed
+        .iter()
+        .map(|a| json!({ "fullyQualifiedName": a, "kind": "resource" }))
+        .collect();
+    let results: Vec<Value> = d
+        .verdict
+        .breaches
+        .iter()
+        .map(|b| {
+            json!({
+                "ruleId": b.objective,
+                "ruleIndex": rules.iter().position(|r| *r == b.objective).unwrap_or(0),
+                "level": "error",
+                "message": { "text": format!(
+                    "{}; changed: {}",
+                    describe::breach_message(b),
+                    if changed.is_empty() { "no DR-relevant resource".to_string() } else { changed.join(", ") }
+                ) },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": { "uri": plan.replace('\\', "/") } },
+                    "logicalLocations": logical,
+                }],
+            })
+        })
+        .collect();
+    let rules = rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r,
+                "shortDescription": { "text": format!("drplan objective {r}") },
+            })
+        })
+        .collect();
+    let properties = json!({ "passed": d.passed, "changedResources": changed });
+    write_log(rules, results, properties, w)
 }
 
 #[cfg(test)]

@@ -5,9 +5,12 @@
 //! (west to east, at most four a row) each holding its AZs with the service instances and
 //! datastore copies placed there, then externals, shared-fate groups and the single points of
 //! failure. Links are arcs under the regions, labelled with their round trip; replication is
-//! written on each copy (`orders-db (replica <- us-east, async 1s)`). Marks follow the DOT
+//! written on each copy (`orders-db (replica <- us-east, async 1s)`). Control planes (MODEL.md
+//! §10) are listed in their region with the actions that call them (`⚙ control plane rds-api`,
+//! `↳ promotion of orders-db`), or in a note when hosted nowhere. Marks follow the DOT
 //! picture: red borders for single points of failure; grey with a red dashed border for what
-//! failed in a scenario; orange for user groups that moved.
+//! failed in a scenario (a control plane down struck through, red when it froze recovery);
+//! orange for user groups that moved.
 
 use std::fmt::Write as _;
 
@@ -38,6 +41,8 @@ struct Line {
     failed: bool,
     strong: bool,
     home: bool,
+    /// Red: a control plane that froze recovery.
+    alert: bool,
 }
 
 /// The SVG text of a picture.
@@ -66,6 +71,7 @@ pub fn render(p: &Picture) -> String {
                             failed: az.mark.failed,
                             strong: i.entry,
                             home: false,
+                            alert: false,
                         })
                         .collect();
                     lines.extend(az.copies.iter().map(|c| copy_line(p, c, r)));
@@ -75,6 +81,7 @@ pub fn render(p: &Picture) -> String {
                             failed: az.mark.failed,
                             strong: false,
                             home: false,
+                            alert: false,
                         });
                     }
                     let mut title = az.id.clone();
@@ -84,7 +91,12 @@ pub fn render(p: &Picture) -> String {
                     (title, az.mark, lines)
                 })
                 .collect::<Vec<_>>();
-            let copies: Vec<Line> = region.copies.iter().map(|c| copy_line(p, c, r)).collect();
+            let mut copies: Vec<Line> = region.copies.iter().map(|c| copy_line(p, c, r)).collect();
+            copies.extend(
+                (0..p.controls.len())
+                    .filter(|c| p.controls[*c].region == Some(r))
+                    .flat_map(|c| control_lines(p, c, false)),
+            );
             let mut h = 30.0;
             for (_, _, lines) in &azs {
                 h += 22.0 + lines.len() as f64 * LINE + 8.0;
@@ -131,7 +143,13 @@ pub fn render(p: &Picture) -> String {
         y += row_h + arc_room;
     }
     let notes_y = y + 10.0;
-    let note_lines = p.externals.len() + p.shared.len() + usize::from(!p.spofs.is_empty());
+    let global_controls: Vec<usize> = (0..p.controls.len())
+        .filter(|c| p.controls[*c].region.is_none())
+        .collect();
+    let note_lines = p.externals.len()
+        + p.shared.len()
+        + global_controls.len()
+        + usize::from(!p.spofs.is_empty());
     let height = notes_y + note_lines as f64 * 20.0 + 20.0;
 
     let mut s = String::new();
@@ -347,6 +365,12 @@ pub fn render(p: &Picture) -> String {
         );
         ny += 20.0;
     }
+    for &c in &global_controls {
+        for line in control_lines(p, c, true) {
+            text_line(&mut s, &line, 16.0, ny, width - 32.0);
+        }
+        ny += 20.0;
+    }
     if !p.spofs.is_empty() {
         let _ = writeln!(
             s,
@@ -385,12 +409,60 @@ fn copy_line(p: &Picture, copy: &Copy, region: usize) -> Line {
         failed: copy.failed,
         strong: false,
         home: copy.home && p.scenario.is_some() && !copy.failed,
+        alert: false,
     }
+}
+
+/// A control plane's lines: `⚙ control plane rds-api`, then `↳ promotion of orders-db` for each
+/// action that calls it (one line each, to fit a region's box), with what the scenario did to
+/// it. `inline` puts it all on one line (for the notes under the regions, which are wide).
+fn control_lines(p: &Picture, c: usize, inline: bool) -> Vec<Line> {
+    let plane = &p.controls[c];
+    let mut texts = vec![format!("\u{2699} control plane {}", plane.id)];
+    if plane.region.is_none() {
+        texts[0].push_str(&format!(" ({})", plane.detail));
+    }
+    if plane.mark.spof {
+        texts.push("single point of failure".into());
+    }
+    if plane.frozen {
+        texts.push("down: recovery frozen".into());
+    }
+    texts.extend(
+        p.control_uses(c)
+            .into_iter()
+            .map(|u| format!("\u{21b3} {u}")),
+    );
+    if inline {
+        let head = texts.remove(0);
+        texts = vec![if texts.is_empty() {
+            head
+        } else {
+            format!("{head}: {}", texts.join(", "))
+        }];
+    } else {
+        for t in texts.iter_mut().skip(1) {
+            t.insert_str(0, "    ");
+        }
+    }
+    texts
+        .into_iter()
+        .map(|text| Line {
+            text,
+            // A frozen plane is shown in red rather than struck through, so that it reads.
+            failed: p.scenario.is_some() && plane.mark.failed && !plane.frozen,
+            strong: false,
+            home: false,
+            alert: plane.frozen || plane.mark.spof,
+        })
+        .collect()
 }
 
 fn text_line(s: &mut String, line: &Line, x: f64, y: f64, max_w: f64) {
     let fill = if line.failed {
         "#9e9e9e"
+    } else if line.alert {
+        RED
     } else if line.home {
         "#2e7d32"
     } else {

@@ -3,9 +3,12 @@
 //! [`Picture::new`] reads the validated model and the evaluation engine: regions holding their
 //! AZs, the service instances and datastore copies placed in them, links with their round trips,
 //! replication between copies, the routing front door, the user groups and the region serving
-//! each, externals and shared-fate groups. Single points of failure (components whose failure
-//! alone is `down`) are marked. With a scenario, the failed parts and the post-failure routing
-//! and datastore homes are marked too. The DOT, Mermaid and SVG renderers only lay this out.
+//! each, externals and shared-fate groups, and the control planes (MODEL.md §10) in their
+//! region with the recovery actions that need them. Single points of failure (components whose
+//! failure alone is `down`) are marked. With a scenario, the failed parts (a control plane
+//! whose region died included), the post-failure routing and datastore homes, and the actions
+//! a down control plane froze are marked too. The DOT, Mermaid and SVG renderers only lay this
+//! out.
 
 use crate::evaluate::{Core, Engine, Failure, Outcome};
 use crate::model::{Component, Model, RegionIdx, Replication, Seconds};
@@ -165,6 +168,76 @@ pub struct Named {
     pub mark: Mark,
 }
 
+/// A control plane (MODEL.md §10.1), drawn in its region, or on its own when it has none.
+#[derive(Clone, Debug)]
+pub struct ControlView {
+    pub id: String,
+    /// Index into [`Picture::regions`] of the region hosting it.
+    pub region: Option<usize>,
+    /// `availability 99.95%`.
+    pub detail: String,
+    /// `failed`: down in the scenario (it failed, or its region is not alive).
+    pub mark: Mark,
+    /// Down while an action of the scenario needed it (the scenario's `frozen` list, §10.6).
+    pub frozen: bool,
+}
+
+/// A recovery action that calls a control plane (MODEL.md §10.2-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A routing shift: a DNS record change (`routing.requires`).
+    RecordChange,
+    /// A datastore promotion, in-region or to a replica (`datastores.<id>.requires`).
+    Promotion,
+    /// A restore from backups (`datastores.<id>.requires`).
+    Restore,
+    /// A region scaling a service up (`services.<id>.scale_requires`).
+    ScaleUp,
+}
+
+impl Action {
+    /// The action as edges are labelled.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::RecordChange => "record change",
+            Action::Promotion => "promotion",
+            Action::Restore => "restore",
+            Action::ScaleUp => "scale-up",
+        }
+    }
+}
+
+/// The drawn part whose action needs a control plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needer {
+    /// The routing front door.
+    Routing,
+    /// A datastore's copy: the primary for a promotion, the backups for a restore.
+    Copy {
+        store: usize,
+        role: Role,
+        region: usize,
+    },
+    /// A service's instances that scale, in one AZ (the first of the region where it scales):
+    /// indices into [`Picture::regions`], [`RegionView::azs`] and [`AzView::instances`].
+    Instances {
+        region: usize,
+        az: usize,
+        index: usize,
+    },
+}
+
+/// One action's need for a control plane: an edge from the needer to the control plane.
+#[derive(Clone, Debug)]
+pub struct Need {
+    /// Index into [`Picture::controls`].
+    pub control: usize,
+    pub by: Needer,
+    pub action: Action,
+    /// The scenario froze this action: the control plane was down when it was needed.
+    pub frozen: bool,
+}
+
 /// The scenario a picture shows.
 #[derive(Clone, Debug)]
 pub struct ScenarioView {
@@ -196,6 +269,10 @@ pub struct Picture {
     /// Which datastores each service uses (directly, or for a fraction of its requests): the
     /// service id and the store's index in `stores`.
     pub uses: Vec<(String, usize)>,
+    /// Control planes (MODEL.md §10), in file order.
+    pub controls: Vec<ControlView>,
+    /// The actions that need each control plane.
+    pub needs: Vec<Need>,
 }
 
 impl Picture {
@@ -501,6 +578,29 @@ impl Picture {
             })
             .collect();
 
+        let frozen = scenario
+            .map(|s| engine.evaluate(&s.failure).frozen)
+            .unwrap_or_default();
+        let controls = model
+            .control_planes
+            .iter()
+            .enumerate()
+            .map(|(c, plane)| ControlView {
+                id: plane.id.clone(),
+                region: plane.region.map(RegionIdx::idx),
+                detail: format!(
+                    "availability {}",
+                    crate::model::units::percent(plane.availability.0)
+                ),
+                mark: Mark {
+                    failed: !state.control_up.get(c).copied().unwrap_or(true),
+                    spof: is_spof(Component::Control(c.into())),
+                },
+                frozen: frozen.iter().any(|x| x.idx() == c),
+            })
+            .collect();
+        let needs = needs(model, &regions, &core);
+
         let mut spofs: Vec<String> = components
             .iter()
             .enumerate()
@@ -532,6 +632,8 @@ impl Picture {
             externals,
             shared,
             spofs,
+            controls,
+            needs,
         }
     }
 
@@ -576,6 +678,29 @@ impl Picture {
         s
     }
 
+    /// What each control plane is called for, deduplicated in order: `record change`,
+    /// `promotion of orders-db`, `scale-up of web`.
+    pub fn control_uses(&self, control: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for need in self.needs.iter().filter(|n| n.control == control) {
+            let what = match need.by {
+                Needer::Routing => need.action.name().to_string(),
+                Needer::Copy { store, .. } => {
+                    format!("{} of {}", need.action.name(), self.stores[store].id)
+                }
+                Needer::Instances { region, az, index } => format!(
+                    "{} of {}",
+                    need.action.name(),
+                    self.regions[region].azs[az].instances[index].service
+                ),
+            };
+            if !out.contains(&what) {
+                out.push(what);
+            }
+        }
+        out
+    }
+
     /// `62 ms` for a link.
     pub fn rtt_label(link: &LinkView) -> String {
         let ms = crate::model::units::round_to(link.rtt_ms, 0);
@@ -600,6 +725,89 @@ impl Picture {
         out.sort_by_key(|(r, _)| *r);
         out
     }
+}
+
+/// Every recovery action that names a control plane (MODEL.md §10.2-4), from the part that
+/// performs it, frozen when the scenario froze it.
+fn needs(model: &Model, regions: &[RegionView], core: &Core) -> Vec<Need> {
+    let up =
+        |c: crate::model::ControlIdx| core.state.control_up.get(c.idx()).copied().unwrap_or(true);
+    let mut out = Vec::new();
+    for c in &model.routing.requires {
+        out.push(Need {
+            control: c.idx(),
+            by: Needer::Routing,
+            action: Action::RecordChange,
+            frozen: core.routing_frozen && !up(*c),
+        });
+    }
+    for (d, ds) in model.datastores.iter().enumerate() {
+        let blocked = core.recoveries.get(d).is_some_and(|r| r.blocked);
+        let promotion = match &ds.replication {
+            Replication::MultiAz {
+                primary, standby, ..
+            } => standby.then_some(*primary),
+            Replication::ActivePassive { primary, .. } => Some(*primary),
+            _ => None,
+        };
+        let mut actions = Vec::new();
+        if let Some(p) = promotion {
+            actions.push((Action::Promotion, Role::Primary, p.idx()));
+        }
+        if let Some(b) = &ds.backups {
+            actions.push((Action::Restore, Role::Backups, b.region.idx()));
+        }
+        for c in &ds.requires {
+            for &(action, role, region) in &actions {
+                out.push(Need {
+                    control: c.idx(),
+                    by: Needer::Copy {
+                        store: d,
+                        role,
+                        region,
+                    },
+                    action,
+                    frozen: blocked && !up(*c),
+                });
+            }
+        }
+    }
+    for (s, svc) in model.services.iter().enumerate() {
+        if svc.scale_requires.is_empty() {
+            continue;
+        }
+        let stalled = core.scale_frozen.iter().any(|x| x.idx() == s);
+        for (r, region) in regions.iter().enumerate() {
+            if !svc.scales[r] {
+                continue;
+            }
+            // The first AZ where it grows, else the first where it runs.
+            let find = |grows: bool| {
+                region.azs.iter().enumerate().find_map(|(a, az)| {
+                    az.instances
+                        .iter()
+                        .position(|i| i.service == svc.id && (!grows || i.scale_to.is_some()))
+                        .map(|k| (a, k))
+                })
+            };
+            let Some((az, index)) = find(true).or_else(|| find(false)) else {
+                continue;
+            };
+            for c in &svc.scale_requires {
+                out.push(Need {
+                    control: c.idx(),
+                    by: Needer::Instances {
+                        region: r,
+                        az,
+                        index,
+                    },
+                    action: Action::ScaleUp,
+                    frozen: stalled && !up(*c),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// (service id, datastore index) for every datastore a service depends on, fully or partly.

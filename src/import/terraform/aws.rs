@@ -411,19 +411,7 @@ fn aurora(cx: &mut Ctx, d: &mut Draft) {
     let clusters = cx.of_type("aws_rds_cluster");
     let mut instances: IndexMap<usize, usize> = IndexMap::new();
     for i in cx.of_type("aws_rds_cluster_instance") {
-        let target = cx
-            .refs(i, &["cluster_identifier"])
-            .into_iter()
-            .find(|&j| cx.res[j].rtype == "aws_rds_cluster")
-            .or_else(|| {
-                let s = cx.val(i, &["cluster_identifier"]);
-                let s = s.as_str()?;
-                clusters.iter().copied().find(|&c| {
-                    cx.val(c, &["cluster_identifier"]).as_str() == Some(s)
-                        || cx.val(c, &["id"]).as_str() == Some(s)
-                })
-            });
-        if let Some(c) = target {
+        if let Some(c) = referenced(cx, i, "cluster_identifier", "aws_rds_cluster", &clusters) {
             *instances.entry(c).or_default() += 1;
         }
     }
@@ -431,19 +419,14 @@ fn aurora(cx: &mut Ctx, d: &mut Draft) {
     let mut members: IndexMap<usize, Vec<usize>> = IndexMap::new();
     let mut standalone = Vec::new();
     for &c in &clusters {
-        let g = cx
-            .refs(c, &["global_cluster_identifier"])
-            .into_iter()
-            .find(|&j| cx.res[j].rtype == "aws_rds_global_cluster")
-            .or_else(|| {
-                let s = cx.val(c, &["global_cluster_identifier"]);
-                let s = s.as_str()?;
-                globals.iter().copied().find(|&g| {
-                    cx.val(g, &["global_cluster_identifier"]).as_str() == Some(s)
-                        || cx.val(g, &["id"]).as_str() == Some(s)
-                })
-            });
-        match g {
+        let global = referenced(
+            cx,
+            c,
+            "global_cluster_identifier",
+            "aws_rds_global_cluster",
+            &globals,
+        );
+        match global {
             Some(g) => members.entry(g).or_default().push(c),
             None => standalone.push(c),
         }
@@ -530,6 +513,22 @@ fn aurora(cx: &mut Ctx, d: &mut Draft) {
         d.origin(&format!("datastores.{sid}"), &refs);
         d.datastores.insert(sid, item);
     }
+}
+
+/// The resource of type `rtype` that attribute `key` of resource `i` names: a reference in the
+/// configuration, else a literal identifier equal to a candidate's `key` or `id` (a cluster
+/// named by its identifier string, as modules often pass it).
+fn referenced(cx: &Ctx, i: usize, key: &str, rtype: &str, candidates: &[usize]) -> Option<usize> {
+    cx.refs(i, &[key])
+        .into_iter()
+        .find(|&j| cx.res[j].rtype == rtype)
+        .or_else(|| {
+            let s = cx.val(i, &[key]);
+            let s = s.as_str()?;
+            candidates.iter().copied().find(|&c| {
+                cx.val(c, &[key]).as_str() == Some(s) || cx.val(c, &["id"]).as_str() == Some(s)
+            })
+        })
 }
 
 fn region_list(cx: &Ctx, i: usize, block: &str, key: &str) -> Vec<String> {
@@ -710,41 +709,7 @@ fn s3(cx: &mut Ctx, d: &mut Draft) {
     // (source bucket, destination buckets, replication time control, configured at)
     let mut pairs: Vec<(usize, Vec<usize>, bool, String)> = Vec::new();
     for b in cx.of_type("aws_s3_bucket") {
-        let mut dests = Vec::new();
-        let mut rtc = false;
-        for k in 0..16 {
-            let ks = k.to_string();
-            let path = [
-                "replication_configuration",
-                "0",
-                "rules",
-                &ks,
-                "destination",
-                "0",
-                "bucket",
-            ];
-            dests.extend(cx.refs(b, &path));
-            if cx
-                .val(
-                    b,
-                    &[
-                        "replication_configuration",
-                        "0",
-                        "rules",
-                        &ks,
-                        "destination",
-                        "0",
-                        "replication_time",
-                        "0",
-                        "status",
-                    ],
-                )
-                .as_str()
-                == Some("Enabled")
-            {
-                rtc = true;
-            }
-        }
+        let (dests, rtc) = replication_rules(cx, b, &["replication_configuration", "0", "rules"]);
         if !dests.is_empty() {
             let a = cx.res[b].address.clone();
             pairs.push((b, dests, rtc, a));
@@ -754,30 +719,7 @@ fn s3(cx: &mut Ctx, d: &mut Draft) {
         let Some(&src) = cx.refs(c, &["bucket"]).first() else {
             continue;
         };
-        let mut dests = Vec::new();
-        let mut rtc = false;
-        for k in 0..16 {
-            let ks = k.to_string();
-            dests.extend(cx.refs(c, &["rule", &ks, "destination", "0", "bucket"]));
-            if cx
-                .val(
-                    c,
-                    &[
-                        "rule",
-                        &ks,
-                        "destination",
-                        "0",
-                        "replication_time",
-                        "0",
-                        "status",
-                    ],
-                )
-                .as_str()
-                == Some("Enabled")
-            {
-                rtc = true;
-            }
-        }
+        let (dests, rtc) = replication_rules(cx, c, &["rule"]);
         let a = cx.res[c].address.clone();
         pairs.push((src, dests, rtc, a));
     }
@@ -824,6 +766,25 @@ fn s3(cx: &mut Ctx, d: &mut Draft) {
         d.origin(&format!("datastores.{sid}"), &[&addr, &via]);
         d.datastores.insert(sid, item);
     }
+}
+
+/// The destination buckets of an S3 replication configuration's rules (the first 16 under
+/// `prefix`: inline on the bucket, or in a separate `aws_s3_bucket_replication_configuration`),
+/// and whether a rule turns on replication time control.
+fn replication_rules(cx: &Ctx, i: usize, prefix: &[&str]) -> (Vec<usize>, bool) {
+    let mut dests = Vec::new();
+    let mut rtc = false;
+    for k in 0..16 {
+        let ks = k.to_string();
+        let mut destination: Vec<&str> = prefix.to_vec();
+        destination.extend([ks.as_str(), "destination", "0"]);
+        dests.extend(cx.refs(i, &[destination.as_slice(), &["bucket"]].concat()));
+        let status = [destination.as_slice(), &["replication_time", "0", "status"]].concat();
+        if cx.val(i, &status).as_str() == Some("Enabled") {
+            rtc = true;
+        }
+    }
+    (dests, rtc)
 }
 
 /// Routing: Route 53 record groups with a routing policy, else Global Accelerator, else a
@@ -999,13 +960,10 @@ fn route53(cx: &mut Ctx, d: &mut Draft) -> bool {
         (None, false) => {}
     }
     if let (Some(iv), Some(th)) = (interval, threshold) {
-        let mut hc = Item::map().with_comment(format!(
-            "request_interval x failure_threshold = {} s of detection",
-            iv * th
-        ));
-        hc.set("interval", Item::scalar(format!("{iv}s")));
-        hc.set("failure_threshold", Item::scalar(th));
-        item.set("health_check", hc);
+        item.set(
+            "health_check",
+            health_check("request_interval x failure_threshold", iv, th),
+        );
     }
     let refs: Vec<&str> = addrs.iter().map(String::as_str).collect();
     d.origin("routing", &refs);
@@ -1051,16 +1009,27 @@ fn global_accelerator(cx: &mut Ctx, d: &mut Draft) {
         "kind",
         Item::scalar("anycast").with_comment("Global Accelerator"),
     );
-    let mut hc = Item::map().with_comment(format!(
-        "health_check_interval_seconds x threshold_count = {} s of detection",
-        interval * threshold
-    ));
-    hc.set("interval", Item::scalar(format!("{interval}s")));
-    hc.set("failure_threshold", Item::scalar(threshold));
-    item.set("health_check", hc);
+    item.set(
+        "health_check",
+        health_check(
+            "health_check_interval_seconds x threshold_count",
+            interval,
+            threshold,
+        ),
+    );
     let refs: Vec<&str> = addrs.iter().map(String::as_str).collect();
     d.origin("routing", &refs);
     d.routing = Some(item);
+}
+
+/// `routing.health_check` from the provider's interval (seconds) and failure threshold, the
+/// comment naming the provider's keys (`what`) and the detection time they give.
+fn health_check(what: &str, interval: f64, threshold: f64) -> Item {
+    let mut hc =
+        Item::map().with_comment(format!("{what} = {} s of detection", interval * threshold));
+    hc.set("interval", Item::scalar(format!("{interval}s")));
+    hc.set("failure_threshold", Item::scalar(threshold));
+    hc
 }
 
 /// CloudFront origin groups: noted (a per-request origin failover in front of the regions).
