@@ -74,6 +74,21 @@ pub struct Availability {
     pub nines: Option<f64>,
     pub method: Method,
     pub error_bound: f64,
+    /// How `downtime_minutes_per_year` splits, from the same sums (the parts add up to it).
+    pub downtime_split: DowntimeSplit,
+}
+
+/// The three parts of §5's downtime per year, minutes a year each: requests lost to capacity
+/// shortfalls over the component states (1 - expected served fraction), the recovery
+/// transients of single failures (sum of f_c x impact({c}) over the components whose single
+/// failure is not `down`), and bad changes (§11.6). When the lost fraction is clamped at a
+/// whole year (README, Interpretations), the later parts are cut so that the three still add
+/// up to the headline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct DowntimeSplit {
+    pub capacity_shortfall_minutes_per_year: f64,
+    pub recovery_transients_minutes_per_year: f64,
+    pub bad_changes_minutes_per_year: f64,
 }
 
 /// Exact probabilities by the cheapest exact method that reaches the topology, or why none
@@ -258,11 +273,12 @@ pub fn add_changes(a: &mut Availability, seconds_per_year: f64) {
     if seconds_per_year <= 0.0 {
         return;
     }
-    let lost = (a.downtime_minutes_per_year / MINUTES_PER_YEAR
-        + seconds_per_year / SECONDS_PER_YEAR)
-        .min(1.0);
+    let before = a.downtime_minutes_per_year / MINUTES_PER_YEAR;
+    let changes = (seconds_per_year / SECONDS_PER_YEAR).min(1.0 - before);
+    let lost = before + changes;
     a.effective_availability = (1.0 - lost).clamp(0.0, 1.0);
     a.downtime_minutes_per_year = lost * MINUTES_PER_YEAR;
+    a.downtime_split.bad_changes_minutes_per_year = changes * MINUTES_PER_YEAR;
 }
 
 /// Combines state probabilities with the transients of single failures: `singles` holds, for
@@ -273,7 +289,9 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
     // Transients longer than the time between failures would push the figure below 0: it is
     // a fraction of requests served, so it stays in [0, expected served fraction] (README,
     // Interpretations).
-    let lost = (probabilities.expected_shortfall + transient).min(1.0);
+    let shortfall = probabilities.expected_shortfall.min(1.0);
+    let transient = transient.min(1.0 - shortfall);
+    let lost = shortfall + transient;
     let u = probabilities.unavailability;
     // Sums of many terms can leave a last-bit excursion outside [0, 1]; clamp it.
     let unit = |x: f64| x.clamp(0.0, 1.0);
@@ -288,5 +306,10 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
         nines: (u > 0.0).then(|| -u.log10()),
         method: exact.method,
         error_bound: exact.error_bound,
+        downtime_split: DowntimeSplit {
+            capacity_shortfall_minutes_per_year: shortfall * MINUTES_PER_YEAR,
+            recovery_transients_minutes_per_year: transient * MINUTES_PER_YEAR,
+            bad_changes_minutes_per_year: 0.0,
+        },
     }
 }
