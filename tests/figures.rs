@@ -353,6 +353,12 @@ fn every_figure_shown_in_two_formats_is_the_same_number() {
             downtime,
             "{what}: HTML downtime"
         );
+        assert!(
+            html.contains(&format!(
+                r#"<div class="detail">per year = {split_text}</div>"#
+            )),
+            "{what}: HTML downtime split {split_text}"
+        );
         let left_out: Vec<&str> = s["worst_rto_left_out"]
             .as_array()
             .unwrap()

@@ -162,7 +162,9 @@ fn summary(h: &mut String, report: &Report) {
         crate::render::labels::DOWNTIME.into(),
         s.downtime_minutes_per_year
             .map_or("-".into(), |m| Seconds(m * 60.0).to_string()),
-        "per year (split below)".into(),
+        s.downtime_split.as_ref().map_or("per year".into(), |x| {
+            format!("per year = {}", crate::render::labels::split_text(x))
+        }),
     ));
     cards.push((
         "Monthly cost".into(),
