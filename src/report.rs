@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::availability::{self, cutsets::CutSets};
-use crate::availability::{Availability, Importance};
+use crate::availability::{Availability, DowntimeSplit, Importance};
 use crate::cost::MonthlyCost;
 use crate::evaluate::tiers::Bottleneck;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
@@ -41,7 +41,7 @@ pub struct Report {
     /// Extra: per component, its share of the expected downtime and importance measures, largest
     /// share first (absent when the availability is not computed).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub importance: Option<Vec<Importance>>,
+    pub importance: Option<Vec<ImportanceRow>>,
     /// Extra: the topology with nothing failed.
     pub baseline: Baseline,
     /// Extra: the monthly cost by part.
@@ -63,6 +63,10 @@ pub struct Summary {
     pub effective_availability: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub downtime_minutes_per_year: Option<f64>,
+    /// Extra: the three parts of `downtime_minutes_per_year` (capacity shortfall, recovery
+    /// transients, bad changes), which add up to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_split: Option<DowntimeSplit>,
     /// Extra: P(down), computed directly (not as 1 - availability).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailability: Option<f64>,
@@ -84,13 +88,68 @@ pub struct Summary {
     pub availability_note: Option<String>,
     pub monthly_cost: f64,
     pub worst_rto_s: Option<f64>,
+    /// Extra: the scenarios (single, corruption, change, custom; by id) that `worst_rto_s`
+    /// leaves out because they stay `down` or lose a needed store's data (RTO unbounded).
+    pub worst_rto_left_out: Vec<String>,
     pub worst_rpo_s: Option<f64>,
     pub worst_dns_exposure_s: f64,
     pub single_points_of_failure: Vec<String>,
+    /// Extra: custom scenarios marked `gate: false`, reported and never gated (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub informational_scenarios: Vec<String>,
     /// MODEL.md §11.6: minutes a year of requests lost to bad changes (0 without `changes`).
     pub change_downtime_minutes_per_year: f64,
     /// Extra: how many scenarios were evaluated.
     pub scenario_count: u64,
+}
+
+/// One row of "what to fix first": the importance measures of a component, with the downtime of
+/// its single failure beside the downtime that would go away if it never failed. The two
+/// differ (a region whose failure alone costs minutes can remove far more when it never fails,
+/// since it also takes part in combinations), so every format names both.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportanceRow {
+    #[serde(flatten)]
+    pub measures: Importance,
+    /// f_c x the impact of the component's single-failure scenario, minutes a year: its RTO
+    /// when that is `down` (the MTTR when unbounded), else the impact without stuck groups (a
+    /// lost store's unbounded impact adds nothing), which is exactly its term of the recovery transients (MODEL.md §5), so these terms of
+    /// the components whose failure alone is not `down` add up to
+    /// `downtime_split.recovery_transients_minutes_per_year`.
+    pub single_failure_downtime_minutes_per_year: f64,
+}
+
+impl ImportanceRow {
+    /// Pairs each importance row with its single-failure downtime, from the single-failure
+    /// scenarios among `standard`.
+    fn rows(
+        engine: &Engine,
+        importance: Vec<Importance>,
+        standard: &[(Scenario, ScenarioResult)],
+    ) -> Vec<ImportanceRow> {
+        let model = engine.model();
+        importance
+            .into_iter()
+            .map(|measures| {
+                let single = standard
+                    .iter()
+                    .find(|(s, _)| s.is_single() && s.id == measures.component);
+                let seconds = single.map(|(s, r)| {
+                    let mttr = model.mttr(engine.components()[s.failure.components[0]]);
+                    if r.outcome == Outcome::Down {
+                        r.rto.unwrap_or(mttr.0)
+                    } else {
+                        r.transient_impact.unwrap_or(0.0)
+                    }
+                });
+                ImportanceRow {
+                    single_failure_downtime_minutes_per_year: seconds
+                        .map_or(0.0, |x| measures.failures_per_year * x / 60.0),
+                    measures,
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -540,6 +599,22 @@ impl Report {
             .filter(|(s, r)| s.is_single() && r.outcome == Outcome::Down)
             .map(|(s, _)| s.id.clone())
             .collect();
+        let importance = parts
+            .importance
+            .map(|rows| ImportanceRow::rows(parts.engine, rows, &c.standard));
+        // Those that stay down (no recovery to time) and those whose RTO is unbounded (a needed
+        // store's data is lost for good).
+        let worst_rto_left_out = scenarios
+            .iter()
+            .filter(|s| s.outcome == "down" || s.rto_s.is_none())
+            .map(|s| s.id.clone())
+            .collect();
+        let informational_scenarios = model
+            .scenarios
+            .iter()
+            .filter(|s| !s.gate)
+            .map(|s| s.name.clone())
+            .collect();
         let (a, note) = match parts.availability {
             Ok(a) => {
                 let note = a.note.clone();
@@ -553,6 +628,7 @@ impl Report {
             expected_served_fraction: a.as_ref().map(|a| a.expected_served_fraction),
             effective_availability: a.as_ref().map(|a| a.effective_availability),
             downtime_minutes_per_year: a.as_ref().map(|a| a.downtime_minutes_per_year),
+            downtime_split: a.as_ref().map(|a| a.downtime_split),
             unavailability: a.as_ref().map(|a| a.unavailability),
             availability_nines: a.as_ref().and_then(|a| a.nines),
             availability_bounds: a.as_ref().map(|a| a.bounds.clone()),
@@ -561,9 +637,11 @@ impl Report {
             availability_note: note,
             monthly_cost: parts.cost.total,
             worst_rto_s: c.worst_rto,
+            worst_rto_left_out,
             worst_rpo_s: if c.any_lost { None } else { Some(c.worst_rpo) },
             worst_dns_exposure_s: c.worst_dns,
             single_points_of_failure,
+            informational_scenarios,
             change_downtime_minutes_per_year: crate::pipeline::change_seconds_per_year(&c.standard)
                 / 60.0,
             scenario_count: c.count,
@@ -588,7 +666,7 @@ impl Report {
             scenarios,
             objectives: parts.verdict,
             minimal_cut_sets: parts.cut_sets,
-            importance: parts.importance,
+            importance,
             baseline: Baseline {
                 outcome: b.outcome.name(),
                 served_fraction: b.served_fraction,

@@ -377,8 +377,14 @@ fn markdown_renders_as_intended() {
         "### ❌ drplan: `shop` fails 1 objective: `max_monthly_cost` (1 breach waived)"
     );
     let heads: Vec<&str> = md.tables.iter().map(|t| t[0].as_str()).collect();
-    assert_eq!(heads, ["Objective", "Objective", "Figure", "Scenario"]);
-    assert_eq!(md.details_open, 4, "breaches, waived, summary, scenarios");
+    assert_eq!(
+        heads,
+        ["Objective", "Objective", "Figure", "Component", "Scenario"]
+    );
+    assert_eq!(
+        md.details_open, 5,
+        "breaches, waived, summary, what to fix first, scenarios"
+    );
     // A link id (`link:us-east~us-west`) stays a code span, not strikethrough.
     assert_eq!(md.strikethrough, 0);
     let passed = parse_markdown(&expect(&["check", BASE, "-f", "markdown"], 0).stdout);

@@ -230,6 +230,29 @@ fn mermaid_is_well_formed() {
     }
 }
 
+/// Mermaid draws what DOT draws: a dotted grey edge from each service's instances to every
+/// datastore it uses (issue 16, "edges from services to the datastores they use").
+#[test]
+fn mermaid_draws_services_to_the_datastores_they_use() {
+    let file = root().join("topologies/active-passive.yaml");
+    let mermaid = graph(&["--format", "mermaid"], &file);
+    let dot = graph(&[], &file);
+    let in_dot = dot
+        .lines()
+        .filter(|l| l.contains("style=dotted, color=\"#78909c\""))
+        .count();
+    let uses: Vec<&str> = mermaid
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('r') && l.contains(" -.-> d"))
+        .collect();
+    assert!(in_dot > 0);
+    assert_eq!(uses.len(), in_dot, "{mermaid}");
+    // web in us-east's first AZ uses the orders database's primary there.
+    assert!(uses.contains(&"r0a0s0 -.-> d0_primary_r0"), "{uses:?}");
+    assert!(mermaid.contains("stroke:#78909c,stroke-dasharray:2 3"));
+}
+
 #[test]
 fn mermaid_parses_and_renders_with_mermaid() {
     let Some(chromium_bin) = tool("chromium", "Debian package chromium") else {

@@ -13,6 +13,7 @@ mod diagnostics;
 mod diff;
 mod examples;
 mod export;
+mod figures;
 mod fuzz_regressions;
 mod gate;
 mod graph;

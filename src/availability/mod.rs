@@ -107,6 +107,21 @@ pub struct Availability {
     pub bounds: Bounds,
     /// Why the figures are an interval, when they are.
     pub note: Option<String>,
+    /// How `downtime_minutes_per_year` splits, from the same sums (the parts add up to it).
+    pub downtime_split: DowntimeSplit,
+}
+
+/// The three parts of §5's downtime per year, minutes a year each: requests lost to capacity
+/// shortfalls over the component states (1 - expected served fraction), the recovery
+/// transients of single failures (sum of f_c x impact({c}) over the components whose single
+/// failure is not `down`), and bad changes (§11.6). When the lost fraction is clamped at a
+/// whole year (README, Interpretations), the later parts are cut so that the three still add
+/// up to the headline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct DowntimeSplit {
+    pub capacity_shortfall_minutes_per_year: f64,
+    pub recovery_transients_minutes_per_year: f64,
+    pub bad_changes_minutes_per_year: f64,
 }
 
 impl Availability {
@@ -117,10 +132,10 @@ impl Availability {
     }
 }
 
-/// Exact probabilities by the cheapest exact method that reaches the topology, or why none
-/// does.
-/// Exact probabilities; `importance` asks for the per-component conditional figures too (free
-/// with enumeration, 2n more runs with the factored method, within a time budget).
+/// The probabilities by the cheapest method that reaches the topology exactly, else a proven
+/// interval ([`Method::MostProbableStates`]); `importance` asks for the per-component
+/// conditional figures too (free with enumeration, 2n more runs with the factored method,
+/// within a time budget; not with the most probable states).
 pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bool) -> Exact {
     let n = engine.components().len();
     if n <= brute::MAX_COMPONENTS {
@@ -369,12 +384,11 @@ pub fn add_changes(a: &mut Availability, seconds_per_year: f64) {
     if seconds_per_year <= 0.0 {
         return;
     }
-    let lost = (a.downtime_minutes_per_year / MINUTES_PER_YEAR
-        + seconds_per_year / SECONDS_PER_YEAR)
-        .min(1.0);
+    let before = a.downtime_minutes_per_year / MINUTES_PER_YEAR;
+    let changes = (seconds_per_year / SECONDS_PER_YEAR).min(1.0 - before);
+    let lost = before + changes;
     a.effective_availability = (1.0 - lost).clamp(0.0, 1.0);
     a.downtime_minutes_per_year = lost * MINUTES_PER_YEAR;
-    let changes = seconds_per_year / SECONDS_PER_YEAR;
     let e = &mut a.bounds.effective_availability;
     *e = [(e[0] - changes).max(0.0), (e[1] - changes).max(0.0)];
     let d = &mut a.bounds.downtime_minutes_per_year;
@@ -382,6 +396,7 @@ pub fn add_changes(a: &mut Availability, seconds_per_year: f64) {
         (d[0] + changes * MINUTES_PER_YEAR).min(MINUTES_PER_YEAR),
         (d[1] + changes * MINUTES_PER_YEAR).min(MINUTES_PER_YEAR),
     ];
+    a.downtime_split.bad_changes_minutes_per_year = changes * MINUTES_PER_YEAR;
 }
 
 /// Combines state probabilities with the transients of single failures: `singles` holds, for
@@ -392,7 +407,9 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
     // Transients longer than the time between failures would push the figure below 0: it is
     // a fraction of requests served, so it stays in [0, expected served fraction] (README,
     // Interpretations).
-    let lost = (probabilities.expected_shortfall + transient).min(1.0);
+    let shortfall = probabilities.expected_shortfall.min(1.0);
+    let transient = transient.min(1.0 - shortfall);
+    let lost = shortfall + transient;
     let u = probabilities.unavailability;
     let b = exact.error_bound;
     // Sums of many terms can leave a last-bit excursion outside [0, 1]; clamp it.
@@ -425,5 +442,10 @@ pub fn summarize(engine: &Engine, exact: &Exact, singles: &[(usize, Option<f64>)
             ],
         },
         note: exact.note.clone(),
+        downtime_split: DowntimeSplit {
+            capacity_shortfall_minutes_per_year: shortfall * MINUTES_PER_YEAR,
+            recovery_transients_minutes_per_year: transient * MINUTES_PER_YEAR,
+            bad_changes_minutes_per_year: 0.0,
+        },
     }
 }

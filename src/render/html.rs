@@ -2,16 +2,17 @@
 //! network. Inline CSS, inline SVG charts drawn here, and a few lines of inline JavaScript to
 //! sort the scenario table; a Content-Security-Policy forbids loading anything else.
 //!
-//! Sections: the verdict and summary, breached objectives, the topology picture (the same
-//! picture as `drplan graph`, laid out by [`super::svg`]), a chart of downtime contribution per
-//! component, a chart of RTO and RPO per scenario against the objectives, and the sortable
-//! scenario table.
+//! Sections: the verdict and summary, how the downtime per year splits (capacity shortfall,
+//! recovery transients, bad changes: the parts add up to the headline), breached objectives,
+//! the topology picture (the same picture as `drplan graph`, laid out by [`super::svg`]), a
+//! chart of the two per-component downtime measures, a chart of RTO and RPO per scenario
+//! against the objectives, and the sortable scenario table.
 //!
-//! Downtime contribution of a component c (minutes a year) = its failure frequency
-//! f_c = (1 - A_c) x 8766 / mttr_c (MODEL.md §5) x the impact of its single-component scenario
-//! (for a `down` scenario the impact is its RTO, or the MTTR when unbounded) / 60. It is the
-//! §5 effective-availability term per component, plus the down time; combinations of failures
-//! are not attributed.
+//! Every figure comes from the report, as in `--format json`; labels come from
+//! [`super::labels`], so the terminal, markdown and this page name each figure alike. The
+//! per-component chart shows, for each component, the downtime that would go away if it never
+//! failed and the downtime of its failures alone (f x impact of its single failure), the same
+//! two columns as "What to fix first".
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -25,38 +26,20 @@ use crate::model::units::{nines, percent, round_to};
 use crate::model::{Millis, Model, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
 
-/// What the report alone does not carry: the picture, the failure rate of each component and
-/// the RTO/RPO limits.
+/// What the report alone does not carry: the picture and the RTO/RPO limits.
 pub struct Topology {
     pub picture: Picture,
-    /// (component id, failures a year, mttr seconds), in component order.
-    pub rates: Vec<(String, f64, f64)>,
     pub rto_limit: Option<f64>,
     pub rpo_limit: Option<f64>,
 }
 
 impl Topology {
-    /// Builds the picture (nothing failed), the failure rates and the limits from the model.
+    /// Builds the picture (nothing failed) and the limits from the model.
     pub fn new(model: &Model) -> Topology {
         let engine = Engine::new(model);
-        let rates = engine
-            .components()
-            .iter()
-            .map(|c| {
-                let a = model.availability(*c).0;
-                let mttr = model.mttr(*c).0;
-                let per_year = if mttr > 0.0 {
-                    (1.0 - a) * 8766.0 / (mttr / 3600.0)
-                } else {
-                    0.0
-                };
-                (model.component_id(*c), per_year, mttr)
-            })
-            .collect();
         let objectives = model.objectives.as_ref();
         Topology {
             picture: Picture::new(&engine, None),
-            rates,
             rto_limit: objectives.and_then(|o| o.rto).map(|s| s.0),
             rpo_limit: objectives.and_then(|o| o.rpo).map(|s| s.0),
         }
@@ -104,6 +87,7 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
         verdict = verdict(report),
     );
     summary(&mut h, report);
+    downtime_split(&mut h, report);
     breaches(&mut h, report);
     changes(&mut h, report);
     frozen(&mut h, report);
@@ -115,8 +99,8 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
             r#"<section id="topology"><h2>Topology</h2><p class="note">Regions hold their AZs and what runs there; arcs are links with their round trip (~ derived from distance); arrows show where routing sends each share of users. Red borders: single points of failure.</p><div class="picture">{}</div></section>"#,
             super::svg::render(&t.picture)
         );
-        downtime_chart(&mut h, report, t);
     }
+    downtime_chart(&mut h, report);
     rto_rpo_chart(&mut h, report, topology);
     scenario_table(&mut h, report);
     let _ = write!(
@@ -165,15 +149,22 @@ fn summary(h: &mut String, report: &Report) {
         "the whole demand served, nothing short".into(),
     ));
     cards.push((
-        "Effective availability".into(),
-        pct(s.effective_availability),
-        "with capacity shortfalls and recovery transients".into(),
+        "Expected served fraction".into(),
+        pct(s.expected_served_fraction),
+        "the expected share of requests served, over every combination of failures".into(),
     ));
     cards.push((
-        "Expected downtime".into(),
+        "Effective availability".into(),
+        pct(s.effective_availability),
+        "with capacity shortfalls, recovery transients and bad changes".into(),
+    ));
+    cards.push((
+        crate::render::labels::DOWNTIME.into(),
         s.downtime_minutes_per_year
             .map_or("-".into(), |m| Seconds(m * 60.0).to_string()),
-        "per year".into(),
+        s.downtime_split.as_ref().map_or("per year".into(), |x| {
+            format!("per year = {}", crate::render::labels::split_text(x))
+        }),
     ));
     cards.push((
         "Monthly cost".into(),
@@ -200,7 +191,7 @@ fn summary(h: &mut String, report: &Report) {
         (Seconds(v).to_string(), by)
     };
     let (rto, mut rto_by) = worst(&|x| x.rto_s, s.worst_rto_s);
-    let left_out = crate::render::labels::rto_left_out(&report.scenarios);
+    let left_out: Vec<&str> = s.worst_rto_left_out.iter().map(String::as_str).collect();
     if let Some(note) = crate::render::labels::left_out_note(&left_out) {
         rto_by = if rto_by.is_empty() {
             note
@@ -267,6 +258,64 @@ fn summary(h: &mut String, report: &Report) {
         );
     }
     h.push_str("</section>\n");
+}
+
+/// How the headline downtime per year splits: capacity shortfall, recovery transients and bad
+/// changes, from `summary.downtime_split` (the same sums as the headline, so the parts add up
+/// to it). Each figure carries its full-precision minutes in `data-minutes`.
+fn downtime_split(h: &mut String, report: &Report) {
+    let s = &report.summary;
+    let (Some(total), Some(split)) = (s.downtime_minutes_per_year, s.downtime_split.as_ref())
+    else {
+        return;
+    };
+    let parts = crate::render::labels::split_parts(split);
+    let colors = ["#c62828", "#1e88e5", "#8e24aa"];
+    let _ = write!(
+        h,
+        r#"<section id="downtime-split"><h2>Where the downtime comes from</h2><div class="split" role="img" aria-label="{}">"#,
+        esc(&crate::render::labels::split_text(split))
+    );
+    for (minutes, color) in parts.iter().zip(colors) {
+        if *minutes > 0.0 && total > 0.0 {
+            let _ = write!(
+                h,
+                r#"<span style="width:{:.3}%;background:{color}"></span>"#,
+                minutes / total * 100.0
+            );
+        }
+    }
+    h.push_str(r#"</div><table class="plain split-table"><tbody>"#);
+    for ((name, minutes), color) in crate::render::labels::SPLIT_PARTS
+        .iter()
+        .zip(parts)
+        .zip(colors)
+    {
+        let _ = write!(
+            h,
+            r#"<tr class="part"><td><span class="swatch" style="background:{color}"></span>{}</td><td class="num" data-minutes="{minutes}">{}</td><td class="num">{}</td></tr>"#,
+            esc(name),
+            esc(&Seconds(minutes * 60.0).to_string()),
+            share(minutes, total)
+        );
+    }
+    let _ = write!(
+        h,
+        r#"<tr class="total"><th>{}</th><th class="num" data-minutes="{total}">{}</th><th class="num">per year</th></tr></tbody></table><p class="note">{}</p></section>"#,
+        esc(crate::render::labels::DOWNTIME),
+        esc(&Seconds(total * 60.0).to_string()),
+        esc(crate::render::labels::SPLIT_NOTE)
+    );
+    h.push('\n');
+}
+
+/// A part's share of a total, in percent with one decimal (`-` for an empty total).
+fn share(part: f64, total: f64) -> String {
+    if total > 0.0 {
+        format!("{}%", round_to(part / total * 100.0, 1))
+    } else {
+        "-".into()
+    }
 }
 
 /// MODEL.md §11: each change scenario with its waves reached, blast radius and cost a year.
@@ -378,92 +427,102 @@ fn value_text(objective: &str, v: &serde_json::Value) -> String {
     }
 }
 
-/// Downtime contribution per component, minutes a year, largest first.
-fn contributions(report: &Report, t: &Topology) -> Vec<(String, f64, &'static str)> {
-    let mut out: Vec<(String, f64, &'static str)> = t
-        .rates
-        .iter()
-        .filter_map(|(id, per_year, mttr)| {
-            let s = report.scenarios.iter().find(|s| &s.id == id)?;
-            let impact = if s.outcome == "down" {
-                s.rto_s.unwrap_or(*mttr)
-            } else {
-                s.impact_s.unwrap_or(*mttr)
-            };
-            let minutes = per_year * impact / 60.0;
-            (minutes > 0.0).then_some((id.clone(), minutes, s.outcome))
-        })
-        .collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
-}
-
-fn downtime_chart(h: &mut String, report: &Report, t: &Topology) {
-    let rows = contributions(report, t);
+/// The two per-component downtime measures of "What to fix first", as paired bars: the
+/// downtime that would go away if the component never failed, and that of its failures alone.
+fn downtime_chart(h: &mut String, report: &Report) {
+    use crate::render::labels::{FAILURE_ALONE, MEASURES_NOTE, NEVER_FAILED};
     let _ = write!(
         h,
-        r#"<section id="downtime"><h2>Downtime contribution per component</h2><p class="note">Minutes a year of lost requests from each component failing alone: failures a year (1 &minus; availability) &times; 8766 h / MTTR, times the user-weighted impact of that failure (the whole repair time when it is down). Combinations of failures are not attributed.</p>"#
+        r#"<section id="downtime"><h2>Downtime per component: two measures</h2><p class="note">{}</p>"#,
+        esc(MEASURES_NOTE)
     );
+    let Some(rows) = &report.importance else {
+        h.push_str(r#"<p class="note">Not computed: the per-component measures need the exact availability and the importance runs.</p></section>"#);
+        h.push('\n');
+        return;
+    };
+    let rows: Vec<_> = rows
+        .iter()
+        .filter(|r| {
+            r.measures.downtime_minutes_per_year > 0.0
+                || r.single_failure_downtime_minutes_per_year > 0.0
+        })
+        .collect();
     if rows.is_empty() {
-        h.push_str(
-            r#"<p class="good">No single component failure costs any request.</p></section>"#,
-        );
+        h.push_str(r#"<p class="good">No component failure costs any request.</p></section>"#);
+        h.push('\n');
         return;
     }
-    let total: f64 = rows.iter().map(|r| r.1).sum();
     let shown = &rows[..rows.len().min(20)];
-    let max = shown[0].1;
-    let (label_w, bar_w, row_h) = (230.0, 470.0, 22.0);
+    let max = shown
+        .iter()
+        .flat_map(|r| {
+            [
+                r.measures.downtime_minutes_per_year,
+                r.single_failure_downtime_minutes_per_year,
+            ]
+        })
+        .fold(0.0_f64, f64::max);
+    let (label_w, bar_w, row_h) = (230.0, 420.0, 30.0);
     let height = shown.len() as f64 * row_h + 12.0;
     let _ = write!(
         h,
-        r#"<svg class="chart" viewBox="0 0 860 {height:.0}" width="860" height="{height:.0}" role="img" aria-label="Downtime contribution per component">"#
+        r#"<svg class="chart" viewBox="0 0 860 {height:.0}" width="860" height="{height:.0}" role="img" aria-label="Downtime per component: two measures">"#
     );
-    for (k, (id, minutes, outcome)) in shown.iter().enumerate() {
+    for (k, row) in shown.iter().enumerate() {
         let y = 6.0 + k as f64 * row_h;
-        let w = (minutes / max * bar_w).max(1.5);
-        let color = match *outcome {
-            "down" => "#c62828",
-            "degraded" => "#f9a825",
-            _ => "#1e88e5",
-        };
+        let id = &row.measures.component;
         let _ = write!(
             h,
-            r##"<text x="{:.0}" y="{:.1}" text-anchor="end" class="axis">{}</text><rect x="{label_w:.0}" y="{:.1}" width="{w:.1}" height="15" rx="2" fill="{color}"><title>{}</title></rect><text x="{:.1}" y="{:.1}" class="axis">{} ({}%, {})</text>"##,
+            r#"<text x="{:.0}" y="{:.1}" text-anchor="end" class="axis">{}</text>"#,
             label_w - 8.0,
-            y + 12.0,
-            esc(id),
-            y + 1.0,
-            esc(&format!("{id}: {} min a year", round_to(*minutes, 3))),
-            label_w + w + 6.0,
-            y + 12.0,
-            esc(&minutes_text(*minutes)),
-            round_to(minutes / total * 100.0, 1),
-            outcome
+            y + 16.0,
+            esc(id)
         );
+        for (minutes, dy, color, name) in [
+            (
+                row.measures.downtime_minutes_per_year,
+                1.0,
+                "#37474f",
+                NEVER_FAILED,
+            ),
+            (
+                row.single_failure_downtime_minutes_per_year,
+                13.0,
+                "#1e88e5",
+                FAILURE_ALONE,
+            ),
+        ] {
+            let w = if max > 0.0 {
+                (minutes / max * bar_w).max(1.5)
+            } else {
+                1.5
+            };
+            let _ = write!(
+                h,
+                r##"<rect x="{label_w:.0}" y="{:.1}" width="{w:.1}" height="11" rx="2" fill="{color}" data-minutes="{minutes}"><title>{}</title></rect><text x="{:.1}" y="{:.1}" class="axis small">{}</text>"##,
+                y + dy,
+                esc(&format!("{id}: {name} {}", Seconds(minutes * 60.0))),
+                label_w + w + 6.0,
+                y + dy + 9.0,
+                esc(&Seconds(minutes * 60.0).to_string()),
+            );
+        }
     }
     h.push_str("</svg>");
     if rows.len() > shown.len() {
         let _ = write!(
             h,
-            r#"<p class="note">{} more components contribute {} in all.</p>"#,
+            r#"<p class="note">{} more components; the importance table and --format json list all.</p>"#,
             rows.len() - shown.len(),
-            esc(&minutes_text(rows[shown.len()..].iter().map(|r| r.1).sum()))
         );
     }
     let _ = writeln!(
         h,
-        r#"<p class="note">Legend: <span class="swatch" style="background:#c62828"></span> down <span class="swatch" style="background:#f9a825"></span> degraded <span class="swatch" style="background:#1e88e5"></span> up (recovery transients). Total {}.</p></section>"#,
-        esc(&minutes_text(total))
+        r#"<p class="note">Legend: <span class="swatch" style="background:#37474f"></span> {} <span class="swatch" style="background:#1e88e5"></span> {}. Neither adds up to the headline: the split above does.</p></section>"#,
+        esc(NEVER_FAILED),
+        esc(FAILURE_ALONE)
     );
-}
-
-fn minutes_text(minutes: f64) -> String {
-    if minutes >= 1.0 {
-        format!("{} min/yr", round_to(minutes, 1))
-    } else {
-        format!("{} s/yr", round_to(minutes * 60.0, 1))
-    }
 }
 
 /// RTO and RPO per scenario on a log scale, with the objectives as lines.
@@ -594,6 +653,8 @@ fn scenario_table(h: &mut String, report: &Report) {
         ("Class", "text"),
         ("Outcome after recovery", "num"),
         ("Served after recovery", "num"),
+        ("Limited by", "text"),
+        ("Degraded for", "num"),
         ("RTO", "num"),
         ("RPO", "num"),
         ("DNS exposure", "num"),
@@ -627,8 +688,22 @@ fn scenario_table(h: &mut String, report: &Report) {
         let ms = |v: Option<f64>| cell(v, |x| Millis(x).to_string(), "-");
         let _ = write!(
             h,
-            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code></td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {kind}">{shown}</span></td>{served}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
+            r#"<tr class="{outcome}"><td data-v="{id}"><code>{id}</code>{mark}</td><td data-v="{class}">{class}</td><td data-v="{rank}"><span class="badge {kind}">{shown}</span></td>{served}<td data-v="{limited}">{limited}</td>{degraded}{rto}{rpo}{dns}{impact}{failed}{rtt}{req}{surge}<td data-v="{res}">{res}</td></tr>"#,
             id = esc(&s.id),
+            mark = if s.class == "custom" && report.summary.informational_scenarios.contains(&s.id)
+            {
+                format!(
+                    r#" <span class="note">({})</span>"#,
+                    esc(crate::render::labels::INFORMATIONAL)
+                )
+            } else {
+                String::new()
+            },
+            limited = esc(&s
+                .bottleneck
+                .as_ref()
+                .map_or(String::new(), crate::render::describe::bottleneck)),
+            degraded = secs(s.degraded_s),
             class = s.class,
             outcome = s.outcome,
             kind = shown.1,
@@ -700,6 +775,8 @@ table.sortable th[aria-sort=descending]::after{content:" \25BC"}
 tr.down td:first-child{border-left:3px solid var(--down)}tr.degraded td:first-child{border-left:3px solid var(--degraded)}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 footer{padding:16px 28px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
+.split{display:flex;height:18px;max-width:860px;border:1px solid var(--line);border-radius:4px;overflow:hidden;margin:6px 0 8px}.split span{display:block;height:100%}
+table.split-table{width:auto;min-width:420px}table.split-table tr.total th{text-align:left;border-bottom:none}table.split-table tr.total th.num{text-align:right}
 table.compare td.best{background:#e8f5e9;font-weight:600}
 table.compare th{vertical-align:top}
 "#;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::labels::{FAILURE_ALONE, MEASURES_NOTE, NEVER_FAILED, birnbaum, scientific};
 use super::svg::esc;
 use crate::model::Seconds;
 use crate::model::units::round_to;
@@ -10,15 +11,6 @@ use crate::report::Report;
 
 /// How many rows each table shows (JSON has all), as in the terminal.
 const SHOWN: usize = 10;
-
-/// A probability in three significant digits (`1.00e-5`), and 0 as `0`.
-fn scientific(x: f64) -> String {
-    if x == 0.0 {
-        "0".into()
-    } else {
-        format!("{x:.2e}")
-    }
-}
 
 /// The most probable minimal cut sets.
 pub fn cut_sets(h: &mut String, report: &Report) {
@@ -62,29 +54,37 @@ pub fn importance(h: &mut String, report: &Report) {
     let Some(rows) = &report.importance else {
         return;
     };
-    h.push_str(r#"<section id="importance"><h2>What to fix first</h2><div class="wide"><table class="plain"><thead><tr><th>Component</th><th>Downtime / yr if it never failed</th><th>Failures / yr</th><th>Birnbaum</th><th>RAW</th><th>RRW</th></tr></thead><tbody>"#);
+    let _ = write!(
+        h,
+        r#"<section id="importance"><h2>What to fix first</h2><div class="wide"><table class="plain"><thead><tr><th>Component</th><th>{}</th><th>{}</th><th>Failures / yr</th><th>Birnbaum</th><th>RAW</th><th>RRW</th></tr></thead><tbody>"#,
+        esc(NEVER_FAILED),
+        esc(FAILURE_ALONE)
+    );
     let ratio = |x: Option<f64>| x.map_or("-".into(), |x| round_to(x, 2));
     let mut negative = false;
-    for i in rows.iter().take(SHOWN) {
-        let birnbaum = if i.birnbaum < 0.0 {
-            negative = true;
-            format!("{} \u{2020}", scientific(i.birnbaum))
-        } else {
-            scientific(i.birnbaum)
-        };
+    for row in rows.iter().take(SHOWN) {
+        let i = &row.measures;
+        negative |= i.birnbaum < 0.0;
         let _ = write!(
             h,
-            r#"<tr><td><code>{}</code></td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr><td><code>{}</code></td><td class="num" data-minutes="{}">{}</td><td class="num" data-minutes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
             esc(&i.component),
+            i.downtime_minutes_per_year,
             Seconds(i.downtime_minutes_per_year * 60.0),
+            row.single_failure_downtime_minutes_per_year,
+            Seconds(row.single_failure_downtime_minutes_per_year * 60.0),
             round_to(i.failures_per_year, 3),
-            birnbaum,
+            birnbaum(i.birnbaum),
             ratio(i.risk_achievement_worth),
             ratio(i.risk_reduction_worth)
         );
     }
     h.push_str("</tbody></table></div>");
-    h.push_str(r#"<p class="note">Downtime / yr: expected downtime per year that would go away if the component never failed (not the downtime of its single failure alone); Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth"#);
+    let _ = write!(
+        h,
+        r#"<p class="note">{} Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth"#,
+        esc(MEASURES_NOTE)
+    );
     if rows.len() > SHOWN {
         let _ = write!(
             h,

@@ -116,7 +116,7 @@ pub fn write_summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         objectives: &'a crate::gate::Verdict,
         minimal_cut_sets: &'a crate::availability::cutsets::CutSets,
         #[serde(skip_serializing_if = "Option::is_none")]
-        importance: &'a Option<Vec<crate::availability::Importance>>,
+        importance: &'a Option<Vec<crate::report::ImportanceRow>>,
         baseline: &'a crate::report::Baseline,
         cost: &'a crate::cost::MonthlyCost,
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,9 +1,69 @@
 //! Labels that say what a figure means, shared by the table, markdown and HTML reports: what
 //! users saw in a scenario that ends `up` only after hours, which scenarios the worst RTO leaves
-//! out, and what a negative Birnbaum importance is.
+//! out, what a negative Birnbaum importance is, how the downtime per year splits, and the two
+//! per-component downtime measures. One text per figure, so that every format names it alike.
 
+use crate::availability::DowntimeSplit;
 use crate::model::Seconds;
 use crate::report::ScenarioReport;
+
+/// The headline downtime figure (`downtime_minutes_per_year`).
+pub const DOWNTIME: &str = "Expected downtime";
+
+/// The parts of the headline downtime (`summary.downtime_split`), in the order they are shown.
+pub const SPLIT_PARTS: [&str; 3] = ["capacity shortfall", "recovery transients", "bad changes"];
+
+/// What each part of the split is, for a note.
+pub const SPLIT_NOTE: &str = "capacity shortfall: requests lost while components are down, over every combination of failures (1 - expected served fraction); recovery transients: failures a year x impact of each single failure that is not down (detection, failover, DNS, scale-up); bad changes: failures a year x impact of each bad deployment or configuration push.";
+
+/// The three parts in minutes a year, in the order of [`SPLIT_PARTS`].
+pub fn split_parts(s: &DowntimeSplit) -> [f64; 3] {
+    [
+        s.capacity_shortfall_minutes_per_year,
+        s.recovery_transients_minutes_per_year,
+        s.bad_changes_minutes_per_year,
+    ]
+}
+
+/// "capacity shortfall 10m 57s + recovery transients 4m 37s + bad changes 0s".
+pub fn split_text(s: &DowntimeSplit) -> String {
+    SPLIT_PARTS
+        .iter()
+        .zip(split_parts(s))
+        .map(|(name, minutes)| format!("{name} {}", Seconds(minutes * 60.0)))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The downtime that would go away if a component never failed (`importance[].downtime_minutes_per_year`).
+pub const NEVER_FAILED: &str = "Downtime/yr if it never failed";
+
+/// f x impact of a component's single failure (`importance[].single_failure_downtime_minutes_per_year`).
+pub const FAILURE_ALONE: &str = "Downtime/yr of its failures alone (f x impact)";
+
+/// How the two measures differ, for a note under the table or chart.
+pub const MEASURES_NOTE: &str = "Downtime/yr if it never failed: the expected downtime per year that would go away if the component never failed (every combination it takes part in included). Downtime/yr of its failures alone: its failures a year x the impact of its single failure (its RTO when that is down); for a component whose failure alone is not down this is its share of the recovery transients.";
+
+/// A probability in three significant digits (`1.00e-5`), and 0 as `0`.
+pub fn scientific(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// A Birnbaum importance, marked with a dagger when negative (see [`NEGATIVE_BIRNBAUM_NOTE`]).
+pub fn birnbaum(x: f64) -> String {
+    if x < 0.0 {
+        format!("{} \u{2020}", scientific(x))
+    } else {
+        scientific(x)
+    }
+}
+
+/// The mark of a custom scenario with `gate: false`.
+pub const INFORMATIONAL: &str = "informational, not gated";
 
 /// An `up` scenario whose RTO is at least this long (an hour) is not shown as a plain "up":
 /// users were unserved or short of service until then (a restore from backups, a manual
@@ -29,18 +89,8 @@ pub fn outcome(s: &ScenarioReport) -> (String, &'static str) {
 /// The explanation of `late` outcomes, for a note under a table.
 pub const LATE_NOTE: &str = "Outcome and Served describe the state after recovery; \"up after T\" is a scenario that ends up but leaves users without full service for T (its RTO, an hour or more) first.";
 
-/// The scenarios the worst RTO does not count: those that stay down (no recovery to time) and
-/// those whose RTO is unbounded (a needed store's data is lost for good).
-pub fn rto_left_out(scenarios: &[ScenarioReport]) -> Vec<&str> {
-    scenarios
-        .iter()
-        .filter(|s| s.outcome == "down" || s.rto_s.is_none())
-        .map(|s| s.id.as_str())
-        .collect()
-}
-
-/// "leaves out 2 that stay down or lose data: a, b" (a few named, then "+N more"); `None` when
-/// nothing is left out.
+/// "leaves out 2 that stay down or lose data: a, b" (a few named, then "+N more"), from
+/// `summary.worst_rto_left_out`; `None` when nothing is left out.
 pub fn left_out_note(ids: &[&str]) -> Option<String> {
     if ids.is_empty() {
         return None;

@@ -16,6 +16,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}\n", figures_line(report))?;
     write_gate_sections(report, out)?;
     write_summary(report, out)?;
+    write_importance(report, out)?;
     write_scenarios(report, out)
 }
 
@@ -196,6 +197,9 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 format!("{} ({} nines)", percent(a), round_to(nines(a), 2)),
             )?;
             row("Full-capacity availability", percent(f))?;
+            if let Some(x) = s.expected_served_fraction {
+                row("Expected served fraction", percent(x))?;
+            }
             row("Effective availability", percent(e))?;
         }
         _ => row(
@@ -204,9 +208,12 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?,
     }
     if let Some(d) = s.downtime_minutes_per_year {
+        let split = s.downtime_split.as_ref().map_or(String::new(), |x| {
+            format!(" = {}", super::labels::split_text(x))
+        });
         row(
-            "Expected downtime",
-            format!("{} per year", Seconds(d * 60.0)),
+            super::labels::DOWNTIME,
+            format!("{} per year{split}", Seconds(d * 60.0)),
         )?;
     }
     let c = &report.cost;
@@ -221,7 +228,8 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Usd(c.routing)
         ),
     )?;
-    let left_out = super::labels::left_out_note(&super::labels::rto_left_out(&report.scenarios));
+    let left_out: Vec<&str> = s.worst_rto_left_out.iter().map(String::as_str).collect();
+    let left_out = super::labels::left_out_note(&left_out);
     row(
         "Worst RTO",
         match left_out {
@@ -276,16 +284,27 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "| Scenario | Outcome after recovery | Served after recovery | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Surge / h | Residency |"
+        "| Scenario | Outcome after recovery | Served after recovery | Limited by | Degraded for | RTO | RPO | DNS exposure | Impact | Worst RTT | Request | Surge / h | Residency |"
     )?;
-    writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(out, "|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
     for s in rows {
+        let informational =
+            s.class == "custom" && report.summary.informational_scenarios.contains(&s.id);
         writeln!(
             out,
-            "| {} | {} | {}% | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {}% | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&s.id),
+            if informational {
+                format!(" ({})", super::labels::INFORMATIONAL)
+            } else {
+                String::new()
+            },
             shown_outcome(s),
             round_to(s.served_fraction * 100.0, 1),
+            s.bottleneck
+                .as_ref()
+                .map_or(String::new(), |b| cell(&describe::bottleneck(b))),
+            duration(s.degraded_s),
             duration(s.rto_s),
             duration(s.rpo_s),
             Seconds(s.dns_exposure_s),
@@ -301,6 +320,60 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
+    close_details(out)
+}
+
+/// What to fix first: the two per-component downtime measures and the importance measures,
+/// with the terminal's labels.
+fn write_importance(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    const SHOWN: usize = 10;
+    let Some(rows) = &report.importance else {
+        return Ok(());
+    };
+    open_details(out, "What to fix first", false)?;
+    writeln!(
+        out,
+        "| Component | {} | {} | Failures/yr | Birnbaum | RAW | RRW |",
+        super::labels::NEVER_FAILED,
+        super::labels::FAILURE_ALONE
+    )?;
+    writeln!(out, "|---|--:|--:|--:|--:|--:|--:|")?;
+    let ratio = |x: Option<f64>| x.map_or("-".into(), |x| round_to(x, 2));
+    for row in rows.iter().take(SHOWN) {
+        let i = &row.measures;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            code(&i.component),
+            Seconds(i.downtime_minutes_per_year * 60.0),
+            Seconds(row.single_failure_downtime_minutes_per_year * 60.0),
+            round_to(i.failures_per_year, 3),
+            super::labels::birnbaum(i.birnbaum),
+            ratio(i.risk_achievement_worth),
+            ratio(i.risk_reduction_worth)
+        )?;
+    }
+    writeln!(out)?;
+    if rows.iter().take(SHOWN).any(|i| i.measures.birnbaum < 0.0) {
+        writeln!(
+            out,
+            "\u{2020} {}\n",
+            cell(super::labels::NEGATIVE_BIRNBAUM_NOTE)
+        )?;
+    }
+    writeln!(
+        out,
+        "{}{}\n",
+        cell(super::labels::MEASURES_NOTE),
+        if rows.len() > SHOWN {
+            format!(
+                " Showing {SHOWN} of {}; --format json lists all.",
+                rows.len()
+            )
+        } else {
+            String::new()
+        }
+    )?;
     close_details(out)
 }
 

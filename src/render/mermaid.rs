@@ -2,9 +2,10 @@
 //! markdown (paste it in a ```` ```mermaid ```` block).
 //!
 //! The same picture as the DOT renderer: regions are subgraphs holding AZ subgraphs, links join
-//! region subgraphs, dashed arrows are replication, users reach regions through the routing
-//! node. Node ids are generated (`r0`, `r0a1`, `d2_primary_r0`), so no user id can clash with
-//! Mermaid's keywords; labels are quoted and escaped.
+//! region subgraphs, dashed arrows are replication, dotted grey arrows go from services to
+//! the datastores they use, users reach regions through the routing node. Node ids are
+//! generated (`r0`, `r0a1`, `d2_primary_r0`), so no user id can clash with Mermaid's keywords;
+//! labels are quoted and escaped.
 
 use std::fmt::Write as _;
 
@@ -12,6 +13,8 @@ use super::dot::percent;
 use super::topology::{Copy, Mark, Picture, Role};
 
 const RED: &str = "#c62828";
+/// The color of the edges from services to the datastores they use.
+const USES: &str = "#78909c";
 
 /// The Mermaid text of a picture.
 pub fn render(p: &Picture) -> String {
@@ -154,6 +157,23 @@ pub fn render(p: &Picture) -> String {
             Some("stroke:#6a1b9a,color:#6a1b9a".into()),
         );
     }
+    // Dotted grey arrows from each service's instances to the copy of each datastore it uses:
+    // the copy in its region, else the first region holding one (as in DOT).
+    for (r, region) in p.regions.iter().enumerate() {
+        for (a, az) in region.azs.iter().enumerate() {
+            for (k, i) in az.instances.iter().enumerate() {
+                for (_, store) in p.uses.iter().filter(|(s, _)| *s == i.service) {
+                    if let Some(target) = copy_for(p, *store, r) {
+                        edges.push(
+                            &mut out,
+                            format!("r{r}a{a}s{k} -.-> {target}"),
+                            Some(format!("stroke:{USES},stroke-dasharray:2 3")),
+                        );
+                    }
+                }
+            }
+        }
+    }
     for (e, ext) in p.externals.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -201,6 +221,27 @@ impl Edges {
         }
         self.count += 1;
     }
+}
+
+/// The node of the copy of `store` that a service in region `r` uses: the serving copy (not
+/// backups) in `r`, else the first region holding one.
+fn copy_for(p: &Picture, store: usize, r: usize) -> Option<String> {
+    let in_region = |region: &super::topology::RegionView| {
+        region
+            .azs
+            .iter()
+            .flat_map(|az| az.copies.iter())
+            .chain(region.copies.iter())
+            .find(|c| c.store == store && c.role != Role::Backups)
+            .map(|c| c.role)
+    };
+    if let Some(role) = in_region(&p.regions[r]) {
+        return Some(copy_id(store, role, r));
+    }
+    p.regions
+        .iter()
+        .enumerate()
+        .find_map(|(x, region)| in_region(region).map(|role| copy_id(store, role, x)))
 }
 
 fn copy_id(store: usize, role: Role, region: usize) -> String {

@@ -7,6 +7,7 @@ use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::Style;
 use super::describe::percent_interval;
+use super::labels::scientific;
 use super::terminal::{breach_cells, new_table, paint};
 use crate::availability;
 use crate::model::units::{percent, round_to};
@@ -71,7 +72,7 @@ pub fn write_with(
         }
     }
     let (rows, hidden) = rows(report, top);
-    writeln!(out, "{}", scenarios(&rows, style))?;
+    writeln!(out, "{}", scenarios(report, &rows, style))?;
     let all = report.summary.scenario_count;
     if hidden > 0 {
         writeln!(
@@ -239,12 +240,16 @@ fn summary(report: &Report, style: Style) -> Table {
                     Cell::new(percent_interval(b.full_capacity_availability)),
                 );
                 row(
+                    "Expected served fraction",
+                    Cell::new(percent_interval(b.expected_served_fraction)),
+                );
+                row(
                     "Effective availability",
                     Cell::new(percent_interval(b.effective_availability)),
                 );
                 let d = b.downtime_minutes_per_year;
                 row(
-                    "Expected downtime",
+                    super::labels::DOWNTIME,
                     Cell::new(format!(
                         "{} to {} per year",
                         Seconds(d[0] * 60.0),
@@ -270,13 +275,19 @@ fn summary(report: &Report, style: Style) -> Table {
                 if let Some(f) = s.full_capacity_availability {
                     row("Full-capacity availability", Cell::new(percent(f)));
                 }
+                if let Some(e) = s.expected_served_fraction {
+                    row("Expected served fraction", Cell::new(percent(e)));
+                }
                 if let Some(e) = s.effective_availability {
                     row("Effective availability", Cell::new(percent(e)));
                 }
                 if let Some(d) = s.downtime_minutes_per_year {
+                    let split = s.downtime_split.as_ref().map_or(String::new(), |x| {
+                        format!(" = {}", super::labels::split_text(x))
+                    });
                     row(
-                        "Expected downtime",
-                        Cell::new(format!("{} per year", Seconds(d * 60.0))),
+                        super::labels::DOWNTIME,
+                        Cell::new(format!("{} per year{split}", Seconds(d * 60.0))),
                     );
                 }
             }
@@ -303,9 +314,8 @@ fn summary(report: &Report, style: Style) -> Table {
         )),
     );
     let mut worst_rto = worst_with(report, s.worst_rto_s, |x| x.rto_s, true);
-    if let Some(note) =
-        super::labels::left_out_note(&super::labels::rto_left_out(&report.scenarios))
-    {
+    let left_out: Vec<&str> = s.worst_rto_left_out.iter().map(String::as_str).collect();
+    if let Some(note) = super::labels::left_out_note(&left_out) {
         worst_rto = format!("{worst_rto}; {note}");
     }
     row("Worst RTO", Cell::new(worst_rto));
@@ -411,7 +421,12 @@ fn count_outcomes(scenarios: &[ScenarioReport]) -> [usize; 3] {
     c
 }
 
-fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
+/// Whether a scenario is a custom one with `gate: false` (reported, never gated).
+fn informational(report: &Report, s: &ScenarioReport) -> bool {
+    s.class == "custom" && report.summary.informational_scenarios.contains(&s.id)
+}
+
+fn scenarios(report: &Report, rows: &[&ScenarioReport], style: Style) -> Table {
     let mut t = new_table(style);
     t.set_header(vec![
         "Scenario",
@@ -435,8 +450,13 @@ fn scenarios(rows: &[&ScenarioReport], style: Style) -> Table {
             _ => Color::Green,
         };
         let dash = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
+        let id = if informational(report, s) {
+            format!("{} ({})", s.id, super::labels::INFORMATIONAL)
+        } else {
+            s.id.clone()
+        };
         t.add_row(vec![
-            Cell::new(&s.id),
+            Cell::new(id),
             paint(Cell::new(outcome), color, style),
             Cell::new(format!("{}%", round_to(s.served_fraction * 100.0, 1)))
                 .set_alignment(CellAlignment::Right),
@@ -623,36 +643,36 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
     let mut t = new_table(style);
     t.set_header(vec![
         "Component",
-        "Downtime/yr",
+        super::labels::NEVER_FAILED,
+        super::labels::FAILURE_ALONE,
         "Failures/yr",
         "Birnbaum",
         "RAW",
         "RRW",
     ]);
     let ratio = |x: Option<f64>| x.map_or("-".into(), |x| round_to(x, 2));
-    for i in rows.iter().take(SHOWN) {
+    for row in rows.iter().take(SHOWN) {
+        let i = &row.measures;
         t.add_row(vec![
             Cell::new(&i.component),
             Cell::new(Seconds(i.downtime_minutes_per_year * 60.0))
                 .set_alignment(CellAlignment::Right),
+            Cell::new(Seconds(row.single_failure_downtime_minutes_per_year * 60.0))
+                .set_alignment(CellAlignment::Right),
             Cell::new(round_to(i.failures_per_year, 3)).set_alignment(CellAlignment::Right),
-            Cell::new(if i.birnbaum < 0.0 {
-                format!("{} \u{2020}", scientific(i.birnbaum))
-            } else {
-                scientific(i.birnbaum)
-            })
-            .set_alignment(CellAlignment::Right),
+            Cell::new(super::labels::birnbaum(i.birnbaum)).set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_achievement_worth)).set_alignment(CellAlignment::Right),
             Cell::new(ratio(i.risk_reduction_worth)).set_alignment(CellAlignment::Right),
         ]);
     }
     writeln!(out, "What to fix first:\n{t}")?;
-    if rows.iter().take(SHOWN).any(|i| i.birnbaum < 0.0) {
+    if rows.iter().take(SHOWN).any(|i| i.measures.birnbaum < 0.0) {
         writeln!(out, "\u{2020} {}", super::labels::NEGATIVE_BIRNBAUM_NOTE)?;
     }
     writeln!(
         out,
-        "Downtime/yr: expected downtime per year that would go away if the component never failed; Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth{}\n",
+        "{} Birnbaum: P(down | it is down) - P(down | it is up); RAW, RRW: risk achievement and reduction worth{}\n",
+        super::labels::MEASURES_NOTE,
         if rows.len() > SHOWN {
             format!(
                 " (showing {SHOWN} of {}; --format json lists all)",
@@ -662,13 +682,4 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
             String::new()
         }
     )
-}
-
-/// A probability in three significant digits (`1.00e-5`), and 0 as `0`.
-fn scientific(x: f64) -> String {
-    if x == 0.0 {
-        "0".into()
-    } else {
-        format!("{x:.2e}")
-    }
 }
