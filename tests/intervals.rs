@@ -31,7 +31,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     /// On topologies small enough to enumerate, with unreliable components (so that states of
-    /// many failures weigh, and splits into several parts happen), the evaluated states and
+    /// many failures weigh, and splits into several parts happen) and, in some, a control
+    /// plane hosted in a region that fails (MODEL.md §10), the evaluated states and
     /// the mass left out bracket the enumerated figures; and when every state fits in the
     /// budget (at most 17 components) nothing is left out and the figures are equal.
     #[test]
@@ -46,6 +47,7 @@ proptest! {
         az_avail in prop::collection::vec(0.7f64..0.999, 4),
         users in 1usize..=4,
         shared in 0usize..=1,
+        control in any::<bool>(),
     ) {
         let args = GenerateArgs {
             regions,
@@ -59,7 +61,14 @@ proptest! {
             ..GenerateArgs::default()
         };
         let Ok(text) = topology(&args) else { return Ok(()) };
-        let text = with_availabilities(&text, &region_avail, &az_avail, false);
+        let mut text = with_availabilities(&text, &region_avail, &az_avail, false);
+        if control && (routing == "geodns" || routing == "failover-dns") {
+            // MODEL.md §10: a DNS control plane hosted in r0 that every record change needs.
+            text = text.replace(
+                &format!("routing:\n  kind: {routing}\n"),
+                &format!("control_planes:\n  cp: {{ region: r0, availability: 0.9 }}\nrouting:\n  kind: {routing}\n  requires: [cp]\n"),
+            );
+        }
         let source = drplan::load::Source { name: "g.yaml".into(), text: text.clone() };
         // Some shapes are invalid for some sizes (a hub of one region): not this test's matter.
         let Ok(checked) = drplan::pipeline::check_source(source, "g") else { return Ok(()) };
@@ -183,6 +192,29 @@ fn a_wide_interval_is_reported_and_gated_on_its_lower_end() {
         table.contains("% to ") && table.contains("Why an interval"),
         "{table}"
     );
+    // The same interval, digit for digit, in markdown and HTML.
+    let interval = table
+        .lines()
+        .find(|l| l.contains("Effective availability"))
+        .and_then(|l| l.split('┆').nth(1))
+        .map(|c| {
+            c.trim_matches(|ch: char| ch == '│' || ch.is_whitespace())
+                .to_string()
+        })
+        .expect("an effective availability row");
+    assert!(interval.contains("% to "), "{interval}");
+    for format in ["markdown", "html"] {
+        let out = drplan()
+            .args(["analyze", "-f", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&interval),
+            "{format} does not show {interval}"
+        );
+    }
 
     // An objective between the lower end and the middle: breached, on the lower end.
     let limit = (lo + mid) / 2.0;

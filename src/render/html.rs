@@ -134,37 +134,46 @@ fn verdict(report: &Report) -> String {
 fn summary(h: &mut String, report: &Report) {
     let s = &report.summary;
     let mut cards: Vec<(String, String, String)> = Vec::new();
-    let pct = |x: Option<f64>| x.map_or("not computed".to_string(), percent);
+    use crate::render::labels;
+    let interval = labels::interval(s).is_some();
     cards.push((
         "Availability".into(),
-        pct(s.availability),
-        s.availability
-            .map(|a| format!("{} nines", round_to(nines(a).min(99.0), 2)))
-            .or_else(|| s.availability_note.clone())
-            .unwrap_or_default(),
+        labels::fraction(s, s.availability, |b| b.availability),
+        match (interval, s.availability) {
+            (true, _) => format!(
+                "a proven interval, the gate reads its lower end: {}",
+                s.availability_note.clone().unwrap_or_default()
+            ),
+            (false, Some(a)) => format!("{} nines", round_to(nines(a).min(99.0), 2)),
+            (false, None) => String::new(),
+        },
     ));
     cards.push((
         "Full-capacity availability".into(),
-        pct(s.full_capacity_availability),
+        labels::fraction(s, s.full_capacity_availability, |b| {
+            b.full_capacity_availability
+        }),
         "the whole demand served, nothing short".into(),
     ));
     cards.push((
         "Expected served fraction".into(),
-        pct(s.expected_served_fraction),
+        labels::fraction(s, s.expected_served_fraction, |b| {
+            b.expected_served_fraction
+        }),
         "the expected share of requests served, over every combination of failures".into(),
     ));
     cards.push((
         "Effective availability".into(),
-        pct(s.effective_availability),
+        labels::fraction(s, s.effective_availability, |b| b.effective_availability),
         "with capacity shortfalls, recovery transients and bad changes".into(),
     ));
     cards.push((
         crate::render::labels::DOWNTIME.into(),
-        s.downtime_minutes_per_year
-            .map_or("-".into(), |m| Seconds(m * 60.0).to_string()),
-        s.downtime_split.as_ref().map_or("per year".into(), |x| {
-            format!("per year = {}", crate::render::labels::split_text(x))
-        }),
+        labels::downtime(s),
+        match (interval, &s.downtime_split) {
+            (false, Some(x)) => format!("per year = {}", labels::split_text(x)),
+            _ => "per year".into(),
+        },
     ));
     cards.push((
         "Monthly cost".into(),

@@ -3,9 +3,9 @@
 //! out, what a negative Birnbaum importance is, how the downtime per year splits, and the two
 //! per-component downtime measures. One text per figure, so that every format names it alike.
 
-use crate::availability::DowntimeSplit;
+use crate::availability::{Bounds, DowntimeSplit};
 use crate::model::Seconds;
-use crate::report::ScenarioReport;
+use crate::report::{ScenarioReport, Summary};
 
 /// The headline downtime figure (`downtime_minutes_per_year`).
 pub const DOWNTIME: &str = "Expected downtime";
@@ -125,6 +125,38 @@ pub fn surge(per_hour: Option<f64>) -> String {
 
 /// The footnote for negative Birnbaum importances, when a shown row has one.
 pub const NEGATIVE_BIRNBAUM_NOTE: &str = "A negative Birnbaum importance is not an error: the model is not monotone (MODEL.md §3.2: a primary cut off by a partition keeps its role, so failing it too can bring service back), and this component's failure makes the topology slightly more available on balance.";
+
+/// The proven bounds of the summary's figures when they are an interval rather than exact
+/// (error above 1e-12, docs/availability.md); `None` when they are exact.
+pub fn interval(s: &Summary) -> Option<&Bounds> {
+    s.availability_bounds.as_ref().filter(|_| {
+        s.availability_error_bound
+            .is_some_and(|b| b > crate::availability::factored::TOLERANCE)
+    })
+}
+
+/// A summary fraction in every format: its percentage, or "99.9981% to 99.9983%" when the
+/// figures are an interval (`pick` chooses the figure's bounds).
+pub fn fraction(s: &Summary, value: Option<f64>, pick: fn(&Bounds) -> [f64; 2]) -> String {
+    match (interval(s), value) {
+        (Some(b), _) => super::describe::percent_interval(pick(b)),
+        (None, Some(v)) => crate::model::units::percent(v),
+        (None, None) => "not computed".into(),
+    }
+}
+
+/// Downtime per year in every format: one duration, or "a to b" when the figures are an
+/// interval.
+pub fn downtime(s: &Summary) -> String {
+    match (interval(s), s.downtime_minutes_per_year) {
+        (Some(b), _) => {
+            let [lo, hi] = b.downtime_minutes_per_year;
+            format!("{} to {}", Seconds(lo * 60.0), Seconds(hi * 60.0))
+        }
+        (None, Some(d)) => Seconds(d * 60.0).to_string(),
+        (None, None) => "-".into(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::check::objective_names;
 use super::describe::{self, file_line};
+use super::labels;
 use crate::model::units::{nines, percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
@@ -60,6 +61,11 @@ fn figures_line(report: &Report) -> String {
     let s = &report.summary;
     let mut parts = Vec::new();
     match (s.availability, s.effective_availability) {
+        (Some(_), Some(_)) if labels::interval(s).is_some() => parts.push(format!(
+            "availability **{}** (proven interval), effective {}",
+            labels::fraction(s, s.availability, |b| b.availability),
+            labels::fraction(s, s.effective_availability, |b| b.effective_availability)
+        )),
         (Some(a), Some(e)) => parts.push(format!(
             "availability **{}** ({} nines), effective {}",
             percent(a),
@@ -68,8 +74,8 @@ fn figures_line(report: &Report) -> String {
         )),
         _ => parts.push("availability not computed".into()),
     }
-    if let Some(d) = s.downtime_minutes_per_year {
-        parts.push(format!("downtime **{}**/year", Seconds(d * 60.0)));
+    if s.downtime_minutes_per_year.is_some() {
+        parts.push(format!("downtime **{}**/year", labels::downtime(s)));
     }
     parts.push(format!("monthly cost **{}**", Usd(s.monthly_cost)));
     parts.push(format!("worst RTO {}", duration(s.worst_rto_s)));
@@ -191,29 +197,51 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.full_capacity_availability,
         s.effective_availability,
     ) {
-        (Some(a), Some(f), Some(e)) => {
+        (Some(a), Some(_), Some(_)) => {
+            let why = match labels::interval(s) {
+                Some(_) => "proven interval; the gate reads its lower end".to_string(),
+                None => format!("{} nines", round_to(nines(a), 2)),
+            };
             row(
                 "Availability",
-                format!("{} ({} nines)", percent(a), round_to(nines(a), 2)),
+                format!(
+                    "{} ({why})",
+                    labels::fraction(s, s.availability, |b| b.availability)
+                ),
             )?;
-            row("Full-capacity availability", percent(f))?;
-            if let Some(x) = s.expected_served_fraction {
-                row("Expected served fraction", percent(x))?;
+            row(
+                "Full-capacity availability",
+                labels::fraction(s, s.full_capacity_availability, |b| {
+                    b.full_capacity_availability
+                }),
+            )?;
+            row(
+                "Expected served fraction",
+                labels::fraction(s, s.expected_served_fraction, |b| {
+                    b.expected_served_fraction
+                }),
+            )?;
+            row(
+                "Effective availability",
+                labels::fraction(s, s.effective_availability, |b| b.effective_availability),
+            )?;
+            if let (Some(_), Some(note)) = (labels::interval(s), &s.availability_note) {
+                row("Why an interval", cell(note))?;
             }
-            row("Effective availability", percent(e))?;
         }
         _ => row(
             "Availability",
             cell(s.availability_note.as_deref().unwrap_or("not computed")),
         )?,
     }
-    if let Some(d) = s.downtime_minutes_per_year {
-        let split = s.downtime_split.as_ref().map_or(String::new(), |x| {
-            format!(" = {}", super::labels::split_text(x))
-        });
+    if s.downtime_minutes_per_year.is_some() {
+        let split = match (labels::interval(s), &s.downtime_split) {
+            (None, Some(x)) => format!(" = {}", labels::split_text(x)),
+            _ => String::new(),
+        };
         row(
-            super::labels::DOWNTIME,
-            format!("{} per year{split}", Seconds(d * 60.0)),
+            labels::DOWNTIME,
+            format!("{} per year{split}", labels::downtime(s)),
         )?;
     }
     let c = &report.cost;

@@ -9,7 +9,6 @@ use super::Style;
 use super::describe::percent_interval;
 use super::labels::scientific;
 use super::terminal::{breach_cells, new_table, paint};
-use crate::availability;
 use crate::model::units::{percent, round_to};
 use crate::model::{Millis, Seconds, Usd};
 use crate::report::{Report, ScenarioReport};
@@ -222,11 +221,7 @@ fn summary(report: &Report, style: Style) -> Table {
             let nines = s.availability_nines.map_or("no downtime".into(), |n| {
                 format!("{} nines", round_to(n, 2))
             });
-            let interval = s.availability_bounds.as_ref().filter(|_| {
-                s.availability_error_bound
-                    .is_some_and(|b| b > availability::factored::TOLERANCE)
-            });
-            if let Some(b) = interval {
+            if let Some(b) = super::labels::interval(s) {
                 // Not exact: every figure as its proven interval, and why.
                 row(
                     "Availability",
