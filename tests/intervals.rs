@@ -75,8 +75,32 @@ proptest! {
         let engine = drplan::evaluate::Engine::new(&checked.model);
         let n = engine.components().len();
         prop_assume!(n <= 20);
-        let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
+        let all = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap();
+        let b = all.total;
         let p = partial::evaluate(&engine, None);
+        // Each conditional figure (for importance) within its own bracket too.
+        for (c, (brute_c, (part, [down_w, up_w]))) in
+            all.conditional.iter().zip(&p.conditional).enumerate()
+        {
+            let q = engine.model().availability(engine.components()[c]).unavailability();
+            if q == 0.0 {
+                continue;
+            }
+            for (given, exact, low, w) in [
+                ("down", &brute_c.given_down, &part.given_down, *down_w),
+                ("up", &brute_c.given_up, &part.given_up, *up_w),
+            ] {
+                for (x, l) in [
+                    (exact.unavailability, low.unavailability),
+                    (exact.not_full_capacity, low.not_full_capacity),
+                    (exact.expected_shortfall, low.expected_shortfall),
+                ] {
+                    let rounding = 1e-9 * x.abs() + 1e-12;
+                    prop_assert!(l <= x + rounding && x <= l + w + rounding,
+                        "component {c} given {given}: enumeration {x:e}, [{l:e}, {:e}]", l + w);
+                }
+            }
+        }
         for (name, exact, low) in [
             ("unavailability", b.unavailability, p.evaluated.unavailability),
             ("not full", b.not_full_capacity, p.evaluated.not_full_capacity),
@@ -261,5 +285,61 @@ fn a_wide_interval_is_reported_and_gated_on_its_lower_end() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Importance from the most probable states (the same states, each conditional figure within
+/// 1e-9) against its definition: a rerun with one region made perfect gives P(down | it is up)
+/// directly, P(down) = P(down | up) + q x Birnbaum, and the region's downtime share is the
+/// downtime that goes away. On a `global-lb` estate above enumeration, which the factored
+/// method declines.
+#[test]
+fn importance_from_the_most_probable_states_matches_a_rerun_with_a_perfect_region() {
+    use crate::common::analyze_json;
+    let args = GenerateArgs {
+        regions: 5,
+        azs: 3,
+        routing: "global-lb".into(),
+        ..GenerateArgs::default()
+    };
+    let text = topology(&args).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("glb.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let report = analyze_json(&path);
+    assert_eq!(
+        report["summary"]["availability_method"],
+        "most-probable-states"
+    );
+    let rows = report["importance"]
+        .as_array()
+        .expect("importance is computed");
+    assert!(rows.len() > 22);
+    let row = rows
+        .iter()
+        .find(|r| r["component"] == "region:r02")
+        .expect("a row for region:r02");
+    let perfect = text.replacen("  r02:\n", "  r02:\n    availability: 1\n", 1);
+    assert_ne!(perfect, text);
+    std::fs::write(&path, perfect).unwrap();
+    let rerun = analyze_json(&path);
+    let figure = |r: &serde_json::Value, k: &str| r["summary"][k].as_f64().unwrap();
+    let (u, u_up) = (
+        figure(&report, "unavailability"),
+        figure(&rerun, "unavailability"),
+    );
+    let q = row["unavailability"].as_f64().unwrap();
+    let birnbaum = row["birnbaum"].as_f64().unwrap();
+    assert!(birnbaum > 0.0, "a region of five matters: {row}");
+    assert!(
+        (u_up + q * birnbaum - u).abs() <= 1e-9 * u,
+        "U {u} vs U(up) {u_up} + q {q} x B {birnbaum}"
+    );
+    let downtime = figure(&report, "downtime_minutes_per_year");
+    let rerun_downtime = figure(&rerun, "downtime_minutes_per_year");
+    let share = row["downtime_minutes_per_year"].as_f64().unwrap();
+    assert!(
+        (downtime - rerun_downtime - share).abs() <= 1e-9 * downtime,
+        "{downtime} - {rerun_downtime} vs {share}"
     );
 }

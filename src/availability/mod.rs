@@ -79,6 +79,11 @@ impl Exact {
     }
 }
 
+/// The largest error accepted in the conditional figures (given a component down, given it
+/// up) of the most probable states for the importance measures: Birnbaum and the risk worths
+/// are read to about nine digits.
+const CONDITIONAL_TOLERANCE: f64 = 1e-9;
+
 /// Proven lower and upper bounds, `[low, high]`, on each §5 figure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bounds {
@@ -205,13 +210,36 @@ fn interval(
             .map_or(f64::INFINITY, |f| 2.0 * f.error_bound);
         p.unexplored.min(factored_width) / 2.0
     };
+    // Importance from the same states, when the figures are exact and every conditional
+    // figure is within CONDITIONAL_TOLERANCE (each lies in [part, part + width]).
+    let widest = p
+        .conditional
+        .iter()
+        .flat_map(|(_, w)| *w)
+        .fold(0.0, f64::max);
+    let conditional = (half <= factored::TOLERANCE && widest <= CONDITIONAL_TOLERANCE).then(|| {
+        p.conditional
+            .iter()
+            .map(|(c, [down, up])| {
+                let mid = |s: &StateProbabilities, w: f64| StateProbabilities {
+                    unavailability: s.unavailability + w / 2.0,
+                    not_full_capacity: s.not_full_capacity + w / 2.0,
+                    expected_shortfall: s.expected_shortfall + w / 2.0,
+                };
+                Conditional {
+                    given_down: mid(&c.given_down, *down),
+                    given_up: mid(&c.given_up, *up),
+                }
+            })
+            .collect()
+    });
     Exact {
         total: StateProbabilities {
             unavailability: middle(bounds[0]),
             not_full_capacity: middle(bounds[1]),
             expected_shortfall: middle(bounds[2]),
         },
-        conditional: None,
+        conditional,
         method: Method::MostProbableStates,
         error_bound: half,
         note: (half > factored::TOLERANCE).then(|| {

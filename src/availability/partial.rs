@@ -19,7 +19,7 @@
 
 use rayon::prelude::*;
 
-use super::StateProbabilities;
+use super::{Conditional, StateProbabilities};
 use crate::evaluate::{Engine, Failure};
 
 /// States evaluated at most.
@@ -36,6 +36,10 @@ pub struct Partial {
     /// Probability of the states not evaluated: each figure is at most `evaluated` + this.
     pub unexplored: f64,
     pub states: usize,
+    /// Per component (as in `Engine::components`), the same given it is down and given it is
+    /// up: the evaluated part of each conditional figure, and the conditional probability of
+    /// the states left out (so each conditional figure lies in [part, part + that]).
+    pub conditional: Vec<(Conditional, [f64; 2])>,
 }
 
 struct Tree {
@@ -79,15 +83,16 @@ impl Tree {
     }
 
     /// Visits every node whose subtree weighs at least `threshold`, depth first, with its
-    /// failure set (positions in `order`) and the probability of exactly that state; adds
-    /// the mass of the subtrees not visited to `left`. Stops (returning false) after `limit`
-    /// nodes.
+    /// failure set (positions in `order`) and the probability of exactly that state; calls
+    /// `left(set, j, running)` for the subtrees not visited: the states whose failures are
+    /// `set` plus at least one of the positions from j on, of total probability
+    /// running x (1 - prod_{i >= j} a_i). Stops (returning false) after `limit` nodes.
     fn walk(
         &self,
         threshold: f64,
         limit: usize,
         visit: &mut dyn FnMut(&[usize], f64),
-        left: &mut f64,
+        left: &mut dyn FnMut(&[usize], usize, f64),
     ) -> bool {
         let mut stack: Vec<usize> = Vec::new();
         let mut count = 0usize;
@@ -102,7 +107,7 @@ impl Tree {
         set: &mut Vec<usize>,
         subtree: f64,
         visit: &mut dyn FnMut(&[usize], f64),
-        left: &mut f64,
+        left: &mut dyn FnMut(&[usize], usize, f64),
         count: &mut usize,
     ) -> bool {
         *count += 1;
@@ -117,8 +122,9 @@ impl Tree {
             let (_, q, a) = self.order[j];
             let child = running * q;
             if child < threshold {
-                // This child and every later sibling: one product.
-                *left += running * -self.suffix_log[j].exp_m1();
+                // This child and every later sibling, not visited: the states whose failures
+                // are `set` plus some of j.. (at least one), with running = their S without j...
+                left(set, j, running);
                 return true;
             }
             set.push(j);
@@ -140,53 +146,115 @@ pub fn evaluate(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Partial {
     let mut threshold = 1.0;
     for step in 1..=60 {
         let t = 10f64.powf(-(step as f64) / 2.0);
-        let mut left = 0.0;
-        if !tree.walk(t, MAX_STATES, &mut |_, _| {}, &mut left) {
+        if !tree.walk(t, MAX_STATES, &mut |_, _| {}, &mut |_, _, _| {}) {
             break;
         }
         threshold = t;
     }
+    let n = engine.components().len();
+    let k = tree.order.len();
     let mut states: Vec<(Vec<usize>, f64)> = Vec::new();
     let mut unexplored = 0.0;
+    // Per position: the mass left out with that position down because it is in the set, and
+    // the running products of the breaks from it on (each adds running x q_i for i >= j).
+    let mut left_down = vec![0.0; k];
+    let mut from = vec![0.0; k + 1];
     tree.walk(
         threshold,
         usize::MAX,
-        &mut |set, p| {
-            let mut failed: Vec<usize> = set.iter().map(|&j| tree.order[j].0).collect();
-            failed.extend_from_slice(&tree.always_down);
-            failed.sort_unstable();
-            states.push((failed, p));
+        &mut |set, p| states.push((set.to_vec(), p)),
+        &mut |set, j, running| {
+            let mass = running * -tree.suffix_log[j].exp_m1();
+            unexplored += mass;
+            for &i in set {
+                left_down[i] += mass;
+            }
+            from[j] += running;
         },
-        &mut unexplored,
     );
+    let mut acc = 0.0;
+    for (i, (_, q, _)) in tree.order.iter().enumerate() {
+        acc += from[i];
+        left_down[i] += acc * q;
+    }
+    let zero = || {
+        (
+            StateProbabilities::ZERO,
+            vec![StateProbabilities::ZERO; 2 * k],
+        )
+    };
     let run = |chunk: &[(Vec<usize>, f64)]| {
         let mut core = engine.scratch();
         let mut failure = Failure::default();
-        let mut sum = StateProbabilities::ZERO;
-        for (failed, p) in chunk {
+        let (mut sum, mut cond) = zero();
+        let mut down = vec![false; k];
+        for (set, p) in chunk {
             if *p == 0.0 {
                 continue;
             }
-            failure.components.clone_from(failed);
+            failure.components.clear();
+            failure
+                .components
+                .extend(set.iter().map(|&j| tree.order[j].0));
+            failure.components.extend_from_slice(&tree.always_down);
+            failure.components.sort_unstable();
             engine.core_into(&failure, &mut core);
-            sum.add(
-                &StateProbabilities::of(core.outcome, core.served_fraction),
-                *p,
-            );
+            let state = StateProbabilities::of(core.outcome, core.served_fraction);
+            sum.add(&state, *p);
+            for &j in set {
+                down[j] = true;
+            }
+            for (i, &(_, q, a)) in tree.order.iter().enumerate() {
+                if down[i] {
+                    cond[2 * i].add(&state, p / q);
+                } else {
+                    cond[2 * i + 1].add(&state, p / a);
+                }
+            }
+            for &j in set {
+                down[j] = false;
+            }
         }
-        sum
+        (sum, cond)
     };
-    let sums: Vec<StateProbabilities> = match pool {
+    let sums: Vec<(StateProbabilities, Vec<StateProbabilities>)> = match pool {
         Some(pool) => pool.install(|| states.par_chunks(CHUNK).map(run).collect()),
         None => states.chunks(CHUNK).map(run).collect(),
     };
-    let mut evaluated = StateProbabilities::ZERO;
-    for s in &sums {
+    let (mut evaluated, mut cond) = zero();
+    for (s, c) in &sums {
         evaluated.add(s, 1.0);
+        for (x, y) in cond.iter_mut().zip(c) {
+            x.add(y, 1.0);
+        }
+    }
+    // Components that never fail: given down is every state with it down too, which this
+    // method does not evaluate (the importance of a perfect component is not asked for);
+    // given up is the whole.
+    let mut conditional: Vec<(Conditional, [f64; 2])> = (0..n)
+        .map(|_| {
+            (
+                Conditional {
+                    given_down: evaluated.clone(),
+                    given_up: evaluated.clone(),
+                },
+                [unexplored, unexplored],
+            )
+        })
+        .collect();
+    for (i, &(c, q, a)) in tree.order.iter().enumerate() {
+        conditional[c] = (
+            Conditional {
+                given_down: cond[2 * i].clone(),
+                given_up: cond[2 * i + 1].clone(),
+            },
+            [left_down[i] / q, ((unexplored - left_down[i]) / a).max(0.0)],
+        );
     }
     Partial {
         evaluated,
         unexplored,
         states: states.len(),
+        conditional,
     }
 }
