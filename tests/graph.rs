@@ -513,6 +513,38 @@ fn control_planes_are_drawn_in_their_region_with_the_actions_that_need_them() {
     let (node, _) = node_in(&east, "c1");
     assert!(!node.contains("down"), "{node}");
 
+    // Mermaid draws the same: each control plane inside its region's subgraph, the actions as
+    // labelled dotted edges, frozen ones red.
+    let mermaid = graph(&["--format", "mermaid"], &trap);
+    let in_r0 =
+        &mermaid[mermaid.find("subgraph r0[").unwrap()..mermaid.find("subgraph r1[").unwrap()];
+    assert!(
+        in_r0.contains("c0{{\"control plane: route53-api<br/>availability 99.95%\"}}"),
+        "{in_r0}"
+    );
+    assert!(
+        mermaid.contains("routing -.->|\"record change\"| c0"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("d0_primary_r0 -.->|\"promotion\"| c1"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("d0_backups_r1 -.->|\"restore\"| c1"),
+        "{mermaid}"
+    );
+    let mermaid = graph(
+        &["--format", "mermaid", "--scenario", "region:us-east"],
+        &trap,
+    );
+    assert!(
+        mermaid.contains("routing -.->|\"record change (frozen)\"| c0"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("down: recovery frozen"), "{mermaid}");
+    assert!(mermaid.contains("class c0 failed"), "{mermaid}");
+
     // example-v2: compute-api-ap (r2) is called by web's scale-ups in eu-west (r1) and
     // ap-southeast (r2); failing it alone freezes nothing (no region needs to scale).
     let v2 = root().join("../shared/spec/example-v2.yaml");

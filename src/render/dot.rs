@@ -389,17 +389,7 @@ fn copy_node(p: &Picture, copy: &Copy, region: usize) -> String {
 /// whether it is down and froze an action.
 fn control_node(p: &Picture, c: usize) -> String {
     let plane = &p.controls[c];
-    let mut label = format!("control plane: {}\n{}", plane.id, plane.detail);
-    if plane.mark.spof {
-        label.push_str("\nsingle point of failure");
-    }
-    if p.scenario.is_some() && plane.mark.failed {
-        label.push_str(if plane.frozen {
-            "\ndown: recovery frozen"
-        } else {
-            "\ndown"
-        });
-    }
+    let label = p.control_label(c);
     let mut attrs = vec![
         format!("label={}", quote(&label)),
         "shape=tab".into(),

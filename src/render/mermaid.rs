@@ -3,16 +3,19 @@
 //!
 //! The same picture as the DOT renderer: regions are subgraphs holding AZ subgraphs, links join
 //! region subgraphs, dashed arrows are replication, dotted grey arrows go from services to
-//! the datastores they use, users reach regions through the routing node. Node ids are
+//! the datastores they use, dashed teal arrows go from recovery actions to the control planes
+//! they call (drawn in their region), users reach regions through the routing node. Node ids are
 //! generated (`r0`, `r0a1`, `d2_primary_r0`), so no user id can clash with Mermaid's keywords;
 //! labels are quoted and escaped.
 
 use std::fmt::Write as _;
 
 use super::dot::percent;
-use super::topology::{Copy, Mark, Picture, Role};
+use super::topology::{Copy, Mark, Needer, Picture, Role};
 
 const RED: &str = "#c62828";
+/// The color of the edges from recovery actions to the control planes they call (as in DOT).
+const CONTROL: &str = "#00796b";
 /// The color of the edges from services to the datastores they use.
 const USES: &str = "#78909c";
 
@@ -32,6 +35,7 @@ pub fn render(p: &Picture) -> String {
     out.push_str("  classDef store fill:#fff3e0,stroke:#8d6e63\n");
     out.push_str("  classDef home fill:#fff3e0,stroke:#2e7d32,stroke-width:3px\n");
     out.push_str("  classDef note fill:#fffde7,stroke:#9e9d24\n");
+    out.push_str("  classDef control fill:#e0f2f1,stroke:#00796b\n");
 
     for (u, user) in p.users.iter().enumerate() {
         let _ = writeln!(
@@ -99,6 +103,11 @@ pub fn render(p: &Picture) -> String {
         }
         for copy in &region.copies {
             copy_node(&mut out, p, copy, r, "    ");
+        }
+        for (c, plane) in p.controls.iter().enumerate() {
+            if plane.region == Some(r) {
+                control_node(&mut out, p, c, "    ");
+            }
         }
         out.push_str("  end\n");
         subgraph_style(&mut out, &format!("r{r}"), region.mark, "#f5f9ff");
@@ -173,6 +182,34 @@ pub fn render(p: &Picture) -> String {
                 }
             }
         }
+    }
+    // Control planes hosted in no region, and every recovery action to the control plane it
+    // calls (MODEL.md §10): dashed teal, red and "(frozen)" when the scenario froze it.
+    for (c, plane) in p.controls.iter().enumerate() {
+        if plane.region.is_none() {
+            control_node(&mut out, p, c, "  ");
+        }
+    }
+    for need in &p.needs {
+        let from = match need.by {
+            Needer::Routing => "routing".to_string(),
+            Needer::Copy {
+                store,
+                role,
+                region,
+            } => copy_id(store, role, region),
+            Needer::Instances { region, az, index } => format!("r{region}a{az}s{index}"),
+        };
+        let (color, text) = if need.frozen {
+            (RED, format!("{} (frozen)", need.action.name()))
+        } else {
+            (CONTROL, need.action.name().to_string())
+        };
+        edges.push(
+            &mut out,
+            format!("{from} -.->|\"{}\"| c{}", label(&text), need.control),
+            Some(format!("stroke:{color},color:{color}")),
+        );
     }
     for (e, ext) in p.externals.iter().enumerate() {
         let _ = writeln!(
@@ -270,6 +307,25 @@ fn copy_node(out: &mut String, p: &Picture, copy: &Copy, region: usize, indent: 
         "store"
     };
     let _ = writeln!(out, "{indent}class {id} {class}");
+}
+
+/// A control plane's node, labelled as in DOT.
+fn control_node(out: &mut String, p: &Picture, c: usize, indent: &str) {
+    let plane = &p.controls[c];
+    let _ = writeln!(
+        out,
+        "{indent}c{c}{{{{\"{}\"}}}}",
+        label(&p.control_label(c))
+    );
+    let _ = writeln!(
+        out,
+        "{indent}class c{c} {}",
+        if plane.mark.failed {
+            "failed"
+        } else {
+            "control"
+        }
+    );
 }
 
 fn class_of(out: &mut String, id: &str, mark: Mark) {

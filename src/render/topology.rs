@@ -678,6 +678,24 @@ impl Picture {
         s
     }
 
+    /// A control plane's label (lines joined by `\n`): `control plane: route53-api`, its
+    /// availability, and in a scenario whether it is down and froze an action.
+    pub fn control_label(&self, c: usize) -> String {
+        let plane = &self.controls[c];
+        let mut label = format!("control plane: {}\n{}", plane.id, plane.detail);
+        if plane.mark.spof {
+            label.push_str("\nsingle point of failure");
+        }
+        if self.scenario.is_some() && plane.mark.failed {
+            label.push_str(if plane.frozen {
+                "\ndown: recovery frozen"
+            } else {
+                "\ndown"
+            });
+        }
+        label
+    }
+
     /// What each control plane is called for, deduplicated in order: `record change`,
     /// `promotion of orders-db`, `scale-up of web`.
     pub fn control_uses(&self, control: usize) -> Vec<String> {
