@@ -168,7 +168,7 @@ pub struct RtoDriverReport {
     /// `datastore`, `routing_shift`, `az_lost`, `scale_up`, `stuck`, `repair`, `change`,
     /// `datastore_lost`.
     pub cause: &'static str,
-    /// The first user group (file order) whose time is the RTO; `null` when down.
+    /// The user group whose time is the RTO (the smallest id at a tie); `null` when down.
     pub user_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub datastore: Option<String>,

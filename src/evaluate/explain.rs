@@ -139,7 +139,7 @@ impl RtoCause {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RtoDriver {
     pub cause: RtoCause,
-    /// The first group (in file order) whose time is the RTO; `None` in a `down` scenario.
+    /// The group whose time is the RTO (the smallest id at a tie); `None` in a `down` scenario.
     pub user: Option<UserIdx>,
     pub datastore: Option<DatastoreIdx>,
     pub service: Option<ServiceIdx>,
@@ -189,8 +189,8 @@ impl RpoReason {
     }
 }
 
-/// The datastore whose loss is the RPO (the largest loss, ties to the first in file order; a
-/// lost store first of all).
+/// The datastore whose loss is the RPO (the largest loss, the smallest id at a tie; a lost store
+/// first of all).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RpoDriver {
     pub datastore: DatastoreIdx,
@@ -273,10 +273,16 @@ impl Engine<'_> {
         if result.outcome == Outcome::Down {
             let (terms, driver) = match result.rto {
                 None => {
-                    let lost = self.graphs().entry_datastores.iter().copied().find(|d| {
-                        core.recoveries[d.idx()].loss.is_none()
-                            && self.graphs().required(m, Dependency::Datastore(*d))
-                    });
+                    let lost = self
+                        .graphs()
+                        .entry_datastores
+                        .iter()
+                        .copied()
+                        .filter(|d| {
+                            core.recoveries[d.idx()].loss.is_none()
+                                && self.graphs().required(m, Dependency::Datastore(*d))
+                        })
+                        .min_by_key(|d| m.datastores[d.idx()].id.as_str());
                     let mut driver = RtoDriver::new(RtoCause::DatastoreLost, None);
                     driver.datastore = lost;
                     (Vec::new(), Some(driver))
@@ -326,7 +332,7 @@ impl Engine<'_> {
                 return self.unchecked_change(run.change, target, run.latent, core, result);
             }
         }
-        let mut rec = Recorder::new(m.users.len());
+        let mut rec = Recorder::new(m);
         times::times(self, core, &mut rec);
         let mut groups = Vec::with_capacity(m.users.len());
         let mut driver: Option<RtoDriver> = None;
@@ -341,7 +347,14 @@ impl Engine<'_> {
                 Some((candidate, _)) => self.candidate_terms(failure, core, candidate, rec.slowest),
                 None => (Vec::new(), None),
             };
-            if driver.is_none() && rto > 0.0 && g.time == rto {
+            // Among the groups whose time is the RTO, the smallest id (file order changes no
+            // figure).
+            let earlier_id = |d: &Option<RtoDriver>| {
+                d.as_ref()
+                    .and_then(|d| d.user)
+                    .is_some_and(|v| m.users[v.idx()].id.as_bytes() < m.users[u].id.as_bytes())
+            };
+            if rto > 0.0 && g.time == rto && (driver.is_none() || !earlier_id(&driver)) {
                 let mut d =
                     RtoDriver::new(cause.unwrap_or(RtoCause::Repair), Some(UserIdx::from(u)));
                 match g.best.map(|b| b.0) {
@@ -370,7 +383,7 @@ impl Engine<'_> {
                     None => {}
                 }
                 driver = Some(d);
-                rto_terms = terms.clone();
+                rto_terms.clone_from(&terms);
             }
             let shift = if g.shifted {
                 self.candidate_terms(failure, core, Candidate::Shift, None)
@@ -422,7 +435,11 @@ impl Engine<'_> {
                 change::broken_fraction(self, core, &broken, target, r)
             });
             let hit = b > 0.0;
-            if hit && driver.is_none() {
+            let earlier = driver
+                .as_ref()
+                .and_then(|d: &RtoDriver| d.user)
+                .is_some_and(|v| m.users[v.idx()].id.as_bytes() < m.users[u].id.as_bytes());
+            if hit && !earlier {
                 let mut d = RtoDriver::new(RtoCause::Change, Some(UserIdx::from(u)));
                 d.change = Some(id);
                 d.service = Some(target);
@@ -480,11 +497,13 @@ impl Engine<'_> {
             return self.change_terms(failure);
         }
         let wait = core.state.wait;
+        // The longest repair; at a tie, the smallest component id.
         let component = failure
             .components
             .iter()
             .map(|i| self.components()[*i])
-            .find(|c| m.mttr(*c).0 == wait);
+            .filter(|c| m.mttr(*c).0 == wait)
+            .min_by_key(|c| m.component_id(*c));
         match component {
             Some(c) if wait > 0.0 => {
                 let mut t = Term::new(TermKind::WaitForRepair, wait);
@@ -642,9 +661,13 @@ fn frozen_routing(m: &Model, core: &Core) -> Vec<ControlIdx> {
 }
 
 /// The store whose loss is the RPO: a lost store first, else the largest loss above 0 (the
-/// first in file order at a tie); `None` when nothing is lost.
+/// smallest id at a tie, so that file order changes nothing); `None` when nothing is lost.
 fn rpo_driver(m: &Model, failure: &Failure, core: &Core) -> Option<RpoDriver> {
-    if let Some(d) = core.recoveries.iter().position(|r| r.loss.is_none()) {
+    let by_id = |a: usize, b: usize| m.datastores[a].id.as_bytes() < m.datastores[b].id.as_bytes();
+    let lost = (0..core.recoveries.len())
+        .filter(|d| core.recoveries[*d].loss.is_none())
+        .reduce(|a, b| if by_id(b, a) { b } else { a });
+    if let Some(d) = lost {
         return Some(RpoDriver {
             datastore: DatastoreIdx::from(d),
             reason: RpoReason::Lost,
@@ -654,7 +677,11 @@ fn rpo_driver(m: &Model, failure: &Failure, core: &Core) -> Option<RpoDriver> {
     let mut best: Option<(usize, f64)> = None;
     for (d, r) in core.recoveries.iter().enumerate() {
         let loss = r.loss.unwrap_or(0.0);
-        if loss > best.map_or(0.0, |b| b.1) {
+        let better = match best {
+            None => loss > 0.0,
+            Some((b, l)) => loss > l || (loss == l && by_id(d, b)),
+        };
+        if better {
             best = Some((d, loss));
         }
     }
@@ -691,24 +718,32 @@ struct GroupRecord {
     impact: f64,
 }
 
-/// The recorder of explanations: keeps each group's winning candidate and the slowest store.
-struct Recorder {
+/// The recorder of explanations: keeps each group's winning candidate and the slowest store
+/// (at a tie, the smallest id).
+struct Recorder<'m> {
+    model: &'m Model,
     groups: Vec<GroupRecord>,
     slowest: Option<(DatastoreIdx, f64)>,
 }
 
-impl Recorder {
-    fn new(users: usize) -> Recorder {
+impl<'m> Recorder<'m> {
+    fn new(model: &'m Model) -> Recorder<'m> {
         Recorder {
-            groups: vec![GroupRecord::default(); users],
+            model,
+            groups: vec![GroupRecord::default(); model.users.len()],
             slowest: None,
         }
     }
 }
 
-impl Record for Recorder {
+impl Record for Recorder<'_> {
     fn store(&mut self, d: DatastoreIdx, time: f64) {
-        if self.slowest.is_none_or(|(_, t)| time > t) {
+        let id = |x: DatastoreIdx| self.model.datastores[x.idx()].id.as_bytes();
+        let better = match self.slowest {
+            None => true,
+            Some((b, t)) => time > t || (time == t && id(d) < id(b)),
+        };
+        if better {
             self.slowest = Some((d, time));
         }
     }

@@ -46,8 +46,8 @@ pub enum Candidate {
 
 /// Told about every candidate [`times`] weighs. Every method does nothing by default.
 pub(super) trait Record {
-    /// A required datastore's recovery time, in store order (the slowest is the datastore
-    /// candidate of every group; ties go to the first).
+    /// A required datastore's recovery time (the slowest is the datastore candidate of every
+    /// group).
     #[inline(always)]
     fn store(&mut self, _d: DatastoreIdx, _time: f64) {}
     /// A candidate for group `u`'s time, in the order weighed (ties go to the first).

@@ -406,6 +406,10 @@ fn write_group(
         user.id,
         percent_plain(user.share)
     )?;
+    if g.time == Some(0.0) && g.impact == Some(0.0) {
+        writeln!(out, "  Unaffected: it waits 0 s and loses no requests.")?;
+        return write_request(m, request, out);
+    }
     match g.time {
         None => writeln!(out, "  Back: never (a datastore it needs is lost).")?,
         Some(t) if g.terms.is_empty() => {
@@ -437,6 +441,12 @@ fn write_group(
             secs(user.share * i)
         )?;
     }
+    write_request(m, request, out)
+}
+
+/// "Request 85.2 ms = 70 ms from the users to us-west + ...".
+fn write_request(m: &Model, request: Option<&Request>, out: &mut dyn Write) -> io::Result<()> {
+    let name = |r: crate::model::RegionIdx| m.regions[r.idx()].id.as_str();
     if let Some(q) = request {
         let mut parts = vec![format!(
             "{} ms from the users to {}",
