@@ -246,7 +246,7 @@ impl Engine<'_> {
     pub fn explain(&self, failure: &Failure) -> Explained {
         let mut core = self.scratch();
         let result = self.evaluate_into(failure, &mut core);
-        let explanation = self.explanation(failure, &core, &result);
+        let explanation = self.explain_evaluated(failure, &core, &result, true);
         let requests = (0..self.model().users.len())
             .map(|u| latency::request(self, &core, UserIdx::from(u)))
             .collect();
@@ -257,17 +257,35 @@ impl Engine<'_> {
         }
     }
 
-    /// Explains a scenario just evaluated into `core` (by [`Engine::evaluate_into`]) with
-    /// `result`.
+    /// The RTO's terms and drivers of a scenario just evaluated into `core` (by
+    /// [`Engine::evaluate_into`]) with `result`: what the JSON report needs, without the
+    /// per-group detail (`groups` and `recoveries` are left empty), as it runs for every
+    /// streamed scenario.
     pub fn explanation(
         &self,
         failure: &Failure,
         core: &Core,
         result: &ScenarioResult,
     ) -> Explanation {
+        self.explain_evaluated(failure, core, result, false)
+    }
+
+    /// [`Engine::explanation`], with every group's times, terms and shift, and every store's
+    /// recovery, when `detail`.
+    fn explain_evaluated(
+        &self,
+        failure: &Failure,
+        core: &Core,
+        result: &ScenarioResult,
+        detail: bool,
+    ) -> Explanation {
         let m = self.model();
         let rpo_driver = rpo_driver(m, failure, core);
-        let recoveries = core.recoveries.clone();
+        let recoveries = if detail {
+            core.recoveries.clone()
+        } else {
+            Vec::new()
+        };
         let stuck = |u: usize| core.stuck.get(u).copied().unwrap_or(false);
         let before = |u: usize| self.baseline().assignment.get(u).copied().flatten();
         if result.outcome == Outcome::Down {
@@ -304,6 +322,7 @@ impl Engine<'_> {
                 }
             };
             let groups = (0..m.users.len())
+                .filter(|_| detail)
                 .map(|u| GroupTime {
                     user: UserIdx::from(u),
                     before: before(u),
@@ -329,7 +348,12 @@ impl Engine<'_> {
             if let ChangeTarget::Service(target) = c.target
                 && !c.health_checked
             {
-                return self.unchecked_change(run.change, target, run.latent, core, result);
+                let mut e = self.unchecked_change(run.change, target, run.latent, core, result);
+                if !detail {
+                    e.groups.clear();
+                    e.recoveries.clear();
+                }
+                return e;
             }
         }
         let mut rec = Recorder::new(m);
@@ -339,6 +363,11 @@ impl Engine<'_> {
         let mut rto_terms = Vec::new();
         let rto = result.rto.unwrap_or(0.0);
         for (u, g) in rec.groups.iter().enumerate() {
+            let may_set_rto = rto > 0.0 && g.time == rto;
+            if !(detail || may_set_rto) {
+                // Only the groups that may set the RTO matter to the JSON fields.
+                continue;
+            }
             let (terms, cause) = match g.best {
                 _ if g.time <= 0.0 => (Vec::new(), None),
                 Some((_, value)) if g.time < value => {
@@ -384,6 +413,9 @@ impl Engine<'_> {
                 }
                 driver = Some(d);
                 rto_terms.clone_from(&terms);
+            }
+            if !detail {
+                continue;
             }
             let shift = if g.shifted {
                 self.candidate_terms(failure, core, Candidate::Shift, None)
