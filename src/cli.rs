@@ -77,6 +77,12 @@ pub enum Command {
         after_help = "Examples:\n  drplan graph topology.yaml | dot -Tsvg > topology.svg\n  drplan graph topology.yaml --format mermaid --scenario region:us-east\n\nExit codes: 0 success, 2 invalid file, unknown scenario or usage, 3 I/O error."
     )]
     Graph(GraphArgs),
+    /// Explain one scenario: its RTO term by term, the store that gave its RPO, and each user
+    /// group before and after.
+    #[command(
+        after_help = "Examples:\n  drplan explain topologies/active-passive.yaml region:us-east\n  drplan explain topology.yaml corruption:orders-db\n  drplan explain topology.yaml az:use1-az1+az:use1-az2\n\nExit codes: 0 success, 2 invalid file, unknown scenario or usage, 3 I/O error."
+    )]
+    Explain(ExplainArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  drplan completions bash > /etc/bash_completion.d/drplan\n\nExit codes: 0 success, 2 usage error."
@@ -275,6 +281,17 @@ pub struct GraphArgs {
     /// Show the topology after this scenario (a scenario id, e.g. `region:us-east`).
     #[arg(long, value_name = "ID")]
     pub scenario: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The topology file (YAML).
+    pub file: PathBuf,
+    /// The scenario: an id as `analyze` lists it (`region:us-east`, `corruption:orders-db`,
+    /// `change:web-deploy`, a custom scenario's name) or component ids joined by `+`.
+    pub scenario: String,
     #[command(flatten)]
     pub output: OutputArgs,
 }

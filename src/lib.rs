@@ -88,6 +88,7 @@ fn dispatch(command: &Command, cx: &mut commands::Context) -> Exit {
         Command::Init(args) => commands::init::run(args, cx),
         Command::Schema(args) => commands::schema::run(args, cx),
         Command::Graph(args) => commands::graph::run(args, cx),
+        Command::Explain(args) => commands::explain::run(args, cx),
         Command::Completions(args) => commands::completions::run(args, cx),
         Command::Man(args) => commands::man::run(args, cx),
         Command::Generate(args) => generate::run(args, cx),

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::availability::{self, cutsets::CutSets};
 use crate::availability::{Availability, DowntimeSplit, Importance};
 use crate::cost::MonthlyCost;
+use crate::evaluate::explain::{self, Explanation};
 use crate::evaluate::tiers::Bottleneck;
 use crate::evaluate::{Engine, Outcome, ScenarioResult};
 use crate::gate::Verdict;
@@ -183,6 +184,124 @@ pub struct ScenarioReport {
     pub bottleneck: Option<BottleneckReport>,
     /// Extra: the region serving each user group after recovery (`null` when down).
     pub served_by: IndexMap<String, Option<String>>,
+    /// Issue 16: the RTO's critical-path terms, what set it and which store gave the RPO.
+    #[serde(flatten)]
+    pub explained: ExplainedReport,
+}
+
+/// Why a scenario's RTO and RPO are what they are, as the JSON report shows it (README, "The
+/// JSON report"): `rto_breakdown`, `rto_driver`, `rpo_driver`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExplainedReport {
+    /// The terms of the RTO on its critical path, in order; they sum to `rto_s`. Empty when the
+    /// RTO is 0 or `null`.
+    pub rto_breakdown: Vec<TermReport>,
+    /// What set the RTO; `null` when it is 0.
+    pub rto_driver: Option<RtoDriverReport>,
+    /// The datastore whose loss is the RPO; `null` when nothing is lost (RPO 0).
+    pub rpo_driver: Option<RpoDriverReport>,
+}
+
+/// One term of an RTO.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TermReport {
+    /// `detection`, `manual_decision`, `promotion`, `election`, `dns_ttl`,
+    /// `anycast_convergence`, `scale_up`, `restore`, `wait_for_repair`, `change_detect`,
+    /// `change_rollback`.
+    pub term: &'static str,
+    pub seconds: f64,
+    /// The term in words (`promotion of orders-db in us-west`).
+    pub what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datastore: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The component whose repair is waited for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+}
+
+/// What set the RTO.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RtoDriverReport {
+    /// `datastore`, `routing_shift`, `az_lost`, `scale_up`, `stuck`, `repair`, `change`,
+    /// `datastore_lost`.
+    pub cause: &'static str,
+    /// The user group whose time is the RTO (the smallest id at a tie); `null` when down.
+    pub user_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datastore: Option<String>,
+    /// The tier, for `scale_up` (and the changed service, for a service change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+}
+
+/// The datastore that gave the RPO, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RpoDriverReport {
+    pub datastore: String,
+    /// `replication_lag`, `active_active_lag`, `backup_interval`, `corruption` or `lost`.
+    pub reason: &'static str,
+    /// Its loss: equal to `rpo_s` (`null` when the data is lost).
+    pub loss_s: Option<f64>,
+}
+
+impl ExplainedReport {
+    pub fn new(model: &Model, e: &Explanation) -> ExplainedReport {
+        let region =
+            |r: Option<crate::model::RegionIdx>| r.map(|r| model.regions[r.idx()].id.clone());
+        let datastore =
+            |d: Option<crate::model::DatastoreIdx>| d.map(|d| model.datastores[d.idx()].id.clone());
+        let service =
+            |s: Option<crate::model::ServiceIdx>| s.map(|s| model.services[s.idx()].id.clone());
+        let change =
+            |c: Option<crate::model::ChangeIdx>| c.map(|c| model.changes[c.idx()].id.clone());
+        ExplainedReport {
+            rto_breakdown: e
+                .rto_terms
+                .iter()
+                .map(|t| TermReport {
+                    term: t.kind.name(),
+                    seconds: t.seconds,
+                    what: explain::describe(model, t),
+                    datastore: datastore(t.datastore),
+                    service: service(t.service),
+                    region: region(t.region),
+                    component: t.component.map(|c| model.component_id(c)),
+                    change: change(t.change),
+                })
+                .collect(),
+            rto_driver: e.rto_driver.as_ref().map(|d| RtoDriverReport {
+                cause: d.cause.name(),
+                user_group: d.user.map(|u| model.users[u.idx()].id.clone()),
+                datastore: datastore(d.datastore),
+                service: service(d.service),
+                region: region(d.region),
+                component: d.component.map(|c| model.component_id(c)),
+                change: change(d.change),
+            }),
+            rpo_driver: e.rpo_driver.as_ref().map(|d| RpoDriverReport {
+                datastore: model.datastores[d.datastore.idx()].id.clone(),
+                reason: d.reason.name(),
+                loss_s: d.loss,
+            }),
+        }
+    }
+
+    /// Evaluates the scenario again and explains it (for the few scenarios a report keeps).
+    pub fn of(engine: &Engine, s: &Scenario) -> ExplainedReport {
+        ExplainedReport::new(engine.model(), &engine.explain(&s.failure).explanation)
+    }
 }
 
 /// The tier with the lowest pass ratio among those short of capacity (MODEL.md §12.2).
@@ -207,8 +326,10 @@ impl BottleneckReport {
 
 impl ScenarioReport {
     /// The owned form (for reports kept in memory; streaming uses [`ScenarioView`]).
-    pub fn new(model: &Model, s: &Scenario, r: &ScenarioResult) -> ScenarioReport {
+    pub fn new(engine: &Engine, s: &Scenario, r: &ScenarioResult) -> ScenarioReport {
+        let model = engine.model();
         ScenarioReport {
+            explained: ExplainedReport::of(engine, s),
             id: s.id.clone(),
             class: s.class.name(),
             failed: s.failed.clone(),
@@ -243,6 +364,7 @@ pub struct ScenarioView<'a> {
     pub model: &'a Model,
     pub scenario: &'a Scenario,
     pub result: &'a ScenarioResult,
+    pub explained: &'a ExplainedReport,
 }
 
 impl Serialize for ScenarioView<'_> {
@@ -271,7 +393,7 @@ impl Serialize for ScenarioView<'_> {
             }
         }
         let (m, s, r) = (self.model, self.scenario, self.result);
-        let mut st = serializer.serialize_struct("ScenarioReport", 22)?;
+        let mut st = serializer.serialize_struct("ScenarioReport", 25)?;
         st.serialize_field("id", &s.id)?;
         st.serialize_field("class", s.class.name())?;
         st.serialize_field("failed", &s.failed)?;
@@ -313,6 +435,9 @@ impl Serialize for ScenarioView<'_> {
             &r.bottleneck.as_ref().map(|b| BottleneckView(m, b)),
         )?;
         st.serialize_field("served_by", &ServedBy(m, r))?;
+        st.serialize_field("rto_breakdown", &self.explained.rto_breakdown)?;
+        st.serialize_field("rto_driver", &self.explained.rto_driver)?;
+        st.serialize_field("rpo_driver", &self.explained.rpo_driver)?;
         st.end()
     }
 }
@@ -432,7 +557,8 @@ pub struct Collector<'e> {
     worst_rpo: f64,
     worst_dns: f64,
     outcomes: BTreeMap<&'static str, OutcomeCounts>,
-    worst: Vec<(WorstKey, ScenarioReport)>,
+    /// The worst combinations so far; their reports (with explanations) are made at the end.
+    worst: Vec<(WorstKey, Scenario, ScenarioResult)>,
     hidden: Vec<Vec<usize>>,
     /// Combinations containing a component that alone is down.
     supersets: u64,
@@ -519,7 +645,7 @@ impl<'e> Collector<'e> {
             // Cheap test first: most combinations are not among the worst.
             let full = self.worst.len() >= self.top;
             if full
-                && let Some((worst_last, _)) = self.worst.last()
+                && let Some((worst_last, _, _)) = self.worst.last()
                 && worse(
                     &(last, r.outcome, r.impact, String::new()),
                     &(worst_last.0, worst_last.1, worst_last.2, String::new()),
@@ -532,13 +658,12 @@ impl<'e> Collector<'e> {
                 || self
                     .worst
                     .last()
-                    .is_some_and(|(k, _)| worse(&key, k) == std::cmp::Ordering::Less);
+                    .is_some_and(|(k, _, _)| worse(&key, k) == std::cmp::Ordering::Less);
             if keep {
-                let report = ScenarioReport::new(self.engine.model(), s, r);
                 let at = self
                     .worst
-                    .partition_point(|(k, _)| worse(k, &key) == std::cmp::Ordering::Less);
-                self.worst.insert(at, (key, report));
+                    .partition_point(|(k, _, _)| worse(k, &key) == std::cmp::Ordering::Less);
+                self.worst.insert(at, (key, s.clone(), r.clone()));
                 self.worst.truncate(self.top);
             }
         }
@@ -591,7 +716,7 @@ impl Report {
         let scenarios: Vec<ScenarioReport> = c
             .standard
             .iter()
-            .map(|(s, r)| ScenarioReport::new(model, s, r))
+            .map(|(s, r)| ScenarioReport::new(parts.engine, s, r))
             .collect();
         let single_points_of_failure: Vec<String> = c
             .standard
@@ -653,7 +778,11 @@ impl Report {
                 classes: classes.iter().map(|c| c.name()).collect(),
                 evaluated: c.combos,
                 outcomes: c.outcomes.clone(),
-                worst: c.worst.iter().map(|(_, r)| r.clone()).collect(),
+                worst: c
+                    .worst
+                    .iter()
+                    .map(|(_, s, r)| ScenarioReport::new(parts.engine, s, r))
+                    .collect(),
                 hidden_dependencies,
                 supersets_of_single_points_of_failure: c.supersets,
                 supersets_ranked_last: c.supersets_last,

@@ -7,14 +7,16 @@
 
 use rayon::prelude::*;
 
-use crate::evaluate::{Engine, ScenarioResult};
+use crate::evaluate::{Core, Engine, ScenarioResult};
 use crate::scenario::{Item, Plan, Scenario};
 
 /// Scenarios per chunk: large enough to keep every core busy, small enough to bound memory.
 pub const CHUNK: usize = 4096;
 
-/// Turns a scenario and its result into bytes for streamed output (run in parallel).
-pub type RenderFn<'a> = &'a (dyn Fn(&Scenario, &ScenarioResult) -> Vec<u8> + Sync);
+/// Turns a scenario and its result into bytes for streamed output (run in parallel). The
+/// scratch the scenario was evaluated into comes along, so that a renderer can explain the
+/// scenario (`rto_breakdown`) without evaluating it again.
+pub type RenderFn<'a> = &'a (dyn Fn(&Scenario, &ScenarioResult, &Core) -> Vec<u8> + Sync);
 
 /// One evaluated scenario, in id order.
 pub struct Evaluated {
@@ -44,10 +46,10 @@ pub fn sweep<E>(
         if chunk.is_empty() {
             return Ok(());
         }
-        let one = |scratch: &mut crate::evaluate::Core, item: &Item| {
+        let one = |scratch: &mut Core, item: &Item| {
             let scenario = plan.materialize(item);
             let result = engine.evaluate_into(&scenario.failure, scratch);
-            let rendered = render.map_or_else(Vec::new, |f| f(&scenario, &result));
+            let rendered = render.map_or_else(Vec::new, |f| f(&scenario, &result, scratch));
             Evaluated {
                 scenario,
                 result,

@@ -12,6 +12,7 @@ mod determinism;
 mod diagnostics;
 mod diff;
 mod examples;
+mod explain;
 mod export;
 mod figures;
 mod fuzz_regressions;

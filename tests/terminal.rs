@@ -2,7 +2,7 @@
 
 use crate::common::drplan;
 
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "analyze",
     "validate",
     "check",
@@ -11,6 +11,7 @@ const COMMANDS: [&str; 11] = [
     "init",
     "schema",
     "graph",
+    "explain",
     "completions",
     "man",
     "generate",

@@ -82,7 +82,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
             // summary (which comes first) is known.
             let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
             let mut first = true;
-            let render_item = |s: &_, r: &_| json::scenario_item(model, s, r);
+            let render_item = |s: &_, r: &_, core: &_| json::scenario_item(&engine, s, r, core);
             let result = pipeline::analyze_with(
                 &checked,
                 &engine,
@@ -112,7 +112,7 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
         }
         Format::Jsonl => {
             // Scenarios go straight to the output as they are evaluated, the summary last.
-            let render_line = |s: &_, r: &_| json::scenario_line(model, s, r);
+            let render_line = |s: &_, r: &_, core: &_| json::scenario_line(&engine, s, r, core);
             let mut outcome: Option<Result<Report, AnalyzeError<std::io::Error>>> = None;
             let written = cx.emit(&args.output, |w, _| {
                 let result = pipeline::analyze_with(

@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod completions;
 pub mod diff;
+pub mod explain;
 pub mod export;
 pub mod graph;
 pub mod import;

@@ -190,7 +190,7 @@ fn unchecked(
 /// entry instances; for another service of the entry's closure, its call fraction x its
 /// broken instances over its instances in the region r calls it in (r itself when it is
 /// usable there, else the nearest connected region where it is, §4).
-fn broken_fraction(
+pub(super) fn broken_fraction(
     engine: &Engine,
     core: &Core,
     broken: &[bool],

@@ -18,6 +18,40 @@ pub struct Recovery {
     /// MODEL.md §10.2: a promotion or restore did not happen because a control plane of the
     /// store's `requires` was down; the store waits for repair instead.
     pub blocked: bool,
+    /// Which rule of §3.2 gave `time` and `loss`, so that an explanation can name their terms
+    /// (a byte written per store, nothing computed).
+    pub how: How,
+}
+
+/// Which rule of MODEL.md §3.2 recovered a store: what its time and loss are made of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum How {
+    /// Writes go where they went with nothing failed (or to the surviving members of a quorum
+    /// whose leader survived): time 0, loss 0.
+    #[default]
+    Unchanged,
+    /// The primary AZ was lost and the in-region synchronous standby promoted: time
+    /// `promotion`, loss 0.
+    StandbyPromoted,
+    /// The primary region was lost and a replica promoted: time D (+ `manual_decision` when
+    /// manual) + `promotion`; loss `lag` when asynchronous, else 0.
+    ReplicaPromoted,
+    /// A quorum lost its leader and elected one: time `election`, loss 0.
+    Elected,
+    /// Asynchronous active-active lost members: time 0; loss `lag` when a lost member served
+    /// users with nothing failed.
+    MembersLost,
+    /// Restored from backups after an outage: time `manual_decision` + `restore`, loss
+    /// `backups.interval`.
+    Restored,
+    /// Restored from backups after logical corruption: same time and loss as [`How::Restored`].
+    CorruptionRestored,
+    /// No home: waits for repair (time W, loss 0).
+    Waits,
+    /// A promotion or restore that a control plane froze (§10.2): waits for repair (time W).
+    Frozen,
+    /// Corrupted with no backups in an alive region: the data is lost (loss unbounded).
+    Lost,
 }
 
 impl Recovery {
@@ -28,6 +62,7 @@ impl Recovery {
         time: f64,
         loss: Option<f64>,
         restored: bool,
+        how: How,
     ) {
         self.homes.clear();
         self.homes.extend(homes);
@@ -35,12 +70,13 @@ impl Recovery {
         self.loss = loss;
         self.restored = restored;
         self.blocked = false;
+        self.how = how;
     }
 
     /// §10.2: a promotion or restore that cannot run: no home, wait for repair (time W), loss
     /// as given (0 for an outage).
     fn frozen(&mut self, state: &State, loss: Option<f64>) {
-        self.set([], state.wait, loss, false);
+        self.set([], state.wait, loss, false, How::Frozen);
         self.blocked = true;
     }
 }
@@ -86,8 +122,9 @@ fn corrupted(ds: &Datastore, state: &State, actions: bool, out: &mut Recovery) {
             ds.manual_decision.0 + b.restore.0,
             Some(b.interval.0),
             true,
+            How::CorruptionRestored,
         ),
-        _ => out.set([], 0.0, None, false),
+        _ => out.set([], 0.0, None, false, How::Lost),
     }
 }
 
@@ -98,14 +135,20 @@ fn restore_or_wait(ds: &Datastore, state: &State, actions: bool, out: &mut Recov
         let restore_time = ds.manual_decision.0 + b.restore.0;
         if state.region_alive[b.region.idx()] && restore_time < state.wait {
             if actions {
-                out.set([b.region], restore_time, Some(b.interval.0), true);
+                out.set(
+                    [b.region],
+                    restore_time,
+                    Some(b.interval.0),
+                    true,
+                    How::Restored,
+                );
             } else {
                 out.frozen(state, Some(0.0));
             }
             return;
         }
     }
-    out.set([], state.wait, Some(0.0), false);
+    out.set([], state.wait, Some(0.0), false, How::Waits);
 }
 
 fn after_failure(
@@ -117,12 +160,12 @@ fn after_failure(
     out: &mut Recovery,
 ) {
     let at = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64| {
-        out.set([home], time, Some(loss), false)
+        out.set([home], time, Some(loss), false, How::Unchanged)
     };
     // §10.2: a promotion needs the store's control planes; without them it waits.
-    let promote = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64| {
+    let promote = |out: &mut Recovery, home: RegionIdx, time: f64, loss: f64, how: How| {
         if actions {
-            out.set([home], time, Some(loss), false)
+            out.set([home], time, Some(loss), false, how)
         } else {
             out.frozen(state, Some(0.0))
         }
@@ -145,7 +188,7 @@ fn after_failure(
             } else if state.az_alive[primary_az.idx()] {
                 at(out, *primary, 0.0, 0.0);
             } else if *standby {
-                promote(out, *primary, ds.promotion.0, 0.0);
+                promote(out, *primary, ds.promotion.0, 0.0, How::StandbyPromoted);
             } else {
                 restore_or_wait(ds, state, actions, out);
             }
@@ -161,7 +204,7 @@ fn after_failure(
                     return at(out, *primary, 0.0, 0.0);
                 }
                 if *standby {
-                    return promote(out, *primary, ds.promotion.0, 0.0);
+                    return promote(out, *primary, ds.promotion.0, 0.0, How::StandbyPromoted);
                 }
             }
             match replicas.iter().find(|r| state.region_alive[r.idx()]) {
@@ -171,7 +214,13 @@ fn after_failure(
                         Failover::Manual => ds.manual_decision.0,
                     };
                     let loss = if ds.sync { 0.0 } else { ds.lag.0 };
-                    promote(out, *r, state.detection + decision + ds.promotion.0, loss);
+                    promote(
+                        out,
+                        *r,
+                        state.detection + decision + ds.promotion.0,
+                        loss,
+                        How::ReplicaPromoted,
+                    );
                 }
                 None => restore_or_wait(ds, state, actions, out),
             }
@@ -180,9 +229,11 @@ fn after_failure(
             if !regions.iter().any(|r| state.region_alive[r.idx()]) {
                 return restore_or_wait(ds, state, actions, out);
             }
-            let lost_serving = regions
-                .iter()
-                .any(|r| !state.region_alive[r.idx()] && was_serving[r.idx()]);
+            let (mut lost_any, mut lost_serving) = (false, false);
+            for r in regions.iter().filter(|r| !state.region_alive[r.idx()]) {
+                lost_any = true;
+                lost_serving |= was_serving[r.idx()];
+            }
             let homes = regions
                 .iter()
                 .copied()
@@ -192,6 +243,11 @@ fn after_failure(
                 0.0,
                 Some(if lost_serving { ds.lag.0 } else { 0.0 }),
                 false,
+                if lost_any {
+                    How::MembersLost
+                } else {
+                    How::Unchanged
+                },
             );
         }
         Replication::ActiveActive { regions } | Replication::Consensus { regions } => {
@@ -226,12 +282,12 @@ fn after_failure(
                     });
                     let leader_in = state.region_alive[regions[0].idx()]
                         && state.component[regions[0].idx()] == label;
-                    out.set(
-                        homes,
-                        if leader_in { 0.0 } else { ds.election.0 },
-                        Some(0.0),
-                        false,
-                    );
+                    let (time, how) = if leader_in {
+                        (0.0, How::Unchanged)
+                    } else {
+                        (ds.election.0, How::Elected)
+                    };
+                    out.set(homes, time, Some(0.0), false, how);
                 }
                 None => restore_or_wait(ds, state, actions, out),
             }

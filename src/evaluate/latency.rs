@@ -6,7 +6,7 @@
 //! by round trip and stop at the first match.
 
 use super::{Core, Engine};
-use crate::model::{RegionIdx, Replication, UserIdx};
+use crate::model::{DatastoreIdx, RegionIdx, Replication, ServiceIdx, UserIdx};
 
 /// (worst_rtt_ms, worst_request_ms) over the served user groups.
 pub fn worst(engine: &Engine, core: &mut Core) -> (f64, f64) {
@@ -31,9 +31,58 @@ pub fn worst(engine: &Engine, core: &mut Core) -> (f64, f64) {
     (worst_rtt, worst_request)
 }
 
+/// One term of a request's time beyond the user's round trip (MODEL.md §4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Part {
+    /// A service of the closure not usable in the serving region, called in `region`.
+    Service {
+        service: ServiceIdx,
+        region: RegionIdx,
+        rtt_ms: f64,
+    },
+    /// A datastore of the closure: the round trip to its nearest home connected to the
+    /// serving region (0 when that is the serving region) and its commit time there.
+    Datastore {
+        datastore: DatastoreIdx,
+        home: RegionIdx,
+        rtt_ms: f64,
+        commit_ms: f64,
+    },
+}
+
+/// A user group's request after recovery, term by term: `total_ms` = `rtt_ms` + the parts
+/// (a datastore part adds its round trip and commit together), the `request_u` of §4.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub region: RegionIdx,
+    pub rtt_ms: f64,
+    pub parts: Vec<Part>,
+    pub total_ms: f64,
+}
+
+/// Group `u`'s request term by term; `None` when no region serves it.
+pub fn request(engine: &Engine, core: &Core, u: UserIdx) -> Option<Request> {
+    let r = (*core.assignment.get(u.idx())?)?;
+    let rtt_ms = engine.rtt_user(u, r);
+    let mut parts = Vec::new();
+    let backend = backend_ms_with(engine, core, r, |p| parts.push(p));
+    Some(Request {
+        region: r,
+        rtt_ms,
+        parts,
+        total_ms: rtt_ms + backend,
+    })
+}
+
 /// The time a request served in region `r` spends on dependencies in other regions and on
 /// commits.
 fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
+    backend_ms_with(engine, core, r, |_| {})
+}
+
+/// [`backend_ms`], telling `part` about each term (a no-op closure on the hot path).
+#[inline(always)]
+fn backend_ms_with(engine: &Engine, core: &Core, r: RegionIdx, mut part: impl FnMut(Part)) -> f64 {
     let graphs = engine.graphs();
     let state = &core.state;
     let mut total = 0.0;
@@ -47,7 +96,13 @@ fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
             .iter()
             .find(|x| core.usable(s.idx(), x.idx()) && state.connected(r, **x))
         {
-            total += engine.rtt_regions(r, *x);
+            let rtt_ms = engine.rtt_regions(r, *x);
+            part(Part::Service {
+                service: *s,
+                region: *x,
+                rtt_ms,
+            });
+            total += rtt_ms;
         }
     }
     for d in &graphs.entry_datastores {
@@ -61,7 +116,17 @@ fn backend_ms(engine: &Engine, core: &Core, r: RegionIdx) -> f64 {
             .iter()
             .find(|h| state.connected(r, **h) && recovery.homes.contains(h));
         if let Some(home) = home {
-            total += engine.rtt_regions(r, *home) + commit_ms(engine, core, d.idx(), *home);
+            let (rtt_ms, commit_ms) = (
+                engine.rtt_regions(r, *home),
+                commit_ms(engine, core, d.idx(), *home),
+            );
+            part(Part::Datastore {
+                datastore: *d,
+                home: *home,
+                rtt_ms,
+                commit_ms,
+            });
+            total += rtt_ms + commit_ms;
         }
     }
     total

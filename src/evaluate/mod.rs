@@ -8,8 +8,10 @@
 pub mod change;
 pub mod control;
 pub mod datastore;
-mod latency;
+pub mod explain;
+pub mod latency;
 pub mod tiers;
+pub mod times;
 
 use crate::graph::Graphs;
 use crate::model::{
@@ -17,7 +19,7 @@ use crate::model::{
     RoutingKind, UserIdx,
 };
 use datastore::{Corruption, Recovery};
-use tiers::{Bottleneck, NOWHERE, Tiers};
+use tiers::{Bottleneck, Tiers};
 
 /// The outcome of a scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -890,7 +892,7 @@ impl<'m> Engine<'m> {
                 change: None,
             };
         }
-        let times = self.times(core);
+        let times = times::times(self, core, &mut times::Silent);
         let (worst_rtt, worst_request) = latency::worst(self, core);
         let residency_violations = m
             .users
@@ -927,150 +929,6 @@ impl<'m> Engine<'m> {
             change: None,
         }
     }
-
-    /// MODEL.md §3.7 with §12.5: per-group recovery times, RTO, impact and DNS exposure.
-    fn times(&self, core: &Core) -> Times {
-        let m = self.model;
-        let graphs = &self.graphs;
-        let routing = &m.routing;
-        let d = routing.detection().0;
-        let n = m.regions.len();
-        let entry = &m.services[m.entry.idx()];
-        // Required stores' recovery is the same for every group; partial ones add to the
-        // impact of the groups whose regions reach them.
-        let mut datastore_time: f64 = 0.0;
-        let mut partial_stores = Vec::new();
-        for x in &graphs.entry_datastores {
-            let c = graphs.fraction(m, Dependency::Datastore(*x));
-            let rec = &core.recoveries[x.idx()];
-            if c >= 1.0 {
-                datastore_time = datastore_time.max(rec.time);
-            } else if !rec.homes.is_empty() && rec.time > 0.0 {
-                // It recovered (promotion, election, restore); one that waits adds nothing.
-                let node = m.services.len() + x.idx();
-                partial_stores.push((node, c * rec.time));
-            }
-        }
-        // §10.4: a manual routing failover waits for the decision after detection.
-        let manual = control::manual_delay(m);
-        let cap = core.time_cap;
-        let (shift, shift_impact) = match routing.kind {
-            RoutingKind::GeoDns | RoutingKind::FailoverDns => {
-                (d + manual + routing.ttl.0, d + manual + routing.ttl.0 / 2.0)
-            }
-            RoutingKind::Anycast => (d + routing.convergence.0, d + routing.convergence.0),
-            RoutingKind::GlobalLb => (d, d),
-        };
-        let tiers = &core.tiers;
-        let base = &self.baseline.tiers;
-        let items = graphs.call_fraction.len();
-        let mut out = Times::default();
-        let shifted_into = |r: RegionIdx| {
-            manual > 0.0
-                && (0..m.users.len()).any(|v| {
-                    core.assignment[v] == Some(r) && self.baseline.assignment[v] != Some(r)
-                })
-        };
-        for (u, user) in m.users.iter().enumerate() {
-            if core.stuck.get(u).copied().unwrap_or(false) {
-                // §10.5: a stuck group waits for repair; no DNS exposure, no stale tail.
-                let w = core.state.wait.min(cap);
-                out.rto = out.rto.max(w);
-                out.impact += user.share * w;
-                out.stuck_impact += user.share * w;
-                out.blast_radius += user.share;
-                continue;
-            }
-            let (Some(before), Some(after)) = (self.baseline.assignment[u], core.assignment[u])
-            else {
-                continue;
-            };
-            let mut t = datastore_time;
-            let mut i = datastore_time;
-            let shifted = before != after;
-            if shifted {
-                t = t.max(shift);
-                i = i.max(shift_impact);
-            } else {
-                let (mut lost, mut total) = (0u64, 0u64);
-                for a in &m.regions[after.idx()].azs {
-                    let n = u64::from(entry.instances[a.idx()]);
-                    total += n;
-                    if !core.instances_up(m.entry.idx(), a.idx()) {
-                        lost += n;
-                    }
-                }
-                if lost > 0 {
-                    t = t.max(d);
-                    i = i.max(d * lost as f64 / total as f64);
-                }
-            }
-            // §12.5: every tier on the group's path that scales now and did not with nothing
-            // failed; the impact weighted by the tier's shortfall before scaling.
-            let r = after.idx();
-            let mut extra = 0.0;
-            for (k, &(s, c)) in self.closure.iter().enumerate() {
-                let q = tiers.sigma[k * n + r];
-                if q == NOWHERE {
-                    continue;
-                }
-                let j = k * n + q as usize;
-                if !tiers.scaled[j] || base.scaled.get(j).copied().unwrap_or(false) {
-                    continue;
-                }
-                // §10.4: a tier that scales because groups shifted to their region under a
-                // manual failover starts after the decision too.
-                let decision = if shifted_into(after) { manual } else { 0.0 };
-                let scale = d + decision + m.services[s.idx()].scale_up[q as usize].0;
-                let (offered, steady) = if k == 0 && routing.kind == RoutingKind::GlobalLb {
-                    (tiers.pooled_offered, tiers.pooled_steady)
-                } else {
-                    (tiers.offered[j], tiers.steady[j])
-                };
-                let weight = if offered > 0.0 {
-                    ((offered - steady) / offered).max(0.0)
-                } else {
-                    0.0
-                };
-                if c >= 1.0 {
-                    t = t.max(scale);
-                    i = i.max(scale * weight);
-                } else {
-                    // A partial tier adds to the impact only, as a term of the sum.
-                    extra += scale * weight * c;
-                }
-            }
-            for &(node, cost) in &partial_stores {
-                if tiers.open(items, r, node) {
-                    extra += cost;
-                }
-            }
-            // §11.4: after rollback the old version serves again.
-            let (t, i) = (t.min(cap), (i + extra).min(cap));
-            out.rto = out.rto.max(t);
-            out.impact += user.share * i;
-            if i > 0.0 || change::short(core, after) {
-                out.blast_radius += user.share;
-            }
-            if shifted && routing.kind.is_dns() {
-                out.dns_exposure = (d + manual + routing.ttl.0).min(cap);
-                let tail = ((d + manual + routing.stale_duration.0).min(cap) - t).max(0.0);
-                out.impact += user.share * routing.stale_fraction * tail;
-            }
-        }
-        out
-    }
-}
-
-#[derive(Default)]
-struct Times {
-    rto: f64,
-    impact: f64,
-    dns_exposure: f64,
-    /// The part of `impact` from stuck groups (§10.5).
-    stuck_impact: f64,
-    /// §11.5: the share of users with failed requests.
-    blast_radius: f64,
 }
 
 /// See [`Core::instances_up`] (a free function for loops that write other fields of the core).

@@ -253,17 +253,35 @@ fn one_of(names: &[&str]) -> String {
     }
 }
 
+/// Whether `candidate` is close enough to `name` to be a likely typo of it: a small edit
+/// distance, or one name inside the other (`threshold` for `failure_threshold`).
+fn likely_typo(name: &str, candidate: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let c = candidate.to_ascii_lowercase();
+    strsim::levenshtein(&c, &lower) <= 2.max(lower.len() / 4)
+        || (lower.len() >= 3 && c.contains(&lower))
+        || (c.len() >= 3 && lower.contains(&c))
+}
+
+/// The known names that are likely typos of `name` (see [`nearest`]), nearest first (ties in
+/// the list's order): for "did you mean" lists outside the file (`drplan explain`'s scenario).
+pub fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let mut close: Vec<&'a str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| likely_typo(name, c))
+        .collect();
+    close.sort_by_key(|c| strsim::levenshtein(&c.to_ascii_lowercase(), &lower));
+    close
+}
+
 /// The known name nearest to `name`, and whether it is close enough to be a likely typo (a small
 /// edit distance, or one name inside the other: `threshold` for `failure_threshold`). The
 /// nearest is by edit distance, ties broken by the list's order.
 fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<(&'a str, bool)> {
     let lower = name.to_ascii_lowercase();
-    let likely = |c: &str| {
-        let c = c.to_ascii_lowercase();
-        strsim::levenshtein(&c, &lower) <= 2.max(lower.len() / 4)
-            || (lower.len() >= 3 && c.contains(&lower))
-            || (c.len() >= 3 && lower.contains(&c))
-    };
+    let likely = |c: &str| likely_typo(&lower, c);
     let score = |c: &str| {
         let c = c.to_ascii_lowercase();
         (!likely(&c), strsim::levenshtein(&c, &lower))

@@ -102,6 +102,7 @@ pub fn write(report: &Report, topology: Option<&Topology>, out: &mut dyn Write) 
     }
     downtime_chart(&mut h, report);
     rto_rpo_chart(&mut h, report, topology);
+    super::html_timeline::timelines(&mut h, report);
     scenario_table(&mut h, report);
     let _ = write!(
         h,

@@ -10,9 +10,8 @@ use std::io::{self, Read, Write};
 
 use serde::Serialize;
 
-use crate::evaluate::ScenarioResult;
-use crate::model::Model;
-use crate::report::{Report, ScenarioView};
+use crate::evaluate::{Core, Engine, ScenarioResult};
+use crate::report::{ExplainedReport, Report, ScenarioView};
 use crate::scenario::Scenario;
 
 /// The document from a report whose scenarios are all in `report.scenarios`.
@@ -25,22 +24,32 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_document(report, &mut items.as_slice(), out)
 }
 
-/// One scenario as an item of the document's `scenarios` array (indented, no separator).
-pub fn scenario_item(model: &Model, s: &Scenario, r: &ScenarioResult) -> Vec<u8> {
+/// The explanation of a scenario just evaluated into `core`.
+fn explained(engine: &Engine, s: &Scenario, r: &ScenarioResult, core: &Core) -> ExplainedReport {
+    ExplainedReport::new(engine.model(), &engine.explanation(&s.failure, core, r))
+}
+
+/// One scenario as an item of the document's `scenarios` array (indented, no separator);
+/// `core` is the scratch it was evaluated into.
+pub fn scenario_item(engine: &Engine, s: &Scenario, r: &ScenarioResult, core: &Core) -> Vec<u8> {
+    let explained = explained(engine, s, r, core);
     let view = ScenarioView {
-        model,
+        model: engine.model(),
         scenario: s,
         result: r,
+        explained: &explained,
     };
     indented(&view, 4).unwrap_or_default()
 }
 
-/// One scenario as a JSON line.
-pub fn scenario_line(model: &Model, s: &Scenario, r: &ScenarioResult) -> Vec<u8> {
+/// One scenario as a JSON line; `core` is the scratch it was evaluated into.
+pub fn scenario_line(engine: &Engine, s: &Scenario, r: &ScenarioResult, core: &Core) -> Vec<u8> {
+    let explained = explained(engine, s, r, core);
     let view = ScenarioView {
-        model,
+        model: engine.model(),
         scenario: s,
         result: r,
+        explained: &explained,
     };
     let mut line = Vec::with_capacity(1024);
     if serde_json::to_writer(&mut line, &view).is_err() {
