@@ -304,7 +304,7 @@ fn factored_equals_enumeration_on_generated_topologies() {
     for regions in 1..=4 {
         for azs in 1..=2 {
             for links in [LinkShape::Mesh, LinkShape::Ring, LinkShape::Nearest(1)] {
-                for routing in ["geodns", "failover-dns", "anycast"] {
+                for routing in ["geodns", "failover-dns", "anycast", "global-lb"] {
                     for datastores in [
                         "single-az,multi-az",
                         "active-passive",
@@ -342,7 +342,7 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
     let mut checked_count = 0;
     for regions in 1..=4 {
         for azs in 1..=3 {
-            for routing in ["geodns", "failover-dns", "anycast"] {
+            for routing in ["geodns", "failover-dns", "anycast", "global-lb"] {
                 for datastores in [
                     "single-az,multi-az,active-passive",
                     "active-active,consensus",
@@ -452,7 +452,7 @@ pub(crate) mod random {
         fn factored_equals_enumeration(
             regions in 1usize..=4,
             azs in 1usize..=2,
-            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast"]),
+            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
             stores in prop::sample::subsequence(
                 vec!["single-az", "multi-az", "active-passive", "active-active", "consensus"], 1..=3),
             region_avail in prop::collection::vec(0.8f64..0.999, 4),

@@ -121,18 +121,30 @@ proptest! {
     }
 }
 
-/// A `global-lb` estate above enumeration, which the factored method declines, gets exact
-/// figures from the most probable states (its components are reliable, so what is left out
-/// weighs far less than 1e-12), with bounds around each figure.
-#[test]
-fn global_lb_above_enumeration_is_exact_from_the_most_probable_states() {
+/// A 5-region estate whose DNS record changes need a control plane hosted in one of its regions
+/// (MODEL.md §10): above enumeration, and the factored method declines control planes, so the
+/// text of an estate with one, for the tests below.
+fn with_control_plane() -> String {
     let args = GenerateArgs {
         regions: 5,
         azs: 3,
-        routing: "global-lb".into(),
         ..GenerateArgs::default()
     };
-    let checked = checked(&topology(&args).unwrap());
+    let text = topology(&args).unwrap();
+    let out = text.replacen(
+        "routing:\n  kind: geodns\n",
+        "control_planes:\n  dns-api: { region: r02, availability: 0.9995 }\nrouting:\n  kind: geodns\n  requires: [dns-api]\n",
+        1,
+    );
+    assert_ne!(out, text, "the edit applies");
+    out
+}
+
+/// Such an estate gets exact figures from the most probable states (its components are
+/// reliable, so what is left out weighs far less than 1e-12), with bounds around each figure.
+#[test]
+fn control_planes_above_enumeration_are_exact_from_the_most_probable_states() {
+    let checked = checked(&with_control_plane());
     let engine = drplan::evaluate::Engine::new(&checked.model);
     assert!(engine.components().len() > brute::MAX_COMPONENTS);
     assert!(availability::factored::compute(&engine, None, false).is_err());
@@ -291,20 +303,13 @@ fn a_wide_interval_is_reported_and_gated_on_its_lower_end() {
 /// Importance from the most probable states (the same states, each conditional figure within
 /// 1e-9) against its definition: a rerun with one region made perfect gives P(down | it is up)
 /// directly, P(down) = P(down | up) + q x Birnbaum, and the region's downtime share is the
-/// downtime that goes away. On a `global-lb` estate above enumeration, which the factored
-/// method declines.
+/// downtime that goes away. On the estate with a control plane above.
 #[test]
 fn importance_from_the_most_probable_states_matches_a_rerun_with_a_perfect_region() {
     use crate::common::analyze_json;
-    let args = GenerateArgs {
-        regions: 5,
-        azs: 3,
-        routing: "global-lb".into(),
-        ..GenerateArgs::default()
-    };
-    let text = topology(&args).unwrap();
+    let text = with_control_plane();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("glb.yaml");
+    let path = dir.path().join("control.yaml");
     std::fs::write(&path, &text).unwrap();
     let report = analyze_json(&path);
     assert_eq!(

@@ -171,7 +171,9 @@ pub(super) fn tiers_to_track(
                 || f64::from(svc.instances[a]) * svc.capacity_per_instance
                     >= f64::from(entry.scaled_instances[a]) * entry.capacity_per_instance
         });
-        if never_short || dominated {
+        // Under global-lb only the entry pools: a dominated tier can still bind where the pool
+        // sends a region more load than its own entry capacity (MODEL.md §12.2).
+        if never_short || (dominated && m.routing.kind != crate::model::RoutingKind::GlobalLb) {
             continue;
         }
         let co_located =

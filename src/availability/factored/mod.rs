@@ -31,6 +31,7 @@ mod islands;
 mod network;
 mod ok;
 mod policy;
+mod pooled;
 mod requirements;
 mod search;
 
@@ -120,6 +121,8 @@ struct Setup<'a> {
     /// Services other than the entry that can be the tighter tier, each co-located with the
     /// entry (see [`tiers_to_track`]): their capacities are class features.
     tracked: Vec<usize>,
+    /// `global-lb`: capacity is pooled across regions (`pooled.rs`).
+    pooled: bool,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -204,9 +207,6 @@ fn bounded(
 impl<'a> Setup<'a> {
     fn new(engine: &'a Engine<'a>) -> Result<Setup<'a>, String> {
         let m = engine.model();
-        if m.routing.kind == RoutingKind::GlobalLb {
-            return Err("global-lb pools capacity across regions, which the factored method does not sum yet".into());
-        }
         if !m.control_planes.is_empty() {
             return Err("control planes (MODEL.md §10) freeze recovery in ways the factored method does not condition on yet".into());
         }
@@ -218,6 +218,7 @@ impl<'a> Setup<'a> {
         }
         let graphs = engine.graphs();
         let tracked = tiers_to_track(m, graphs)?;
+        let pooled = m.routing.kind == RoutingKind::GlobalLb;
         if petgraph::algo::connected_components(&graphs.network) != 1 {
             return Err("the regions do not form one linked network".into());
         }
@@ -301,6 +302,7 @@ impl<'a> Setup<'a> {
             position,
             give_up_above: f64::INFINITY,
             tracked,
+            pooled,
         })
     }
 }

@@ -134,7 +134,9 @@ impl<'a> Setup<'a> {
         let mut found = search(None)?;
         let splits: Vec<f64> = found.iter().map(|(split, _)| *split).collect();
         let whole: f64 = planned.iter().zip(&splits).map(|((_, p), s)| p * s).sum();
-        if whole > ISLAND_TARGET {
+        // Islands are not computed under global-lb (one pool across the parts): its splits
+        // stay in the bound.
+        if whole > ISLAND_TARGET && !self.pooled {
             found = search(Some(&splits))?;
         }
         let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();

@@ -3,6 +3,7 @@
 
 use super::islands::Life;
 use super::ok::{Buffers, NONE, OkProgramme};
+use super::pooled::Pooled;
 use super::requirements::Items;
 use crate::availability::StateProbabilities;
 
@@ -39,7 +40,13 @@ impl<'a> Setup<'a> {
         classes: &[Vec<Class>],
     ) -> Result<(StateProbabilities, f64), String> {
         let ok = OkProgramme::new(self, items, classes, None)?;
+        let pooled = if self.pooled {
+            Some(Pooled::new(self, classes, &ok)?)
+        } else {
+            None
+        };
         let mut search = Search::new(self, classes, &ok, None, 1);
+        search.pooled = pooled.as_ref();
         search.explore(1.0);
         search.finished()?;
         let mut total = search.total;
@@ -66,6 +73,8 @@ pub(super) struct Search<'a> {
     pub(super) scratch: Buffers,
     /// Nodes explored, to stop at [`MAX_SEARCH_NODES`].
     pub(super) nodes: u64,
+    /// Under `global-lb`: the pooled-capacity programme (leaves are summed through it).
+    pub(super) pooled: Option<&'a Pooled>,
 }
 
 pub(super) enum Next {
@@ -96,6 +105,7 @@ impl<'a> Search<'a> {
             pruned: 0.0,
             scratch: (Vec::new(), Vec::new(), Vec::new()),
             nodes: 0,
+            pooled: None,
         }
     }
 
@@ -180,6 +190,36 @@ impl<'a> Search<'a> {
                     w,
                 );
             }
+            Next::Assigned(assignment) if self.pooled.is_some() => {
+                if let Some(pooled) = self.pooled {
+                    let (fixed, serving, tiers_short) = self.pooled_leaf(&assignment);
+                    let setup = self.setup;
+                    let peak = setup.engine.model().peak_rps;
+                    // MODEL.md §12.3: each serving region up to the tighter of the pooled entry
+                    // and its own tracked tiers.
+                    let figures = |units: usize| {
+                        let (pass, short) = super::pooled::pass(setup, pooled, units);
+                        let mut served = 0.0;
+                        let mut degraded = short || tiers_short;
+                        for &(load, tiers) in &serving {
+                            let rho = pass.min(tiers);
+                            degraded |= rho < 1.0 - 1e-9;
+                            served += load / peak * rho;
+                        }
+                        let served = served.min(1.0);
+                        let outcome = if served <= 0.0 {
+                            crate::evaluate::Outcome::Down
+                        } else if degraded {
+                            crate::evaluate::Outcome::Degraded
+                        } else {
+                            crate::evaluate::Outcome::Up
+                        };
+                        StateProbabilities::of(outcome, served)
+                    };
+                    let e = pooled.given(setup, self.ok, &self.visited, &fixed, &figures);
+                    self.total.add(&e, probability);
+                }
+            }
             Next::Assigned(assignment) => {
                 let w = probability
                     * self.ok.given(
@@ -195,6 +235,58 @@ impl<'a> Search<'a> {
                 self.total.add(&StateProbabilities::of(outcome, served), w);
             }
         }
+    }
+
+    /// Under `global-lb`, at a leaf: per region, the entry instances a visited region adds to
+    /// the pool at this assignment's loads (scaled where its own load exceeds its steady
+    /// capacity; 0 when it does not serve); each serving region's load and the pass ratio of
+    /// its tightest tracked tier; and whether a tracked tier falls short somewhere.
+    fn pooled_leaf(&self, assignment: &[usize]) -> (Vec<usize>, Vec<(f64, f64)>, bool) {
+        let m = self.setup.engine.model();
+        let entry = &m.services[m.entry.idx()];
+        let tolerance = 1e-9 * m.peak_rps;
+        let mut load = vec![0.0; self.classes.len()];
+        for (u, &r) in assignment.iter().enumerate() {
+            load[r] += m.peak_rps * m.users[u].share;
+        }
+        let mut serving = Vec::new();
+        let mut short = false;
+        let fixed = (0..self.classes.len())
+            .map(|r| {
+                if self.visited[r] == NONE {
+                    return 0;
+                }
+                let class = &self.classes[r][self.visited[r] as usize];
+                if !(class.alive && class.entry) {
+                    return 0;
+                }
+                if load[r] > 0.0 {
+                    let mut tiers = 1.0f64;
+                    for (k, &s) in self.setup.tracked.iter().enumerate() {
+                        let (steady, scaled) = class.tiers[k];
+                        let (_, capacity) = crate::evaluate::scaled_capacity(
+                            load[r],
+                            steady,
+                            scaled,
+                            m.services[s].scales[r],
+                            tolerance,
+                        );
+                        tiers = tiers.min((capacity / load[r]).min(1.0));
+                        short |= load[r] - capacity > tolerance;
+                    }
+                    serving.push((load[r], tiers));
+                }
+                let (_, capacity) = crate::evaluate::scaled_capacity(
+                    load[r],
+                    class.steady,
+                    class.scaled,
+                    entry.scales[r],
+                    tolerance,
+                );
+                (capacity / entry.capacity_per_instance).round() as usize
+            })
+            .collect();
+        (fixed, serving, short)
     }
 
     /// MODEL.md §3.5 for an assignment of groups to regions (not global-lb).
