@@ -2,7 +2,7 @@
 //! states give a proven interval (docs/availability.md, method 3), exact when it is narrow
 //! enough, and the gate reads its pessimistic end (docs/gating.md).
 
-use drplan::availability::{self, brute, partial};
+use drplan::availability::{self, brute, factored, partial, split_states};
 use drplan::generate::{GenerateArgs, LinkShape, topology};
 use proptest::prelude::*;
 
@@ -117,6 +117,97 @@ proptest! {
         }
         if n <= 17 {
             prop_assert!(p.unexplored < 1e-25, "{n} components left {:e} out", p.unexplored);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// Step 4's split states one by one: the factored method's static figures, corrected on
+    /// every state where the network splits (evaluated on the model and on the static network),
+    /// equal enumeration within the bound; with unreliable regions, AZs and links (so that
+    /// splits into three and more parts weigh), on rings, hubs, chains of nearest neighbours and
+    /// meshes, every routing kind (global-lb, whose pool spans the parts, too). Every state fits
+    /// in the tree here, so the bound is the searches' pruned mass alone and the figures equal.
+    #[test]
+    fn the_static_network_corrected_on_split_states_equals_enumeration(
+        regions in 2usize..=6,
+        azs in 1usize..=2,
+        links in 0usize..4,
+        routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
+        stores in prop::sample::subsequence(
+            vec!["single-az", "multi-az", "active-passive", "active-active", "consensus"], 1..=3),
+        region_avail in prop::collection::vec(0.7f64..0.999, 4),
+        az_avail in prop::collection::vec(0.7f64..0.999, 4),
+        users in 1usize..=4,
+        shared in 0usize..=1,
+    ) {
+        let args = GenerateArgs {
+            regions,
+            azs,
+            links: shape(links),
+            routing: routing.into(),
+            users,
+            datastores: stores.iter().map(|s| s.to_string()).collect(),
+            shared_fate: shared,
+            externals: 1,
+            ..GenerateArgs::default()
+        };
+        let Ok(text) = topology(&args) else { return Ok(()) };
+        let text = with_availabilities(&text, &region_avail, &az_avail, false);
+        let source = drplan::load::Source { name: "g.yaml".into(), text: text.clone() };
+        let Ok(checked) = drplan::pipeline::check_source(source, "g") else { return Ok(()) };
+        let engine = drplan::evaluate::Engine::new(&checked.model);
+        let n = engine.components().len();
+        prop_assume!(n <= 20);
+        let Ok(static_) = factored::static_network(&engine, None, true) else { return Ok(()) };
+        let all = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap();
+        let b = all.total;
+        let s = split_states::compute(&engine, None, &static_);
+        // (Up to the rounding of P(split) and of the sum of the states' probabilities.)
+        prop_assert!(s.bound <= static_.main.pruned + 1e-12 * static_.main.split + 1e-20,
+            "every state fits, yet {:e} is left of P(split) {:e}", s.bound, static_.main.split);
+        for (name, exact, ours) in [
+            ("unavailability", b.unavailability, s.total.unavailability),
+            ("not full", b.not_full_capacity, s.total.not_full_capacity),
+            ("shortfall", b.expected_shortfall, s.total.expected_shortfall),
+        ] {
+            let rounding = 1e-9 * exact.abs() + 1e-14;
+            prop_assert!((exact - ours).abs() <= s.bound + rounding,
+                "{name}: enumeration {exact:e}, split states {ours:e} (bound {:e}, {} split \
+                 states, P(split) {:e})\n{text}", s.bound, s.states, static_.main.split);
+        }
+        // Importance from the same states: each component's figures given it down and given
+        // it up, within their own bounds.
+        let conditional = s.conditional.expect("importance asked for, and small enough");
+        let runs = static_.conditional.as_ref().expect("the static runs held each component");
+        for (c, (brute_c, (ours, [down_b, up_b]))) in
+            all.conditional.iter().zip(&conditional).enumerate()
+        {
+            let q = engine.model().availability(engine.components()[c]).unavailability();
+            if q == 0.0 {
+                continue;
+            }
+            // Every state fits: each bound is its static run's pruned mass alone.
+            for (run, bound) in runs[c].iter().zip([down_b, up_b]) {
+                prop_assert!(*bound <= run.pruned + 1e-10 * run.split + 1e-15,
+                    "component {c}: bound {bound:e}, P(split) {:e}", run.split);
+            }
+            for (given, exact, mine, bound) in [
+                ("down", &brute_c.given_down, &ours.given_down, *down_b),
+                ("up", &brute_c.given_up, &ours.given_up, *up_b),
+            ] {
+                for (x, y) in [
+                    (exact.unavailability, mine.unavailability),
+                    (exact.not_full_capacity, mine.not_full_capacity),
+                    (exact.expected_shortfall, mine.expected_shortfall),
+                ] {
+                    prop_assert!((x - y).abs() <= bound + 1e-9 * x.abs() + 1e-13,
+                        "component {c} given {given}: enumeration {x:e}, split states {y:e} \
+                         (bound {bound:e})\n{text}");
+                }
+            }
         }
     }
 }

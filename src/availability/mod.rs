@@ -3,7 +3,8 @@
 //!
 //! Two exact methods: [`brute`] enumerates every state (up to [`brute::MAX_COMPONENTS`]
 //! components), [`factored`] conditions on the few components that couple regions and sums
-//! per-region distributions (see docs/availability.md). When neither reaches a topology within
+//! per-region distributions (see docs/availability.md), the states where the network splits
+//! corrected one by one by [`split_states`]. When neither reaches a topology within
 //! [`factored::TOLERANCE`], [`partial`] evaluates the most probable states and the figures are
 //! a proven interval (intersected with the factored method's own bound when it gives one);
 //! they are never sampled silently, and never missing.
@@ -12,6 +13,7 @@ pub mod brute;
 pub mod cutsets;
 pub mod factored;
 pub mod partial;
+pub mod split_states;
 
 use serde::Serialize;
 
@@ -69,6 +71,8 @@ pub struct Exact {
     pub error_bound: f64,
     /// Why the figures are an interval rather than exact, when they are.
     pub note: Option<String>,
+    /// A bound on the absolute error of every conditional figure (0 when exact or absent).
+    pub conditional_bound: f64,
 }
 
 impl Exact {
@@ -152,20 +156,92 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
                 method: Method::Enumeration,
                 error_bound: 0.0,
                 note: None,
+                conditional_bound: 0.0,
             };
         }
     }
-    let factored = factored::compute_with_bound(engine, pool, importance);
-    let reason = match factored {
-        Ok(e) if e.error_bound <= factored::TOLERANCE => return e,
-        Ok(ref e) => format!(
-            "the factored method bounds its error by {:.1e}, above {:.0e} (links or regions whose failure splits the network, such as a ring or a hub, make it large)",
-            e.error_bound,
-            factored::TOLERANCE
-        ),
-        Err(ref reason) => reason.clone(),
+    // The factored method on the static network (every alive region connected); exact when
+    // the network splits too rarely to matter, else corrected on the split states one by one
+    // (docs/availability.md, step 4).
+    let net = match factored::StaticNetwork::new(engine) {
+        Ok(net) => net,
+        Err(reason) => return interval(engine, pool, None, reason),
     };
-    interval(engine, pool, factored.ok(), reason)
+    let started = std::time::Instant::now();
+    let main = match net.run(pool) {
+        Ok(main) => main,
+        Err(reason) => return interval(engine, pool, None, reason),
+    };
+    let conditional = if importance {
+        net.conditional(pool, started.elapsed().as_secs_f64())
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let static_ = factored::Static { main, conditional };
+    let alone = |r: &factored::StaticRun| r.pruned + r.split;
+    let static_bound = alone(&static_.main);
+    let conditional_bound = static_
+        .conditional
+        .iter()
+        .flatten()
+        .flat_map(|pair| pair.iter().map(alone))
+        .fold(0.0, f64::max);
+    let split = (static_bound > factored::TOLERANCE || conditional_bound > CONDITIONAL_TOLERANCE)
+        .then(|| split_states::compute(engine, pool, &static_));
+    let found = match split {
+        None => Exact {
+            total: static_.main.total.clone(),
+            conditional: static_.conditional.as_ref().map(|c| {
+                c.iter()
+                    .map(|[down, up]| Conditional {
+                        given_down: down.total.clone(),
+                        given_up: up.total.clone(),
+                    })
+                    .collect()
+            }),
+            method: Method::Factored,
+            error_bound: static_bound,
+            note: None,
+            conditional_bound,
+        },
+        Some(split) => {
+            // Importance from the same split states, when every conditional figure is within
+            // its tolerance.
+            let widest = split
+                .conditional
+                .iter()
+                .flatten()
+                .flat_map(|(_, b)| *b)
+                .fold(0.0, f64::max);
+            Exact {
+                total: split.total,
+                conditional: split
+                    .conditional
+                    .filter(|_| widest <= CONDITIONAL_TOLERANCE)
+                    .map(|c| c.into_iter().map(|(c, _)| c).collect()),
+                method: Method::Factored,
+                error_bound: split.bound,
+                note: None,
+                conditional_bound: widest,
+            }
+        }
+    };
+    if found.is_exact() {
+        return found;
+    }
+    // Still too wide: the islands of step 4 may narrow it; then the most probable states.
+    let best = match factored::compute_within(engine, pool, found.error_bound) {
+        Ok(islands) if islands.error_bound < found.error_bound => islands,
+        _ => found,
+    };
+    let reason = format!(
+        "the factored method bounds its error by {:.1e}, above {:.0e} (links or regions whose failure splits the network, such as a ring or a hub, make it large)",
+        best.error_bound,
+        factored::TOLERANCE
+    );
+    interval(engine, pool, Some(best), reason)
 }
 
 /// [`Method::MostProbableStates`]: the most probable states evaluated ([`partial`]),
@@ -242,6 +318,7 @@ fn interval(
         conditional,
         method: Method::MostProbableStates,
         error_bound: half,
+        conditional_bound: widest / 2.0,
         note: (half > factored::TOLERANCE).then(|| {
             format!(
                 "not exact ({reason}): a proven interval from the {} most probable component states{}",

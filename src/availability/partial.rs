@@ -42,17 +42,17 @@ pub struct Partial {
     pub conditional: Vec<(Conditional, [f64; 2])>,
 }
 
-struct Tree {
+pub(super) struct Tree {
     /// Components that can fail, in visiting order: (component index, q, a).
-    order: Vec<(usize, f64, f64)>,
+    pub(super) order: Vec<(usize, f64, f64)>,
     /// suffix_log[j] = sum_{i >= j} ln(a_i).
-    suffix_log: Vec<f64>,
+    pub(super) suffix_log: Vec<f64>,
     /// Components always down (availability 0).
-    always_down: Vec<usize>,
+    pub(super) always_down: Vec<usize>,
 }
 
 impl Tree {
-    fn new(engine: &Engine) -> Tree {
+    pub(super) fn new(engine: &Engine) -> Tree {
         let model = engine.model();
         let mut order = Vec::new();
         let mut always_down = Vec::new();
@@ -82,12 +82,36 @@ impl Tree {
         }
     }
 
+    /// The smallest threshold (powers of ten and half-steps, down to 1e-30) whose tree holds
+    /// at most `limit` nodes.
+    pub(super) fn threshold(&self, limit: usize) -> f64 {
+        let mut threshold = 1.0;
+        for step in 1..=60 {
+            let t = 10f64.powf(-(step as f64) / 2.0);
+            if !self.walk(t, limit, &mut |_, _| {}, &mut |_, _, _| {}) {
+                break;
+            }
+            threshold = t;
+        }
+        threshold
+    }
+
+    /// The failure of the components at these positions (and those always down).
+    pub(super) fn failure(&self, set: &[usize], failure: &mut Failure) {
+        failure.components.clear();
+        failure
+            .components
+            .extend(set.iter().map(|&j| self.order[j].0));
+        failure.components.extend_from_slice(&self.always_down);
+        failure.components.sort_unstable();
+    }
+
     /// Visits every node whose subtree weighs at least `threshold`, depth first, with its
     /// failure set (positions in `order`) and the probability of exactly that state; calls
     /// `left(set, j, running)` for the subtrees not visited: the states whose failures are
     /// `set` plus at least one of the positions from j on, of total probability
     /// running x (1 - prod_{i >= j} a_i). Stops (returning false) after `limit` nodes.
-    fn walk(
+    pub(super) fn walk(
         &self,
         threshold: f64,
         limit: usize,
@@ -142,15 +166,7 @@ impl Tree {
 /// The most probable states of `engine`'s components, at most [`MAX_STATES`], evaluated.
 pub fn evaluate(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Partial {
     let tree = Tree::new(engine);
-    // The smallest threshold (powers of ten and half-steps) whose tree fits.
-    let mut threshold = 1.0;
-    for step in 1..=60 {
-        let t = 10f64.powf(-(step as f64) / 2.0);
-        if !tree.walk(t, MAX_STATES, &mut |_, _| {}, &mut |_, _, _| {}) {
-            break;
-        }
-        threshold = t;
-    }
+    let threshold = tree.threshold(MAX_STATES);
     let n = engine.components().len();
     let k = tree.order.len();
     let mut states: Vec<(Vec<usize>, f64)> = Vec::new();
@@ -192,12 +208,7 @@ pub fn evaluate(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Partial {
             if *p == 0.0 {
                 continue;
             }
-            failure.components.clear();
-            failure
-                .components
-                .extend(set.iter().map(|&j| tree.order[j].0));
-            failure.components.extend_from_slice(&tree.always_down);
-            failure.components.sort_unstable();
+            tree.failure(set, &mut failure);
             engine.core_into(&failure, &mut core);
             let state = StateProbabilities::of(core.outcome, core.served_fraction);
             sum.add(&state, *p);

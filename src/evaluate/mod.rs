@@ -597,6 +597,23 @@ impl<'m> Engine<'m> {
         st.detection = m.routing.detection().0;
     }
 
+    /// Whether failed links and regions split the alive regions of `failure` into more than
+    /// one connected part (the event ¬N of docs/availability.md, step 4). `st` is scratch.
+    pub fn splits_network(&self, failure: &Failure, st: &mut State) -> bool {
+        self.fill_state(failure, st);
+        let mut label = None;
+        for (alive, &l) in st.region_alive.iter().zip(&st.component) {
+            if *alive {
+                match label {
+                    None => label = Some(l),
+                    Some(x) if x != l => return true,
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+
     /// An empty scratch for [`Engine::core_into`] and [`Engine::evaluate_into`].
     pub fn scratch(&self) -> Core {
         Core::default()
@@ -611,10 +628,25 @@ impl<'m> Engine<'m> {
 
     /// Like [`Engine::core`], refilling `core` in place.
     pub fn core_into(&self, failure: &Failure, core: &mut Core) {
+        self.core_on(failure, core, false);
+    }
+
+    /// Like [`Engine::core_into`], as if every alive region were connected to every other
+    /// whatever the links: the *static network* of the factored method (docs/availability.md,
+    /// step 4), whose figures differ from the model's only where failures split the network.
+    pub fn core_connected_into(&self, failure: &Failure, core: &mut Core) {
+        self.core_on(failure, core, true);
+    }
+
+    fn core_on(&self, failure: &Failure, core: &mut Core, connected: bool) {
         let m = self.model;
         let n = m.regions.len();
         core.regions = n;
         self.fill_state(failure, &mut core.state);
+        if connected {
+            // One part: every label the same region (labels index per-part tables).
+            core.state.component.iter_mut().for_each(|label| *label = 0);
+        }
         control::fill(self, failure, core);
         change::apply(self, failure, core);
         core.recoveries

@@ -16,7 +16,9 @@
 //!    probability that failed links or regions actually split the alive regions of the network
 //!    (event ¬N) is computed exactly by a frontier dynamic programme over the region graph and
 //!    reported as the error bound, since the figures agree whenever N holds (`network.rs`);
-//!    where it matters, *islands* cut off from the rest are computed with two parts (`islands.rs`).
+//!    where it matters, the split states are corrected one by one ([`StaticNetwork`] and
+//!    `availability::split_states`), and where that is not enough, *islands* cut off from the
+//!    rest are computed with two parts (`islands.rs`).
 //! 5. With one connected network, a region serves iff it is alive, runs the entry service and
 //!    a global condition OK holds (every needed datastore has a home, every needed service runs
 //!    somewhere): OK is a threshold function of per-region features, so P(OK | some regions
@@ -42,6 +44,7 @@ use rayon::prelude::*;
 use super::{Exact, Method, StateProbabilities};
 use crate::evaluate::Engine;
 use crate::model::{Component, Dependency, RoutingKind};
+use policy::Expectation;
 
 /// The largest error bound accepted as exact (absolute, on every probability).
 pub const TOLERANCE: f64 = 1e-12;
@@ -123,6 +126,9 @@ struct Setup<'a> {
     tracked: Vec<usize>,
     /// `global-lb`: capacity is pooled across regions (`pooled.rs`).
     pooled: bool,
+    /// Whether step 4 computes islands (else every split stays in the bound, for
+    /// [`static_network`]).
+    islands: bool,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -151,8 +157,133 @@ pub fn compute_with_bound(
     bounded(engine, pool, importance, f64::INFINITY)
 }
 
+/// The figures with islands, when they bring the bound to `give_up_above` or below (else the
+/// bound is the whole of P(¬N): the islands' programmes are not run).
+pub fn compute_within(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    give_up_above: f64,
+) -> Result<Exact, String> {
+    bounded(engine, pool, false, give_up_above)
+}
+
+/// The figures on the static network of step 4 (every alive region connected to every other),
+/// for the split states to be corrected one by one (`availability::split_states`).
+pub struct Static {
+    pub main: StaticRun,
+    /// Per component: the same with it held down, and held up (for importance; `None` when not
+    /// asked for or over the budget).
+    pub conditional: Option<Vec<[StaticRun; 2]>>,
+}
+
+/// One expectation on the static network.
+pub struct StaticRun {
+    pub total: StateProbabilities,
+    /// Bound on the error of `total` as the expectation of the static figures: the mass the
+    /// routing searches did not explore.
+    pub pruned: f64,
+    /// P(¬N), an upper bound: the states where the figures may differ from the static ones.
+    pub split: f64,
+}
+
+fn static_run(e: Expectation) -> StaticRun {
+    StaticRun {
+        total: e.total,
+        pruned: e.pruned,
+        split: e.split,
+    }
+}
+
+/// [`Static`], or why the topology is out of reach.
+pub fn static_network(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+) -> Result<Static, String> {
+    let net = StaticNetwork::new(engine)?;
+    let started = std::time::Instant::now();
+    let main = net.run(pool)?;
+    let conditional = match importance {
+        true => net.conditional(pool, started.elapsed().as_secs_f64())?,
+        false => None,
+    };
+    Ok(Static { main, conditional })
+}
+
+/// The factored method on the static network, its runs asked for one at a time.
+pub struct StaticNetwork<'a> {
+    setup: Setup<'a>,
+    base: Vec<f64>,
+}
+
+impl<'a> StaticNetwork<'a> {
+    pub fn new(engine: &'a Engine<'a>) -> Result<StaticNetwork<'a>, String> {
+        let mut setup = Setup::new(engine)?;
+        setup.islands = false;
+        Ok(StaticNetwork {
+            setup,
+            base: availabilities(engine),
+        })
+    }
+
+    /// The static figures with every component at its availability.
+    pub fn run(&self, pool: Option<&rayon::ThreadPool>) -> Result<StaticRun, String> {
+        Ok(static_run(self.setup.expectation_parts(&self.base, pool)?))
+    }
+
+    /// Per component, the static figures with it held down and held up, when 2n runs of
+    /// `seconds` each fit the importance budget.
+    pub fn conditional(
+        &self,
+        pool: Option<&rayon::ThreadPool>,
+        seconds: f64,
+    ) -> Result<Option<Vec<[StaticRun; 2]>>, String> {
+        Ok(reruns(&self.setup, &self.base, pool, seconds)?
+            .map(|c| c.into_iter().map(|pair| pair.map(static_run)).collect()))
+    }
+}
+
+fn availabilities(engine: &Engine) -> Vec<f64> {
+    engine
+        .components()
+        .iter()
+        .map(|c| engine.model().availability(*c).0)
+        .collect()
+}
+
+/// Importance needs every component held down and held up: 2n more runs, done when that fits
+/// the budget (`seconds`: how long one run took).
+fn reruns(
+    setup: &Setup,
+    base: &[f64],
+    pool: Option<&rayon::ThreadPool>,
+    seconds: f64,
+) -> Result<Option<Vec<[Expectation; 2]>>, String> {
+    let n = base.len();
+    if seconds * 2.0 * n as f64 > IMPORTANCE_BUDGET_S {
+        return Ok(None);
+    }
+    let run = |(i, value): (usize, f64)| {
+        let mut avail = base.to_vec();
+        avail[i] = value;
+        setup.expectation_parts(&avail, None)
+    };
+    let jobs: Vec<(usize, f64)> = (0..n).flat_map(|i| [(i, 0.0), (i, 1.0)]).collect();
+    let results: Vec<Result<Expectation, String>> = match pool {
+        Some(pool) => pool.install(|| jobs.par_iter().copied().map(run).collect()),
+        None => jobs.iter().copied().map(run).collect(),
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut it = results.into_iter();
+    while let (Some(down), Some(up)) = (it.next(), it.next()) {
+        out.push([down?, up?]);
+    }
+    Ok(Some(out))
+}
+
 /// The figures and their error bound; the islands of step 4 are not computed when they
-/// cannot bring the bound to `give_up_above`.
+/// cannot bring the bound to `give_up_above`. The importance runs are done only when the
+/// figures are exact (else the split states are computed one by one, with their own).
 fn bounded(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
@@ -161,46 +292,32 @@ fn bounded(
 ) -> Result<Exact, String> {
     let mut setup = Setup::new(engine)?;
     setup.give_up_above = give_up_above;
-    let base: Vec<f64> = engine
-        .components()
-        .iter()
-        .map(|c| engine.model().availability(*c).0)
-        .collect();
+    let base = availabilities(engine);
     let started = std::time::Instant::now();
     let (total, bound) = setup.expectation(&base, pool)?;
-    // Importance needs every component held down and held up: 2n more runs, done when that
-    // fits the budget.
-    let n = base.len();
-    let estimate = started.elapsed().as_secs_f64() * 2.0 * n as f64;
-    let conditional = if importance && estimate <= IMPORTANCE_BUDGET_S {
-        let run = |(i, value): (usize, f64)| {
-            let mut avail = base.clone();
-            avail[i] = value;
-            setup.expectation(&avail, None)
-        };
-        let jobs: Vec<(usize, f64)> = (0..n).flat_map(|i| [(i, 0.0), (i, 1.0)]).collect();
-        let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
-            Some(pool) => pool.install(|| jobs.par_iter().copied().map(run).collect()),
-            None => jobs.iter().copied().map(run).collect(),
-        };
-        let mut out = Vec::with_capacity(n);
-        let mut it = results.into_iter();
-        while let (Some(down), Some(up)) = (it.next(), it.next()) {
-            out.push(super::Conditional {
-                given_down: down?.0,
-                given_up: up?.0,
-            });
-        }
-        Some(out)
-    } else {
-        None
-    };
+    let mut conditional_bound = 0.0f64;
+    let conditional = match importance && bound <= TOLERANCE {
+        true => reruns(&setup, &base, pool, started.elapsed().as_secs_f64())?,
+        false => None,
+    }
+    .map(|runs| {
+        runs.into_iter()
+            .map(|[down, up]| {
+                conditional_bound = conditional_bound.max(down.bound).max(up.bound);
+                super::Conditional {
+                    given_down: down.total,
+                    given_up: up.total,
+                }
+            })
+            .collect()
+    });
     Ok(Exact {
         total,
         conditional,
         method: Method::Factored,
         error_bound: bound,
         note: None,
+        conditional_bound,
     })
 }
 
@@ -303,6 +420,7 @@ impl<'a> Setup<'a> {
             give_up_above: f64::INFINITY,
             tracked,
             pooled,
+            islands: true,
         })
     }
 }

@@ -19,6 +19,16 @@ impl<'a> Setup<'a> {
         avail: &[f64],
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<(StateProbabilities, f64), String> {
+        let e = self.expectation_parts(avail, pool)?;
+        Ok((e.total, e.bound))
+    }
+
+    /// [`Setup::expectation`] with the parts of its bound.
+    pub(super) fn expectation_parts(
+        &self,
+        avail: &[f64],
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<Expectation, String> {
         let m = self.engine.model();
         let mut thresholds: Vec<f64> = self.restorable.iter().map(|(_, t)| *t).collect();
         thresholds.sort_by(f64::total_cmp);
@@ -134,9 +144,22 @@ impl<'a> Setup<'a> {
         let mut found = search(None)?;
         let splits: Vec<f64> = found.iter().map(|(split, _)| *split).collect();
         let whole: f64 = planned.iter().zip(&splits).map(|((_, p), s)| p * s).sum();
-        // Islands are not computed under global-lb (one pool across the parts): its splits
-        // stay in the bound.
-        if whole > ISLAND_TARGET && !self.pooled {
+        // P(¬N) whatever the series components: each group subset's probability alone.
+        let split: f64 = planned
+            .iter()
+            .zip(&splits)
+            .map(|(&(mask, _), s)| {
+                let mut p = 1.0;
+                for g in 0..groups {
+                    let a = avail0[self.shared_c[g]];
+                    p *= if mask >> g & 1 == 1 { 1.0 - a } else { a };
+                }
+                p * s
+            })
+            .sum();
+        // Islands are not computed under global-lb (one pool across the parts), nor when the
+        // split states are to be computed one by one instead: the splits stay in the bound.
+        if whole > ISLAND_TARGET && !self.pooled && self.islands {
             found = search(Some(&splits))?;
         }
         let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
@@ -186,11 +209,29 @@ impl<'a> Setup<'a> {
             Some(pool) => pool.install(|| tasks.par_iter().map(run).collect()),
             None => tasks.iter().map(run).collect(),
         };
+        let mut pruned_mass = 0.0;
         for ((_, _, p), result) in tasks.iter().zip(results) {
             let (e, pruned) = result?;
             total.add(&e, *p);
-            bound += pruned * p.abs();
+            pruned_mass += pruned * p.abs();
         }
-        Ok((total, bound))
+        Ok(Expectation {
+            total,
+            bound: bound + pruned_mass,
+            pruned: pruned_mass,
+            split,
+        })
     }
+}
+
+/// The figures of [`Setup::expectation_parts`] and the parts of their bound.
+pub(super) struct Expectation {
+    pub(super) total: StateProbabilities,
+    /// The whole error bound: the network's part and `pruned`.
+    pub(super) bound: f64,
+    /// The mass the routing searches did not explore (weighted by each term's coefficient).
+    pub(super) pruned: f64,
+    /// P(¬N): the probability that failed links and regions split the alive regions (an upper
+    /// bound, exact to 1e-24 per state dropped), whatever the series components.
+    pub(super) split: f64,
 }
