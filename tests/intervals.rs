@@ -420,3 +420,68 @@ fn importance_from_the_most_probable_states_matches_a_rerun_with_a_perfect_regio
         "{downtime} - {rerun_downtime} vs {share}"
     );
 }
+
+/// Above enumeration, on a ring the factored method corrects state by state (its split states,
+/// docs/availability.md step 4), importance comes from the same states: for a link (which
+/// matters only through the splits it takes part in) and for a region, the figures given the
+/// component up equal a rerun with it made perfect.
+#[test]
+fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
+    use crate::common::analyze_json;
+    let generated = drplan()
+        .args(["generate", "--regions", "8", "--links", "ring"])
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let text = String::from_utf8(generated.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ring.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let report = analyze_json(&path);
+    let figure = |r: &serde_json::Value, k: &str| r["summary"][k].as_f64().unwrap();
+    assert_eq!(report["summary"]["availability_method"], "factored");
+    assert!(figure(&report, "availability_error_bound") <= 1e-12);
+    let rows = report["importance"]
+        .as_array()
+        .expect("importance is computed");
+    for (component, perfect) in [
+        (
+            "link:r00~r01",
+            text.replacen(
+                "  - between: [r00, r01]",
+                "  - { between: [r00, r01], availability: 1 }",
+                1,
+            ),
+        ),
+        (
+            "region:r02",
+            text.replacen("  r02:\n", "  r02:\n    availability: 1\n", 1),
+        ),
+    ] {
+        assert_ne!(perfect, text, "{component}");
+        let row = rows
+            .iter()
+            .find(|r| r["component"] == component)
+            .unwrap_or_else(|| panic!("a row for {component}"));
+        std::fs::write(&path, perfect).unwrap();
+        let rerun = analyze_json(&path);
+        let (u, u_up) = (
+            figure(&report, "unavailability"),
+            figure(&rerun, "unavailability"),
+        );
+        let q = row["unavailability"].as_f64().unwrap();
+        let birnbaum = row["birnbaum"].as_f64().unwrap();
+        assert!(birnbaum > 1e-4, "{component} matters in a ring: {row}");
+        assert!(
+            (u_up + q * birnbaum - u).abs() <= 1e-9 * u,
+            "{component}: U {u} vs U(up) {u_up} + q {q} x B {birnbaum}"
+        );
+        let downtime = figure(&report, "downtime_minutes_per_year");
+        let rerun_downtime = figure(&rerun, "downtime_minutes_per_year");
+        let share = row["downtime_minutes_per_year"].as_f64().unwrap();
+        assert!(
+            (downtime - rerun_downtime - share).abs() <= 1e-9 * downtime,
+            "{component}: {downtime} - {rerun_downtime} vs {share}"
+        );
+    }
+}
