@@ -128,8 +128,9 @@ proptest! {
     /// every state where the network splits (evaluated on the model and on the static network),
     /// equal enumeration within the bound; with unreliable regions, AZs and links (so that
     /// splits into three and more parts weigh), on rings, hubs, chains of nearest neighbours and
-    /// meshes, every routing kind (global-lb, whose pool spans the parts, too). Every state fits
-    /// in the tree here, so the bound is the searches' pruned mass alone and the figures equal.
+    /// meshes, every routing kind (global-lb, whose pool spans the parts, too). The states are
+    /// visited until what they leave out is at most half the tolerance (and half the
+    /// conditional figures' tolerance for importance), which every tree here reaches.
     #[test]
     fn the_static_network_corrected_on_split_states_equals_enumeration(
         regions in 2usize..=6,
@@ -166,8 +167,8 @@ proptest! {
         let b = all.total;
         let s = split_states::compute(&engine, None, &static_);
         // (Up to the rounding of P(split) and of the sum of the states' probabilities.)
-        prop_assert!(s.bound <= static_.main.pruned + 1e-12 * static_.main.split + 1e-20,
-            "every state fits, yet {:e} is left of P(split) {:e}", s.bound, static_.main.split);
+        prop_assert!(s.bound <= static_.main.pruned + 5e-13 + 1e-12 * static_.main.split,
+            "{:e} is left of P(split) {:e}", s.bound, static_.main.split);
         for (name, exact, ours) in [
             ("unavailability", b.unavailability, s.total.unavailability),
             ("not full", b.not_full_capacity, s.total.not_full_capacity),
@@ -189,9 +190,9 @@ proptest! {
             if q == 0.0 {
                 continue;
             }
-            // Every state fits: each bound is its static run's pruned mass alone.
+            // Each bound within half the conditional tolerance of its static run's pruned mass.
             for (run, bound) in runs[c].iter().zip([down_b, up_b]) {
-                prop_assert!(*bound <= run.pruned + 1e-10 * run.split + 1e-15,
+                prop_assert!(*bound <= run.pruned + 5e-10 + 1e-10 * run.split,
                     "component {c}: bound {bound:e}, P(split) {:e}", run.split);
             }
             for (given, exact, mine, bound) in [

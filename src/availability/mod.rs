@@ -86,7 +86,7 @@ impl Exact {
 /// The largest error accepted in the conditional figures (given a component down, given it
 /// up) of the most probable states for the importance measures: Birnbaum and the risk worths
 /// are read to about nine digits.
-const CONDITIONAL_TOLERANCE: f64 = 1e-9;
+pub(crate) const CONDITIONAL_TOLERANCE: f64 = 1e-9;
 
 /// Proven lower and upper bounds, `[low, high]`, on each §5 figure.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -15,9 +15,10 @@
 
 use rayon::prelude::*;
 
+use super::factored::TOLERANCE;
 use super::factored::{Static, StaticRun};
 use super::partial::Tree;
-use super::{Conditional, StateProbabilities};
+use super::{CONDITIONAL_TOLERANCE, Conditional, StateProbabilities};
 use crate::evaluate::{Engine, Failure};
 use crate::model::Component;
 
@@ -44,8 +45,44 @@ pub struct SplitStates {
 /// The static figures `static_` corrected on the most probable split states.
 pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Static) -> SplitStates {
     let tree = Tree::new(engine);
-    let threshold = tree.threshold(MAX_NODES);
-    let split_states = split_states(engine, &tree, threshold);
+    // The thresholds of the tree in turn (powers of ten, then half-steps), until the split
+    // states left out weigh at most half the tolerance or the next tree would not fit.
+    // With importance, every conditional figure's too (at most half its tolerance).
+    let enough = |states: &[(Vec<usize>, f64)]| {
+        let left = |run: &StaticRun, covered: f64| run.pruned + (run.split - covered).max(0.0);
+        let covered: f64 = states.iter().map(|(_, p)| p).sum();
+        if left(&static_.main, covered) > TOLERANCE / 2.0 {
+            return false;
+        }
+        let Some(runs) = &static_.conditional else {
+            return true;
+        };
+        let mut down = vec![0.0; tree.order.len()];
+        for (set, p) in states {
+            for &j in set {
+                down[j] += p / tree.order[j].1;
+            }
+        }
+        tree.order.iter().zip(&down).all(|(&(c, q, a), &d)| {
+            let up = ((covered - q * d) / a).max(0.0);
+            left(&runs[c][0], d) <= CONDITIONAL_TOLERANCE / 2.0
+                && left(&runs[c][1], up) <= CONDITIONAL_TOLERANCE / 2.0
+        })
+    };
+    let mut split_states = Vec::new();
+    for step in 1..=60 {
+        let threshold = 10f64.powf(-(step as f64) / 2.0);
+        match find_split_states(engine, &tree, threshold) {
+            Some(states) => {
+                let done = enough(&states);
+                split_states = states;
+                if done {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
     let k = tree.order.len();
     let conditional = static_.conditional.is_some();
     // Per chunk: the correction, and per tree position given down and given up, the
@@ -136,8 +173,13 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Stat
     }
 }
 
-/// The split states of the tree's nodes above `threshold`, with their probabilities.
-fn split_states(engine: &Engine, tree: &Tree, threshold: f64) -> Vec<(Vec<usize>, f64)> {
+/// The split states of the tree's nodes above `threshold`, with their probabilities (`None`
+/// when the tree holds more than [`MAX_NODES`] nodes).
+fn find_split_states(
+    engine: &Engine,
+    tree: &Tree,
+    threshold: f64,
+) -> Option<Vec<(Vec<usize>, f64)>> {
     let model = engine.model();
     // Per tree position: whether its failure alone can change the network (a region, a
     // link, a shared-fate group), or the region of an AZ (a region dies with its last AZ).
@@ -160,9 +202,9 @@ fn split_states(engine: &Engine, tree: &Tree, threshold: f64) -> Vec<(Vec<usize>
     let mut scratch = engine.scratch().state;
     let mut failure = Failure::default();
     let mut out: Vec<(Vec<usize>, f64)> = Vec::new();
-    tree.walk(
+    let fits = tree.walk(
         threshold,
-        usize::MAX,
+        MAX_NODES,
         &mut |set, p| {
             if p == 0.0 {
                 return;
@@ -185,7 +227,7 @@ fn split_states(engine: &Engine, tree: &Tree, threshold: f64) -> Vec<(Vec<usize>
         },
         &mut |_, _, _| {},
     );
-    out
+    fits.then_some(out)
 }
 
 /// Sums of (f - f_static) x weight and of the weights: over all, and per slot.
