@@ -63,7 +63,7 @@ pub struct GenerateArgs {
     /// Routing kind: geodns, failover-dns, anycast or global-lb.
     #[arg(long, default_value = "geodns")]
     pub routing: String,
-    /// Number of user groups (at most one per region).
+    /// Number of user groups (at most one per region), each bringing 1,000 rps at peak.
     #[arg(long, default_value_t = 8)]
     pub users: usize,
     /// Regions of the consensus store (0: every region).
@@ -272,7 +272,11 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
             p.lat, p.lon
         );
     }
-    let peak = 1000.0 * n as f64;
+    // 1,000 rps per user group, each group at a region: with one group per region every
+    // region's load is within its steady web capacity at 3 AZs (1,500 rps) and its scaled
+    // capacity at 1 AZ (1,000), so the estate is up with nothing failed at any size. (Scaling
+    // with the region count instead put 5,000 rps on each group's region at 40 regions.)
+    let peak = 1000.0 * users as f64;
     let _ = writeln!(w, "\ndemand:\n  peak_rps: {peak}");
     let kinds = &args.datastores;
     let has = |k: &str| kinds.iter().any(|x| x == k);
@@ -403,6 +407,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Demand follows the user groups, not the regions: at 40 regions the default 8 groups each
+    /// bring 1,000 rps to their region, within its capacity, so nothing failed is `up` (with
+    /// 1,000 rps per region, each group's region got 5,000 against 3,000 scaled: degraded).
+    #[test]
+    fn a_large_default_estate_is_up_with_nothing_failed() {
+        let args = GenerateArgs {
+            regions: 40,
+            ..GenerateArgs::default()
+        };
+        let text = topology(&args).unwrap();
+        assert!(text.contains("peak_rps: 8000"), "{text}");
+        let source = Source {
+            name: "gen.yaml".into(),
+            text,
+        };
+        let Ok(checked) = pipeline::check_source(source, "gen") else {
+            panic!("the 40-region estate does not validate");
+        };
+        let engine = crate::evaluate::Engine::new(&checked.model);
+        let baseline = engine.baseline();
+        assert_eq!(baseline.outcome, crate::evaluate::Outcome::Up);
+        assert_eq!(baseline.served_fraction, 1.0);
     }
 
     #[test]
