@@ -20,6 +20,9 @@ pub enum LinkShape {
     None,
     /// Each region to the next, and the last to the first.
     Ring,
+    /// Each region to the next, in index order: a chain of replication links, with no link
+    /// back from the last to the first.
+    Chain,
     /// Every pair.
     Mesh,
     /// The first region to every other.
@@ -35,6 +38,7 @@ impl std::str::FromStr for LinkShape {
         match s {
             "none" => Ok(LinkShape::None),
             "ring" => Ok(LinkShape::Ring),
+            "chain" => Ok(LinkShape::Chain),
             "mesh" => Ok(LinkShape::Mesh),
             "hub" => Ok(LinkShape::Hub),
             _ => s
@@ -42,7 +46,7 @@ impl std::str::FromStr for LinkShape {
                 .and_then(|k| k.parse().ok())
                 .map(LinkShape::Nearest)
                 .ok_or_else(|| {
-                    format!("`{s}` is not a link shape: none, ring, mesh, hub or nearest:K")
+                    format!("`{s}` is not a link shape: none, ring, chain, mesh, hub or nearest:K")
                 }),
         }
     }
@@ -57,13 +61,13 @@ pub struct GenerateArgs {
     /// AZs per region.
     #[arg(long, default_value_t = 3)]
     pub azs: usize,
-    /// Link shape: none, ring, mesh, hub or nearest:K.
+    /// Link shape: none, ring, chain, mesh, hub or nearest:K.
     #[arg(long, default_value = "nearest:4")]
     pub links: LinkShape,
     /// Routing kind: geodns, failover-dns, anycast or global-lb.
     #[arg(long, default_value = "geodns")]
     pub routing: String,
-    /// Number of user groups (at most one per region).
+    /// Number of user groups (at most one per region), each bringing 1,000 rps at peak.
     #[arg(long, default_value_t = 8)]
     pub users: usize,
     /// Regions of the consensus store (0: every region).
@@ -165,6 +169,7 @@ fn link_pairs(shape: LinkShape, pos: &[LatLon]) -> Vec<(usize, usize)> {
         LinkShape::None => Vec::new(),
         LinkShape::Ring if n > 2 => (0..n).map(|i| (i, (i + 1) % n)).collect(),
         LinkShape::Ring => (1..n).map(|i| (0, i)).collect(),
+        LinkShape::Chain => (1..n).map(|i| (i - 1, i)).collect(),
         LinkShape::Mesh => (0..n)
             .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
             .collect(),
@@ -272,7 +277,11 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
             p.lat, p.lon
         );
     }
-    let peak = 1000.0 * n as f64;
+    // 1,000 rps per user group, each group at a region: with one group per region every
+    // region's load is within its steady web capacity at 3 AZs (1,500 rps) and its scaled
+    // capacity at 1 AZ (1,000), so the estate is up with nothing failed at any size. (Scaling
+    // with the region count instead put 5,000 rps on each group's region at 40 regions.)
+    let peak = 1000.0 * users as f64;
     let _ = writeln!(w, "\ndemand:\n  peak_rps: {peak}");
     let kinds = &args.datastores;
     let has = |k: &str| kinds.iter().any(|x| x == k);
@@ -382,7 +391,7 @@ mod tests {
 
     #[test]
     fn generated_topologies_validate_in_every_shape() {
-        for links in ["none", "ring", "mesh", "hub", "nearest:4"] {
+        for links in ["none", "ring", "chain", "mesh", "hub", "nearest:4"] {
             for routing in ["geodns", "failover-dns", "anycast", "global-lb"] {
                 let args = GenerateArgs {
                     regions: 6,
@@ -403,6 +412,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Demand follows the user groups, not the regions: at 40 regions the default 8 groups each
+    /// bring 1,000 rps to their region, within its capacity, so nothing failed is `up` (with
+    /// 1,000 rps per region, each group's region got 5,000 against 3,000 scaled: degraded).
+    #[test]
+    fn a_large_default_estate_is_up_with_nothing_failed() {
+        let args = GenerateArgs {
+            regions: 40,
+            ..GenerateArgs::default()
+        };
+        let text = topology(&args).unwrap();
+        assert!(text.contains("peak_rps: 8000"), "{text}");
+        let source = Source {
+            name: "gen.yaml".into(),
+            text,
+        };
+        let Ok(checked) = pipeline::check_source(source, "gen") else {
+            panic!("the 40-region estate does not validate");
+        };
+        let engine = crate::evaluate::Engine::new(&checked.model);
+        let baseline = engine.baseline();
+        assert_eq!(baseline.outcome, crate::evaluate::Outcome::Up);
+        assert_eq!(baseline.served_fraction, 1.0);
+    }
+
+    #[test]
+    fn a_chain_links_each_region_to_the_next_only() {
+        let pos = positions(5, 1);
+        assert_eq!(
+            link_pairs(LinkShape::Chain, &pos),
+            [(0, 1), (1, 2), (2, 3), (3, 4)]
+        );
+        assert!(link_pairs(LinkShape::Chain, &pos[..1]).is_empty());
     }
 
     #[test]
