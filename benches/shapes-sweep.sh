@@ -10,7 +10,7 @@
 # `method` is `error` when `drplan analyze` exits 2 or more, `generate-error` likewise), and the
 # seconds are the wall time of `drplan analyze FILE -f json`. Then the counts per link shape,
 # the number of estates and the total time, and last the counts:
-#   exact N, interval M, widest half-width W, no figure K
+#   exact N, interval M, widest half-width W, no figure K, invalid I
 #
 # Variants (`drplan generate` options beyond --regions --azs --links --routing):
 #   default         everything at its default: shared-fate group, consensus over every region,
@@ -22,8 +22,8 @@
 # serves even with nothing failed (`drplan analyze` exits 2, nothing-serves), so `none` runs
 # only with `no-consensus` (its only region that serves is r00, which homes every store).
 # `nearest:1` is not connected either from 6 regions up, so with consensus over every region it
-# is `error` (nothing-serves) there too; it stays in the plan, as the shape the issue names, and
-# counts as no figure.
+# is `error` (nothing-serves: an invalid topology, refused with its diagnostic) there too; it
+# stays in the plan, as the shape the issue names, and counts as invalid, not as no figure.
 #
 # The full plan (the default), sampled but covering the issue's acceptance space:
 #   A. every shape (mesh, ring, hub, chain, nearest:1..4) x routing (geodns, failover-dns,
@@ -134,13 +134,14 @@ sweep_end=$EPOCHREALTIME
 # $3 links, $7 half-width ("-": no figure), $8 seconds.
 awk -v total="$(awk -v s="$sweep_start" -v e="$sweep_end" 'BEGIN { printf "%.0f", e - s }')" '
   function count(key) {
-    if ($7 == "-") none[key]++
+    if ($6 ~ /error$/) invalid[key]++
+    else if ($7 == "-") none[key]++
     else if ($7 + 0 <= 1e-12) exact[key]++
     else { interval[key]++; if ($7 + 0 > widest[key]) widest[key] = $7 + 0 }
   }
   function line(key) {
-    printf "exact %d, interval %d, widest half-width %.1e, no figure %d\n",
-      exact[key], interval[key], widest[key], none[key]
+    printf "exact %d, interval %d, widest half-width %.1e, no figure %d, invalid %d\n",
+      exact[key], interval[key], widest[key], none[key], invalid[key]
   }
   {
     if (!($3 in seen)) { seen[$3] = 1; order[++shapes] = $3 }
