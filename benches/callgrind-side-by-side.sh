@@ -5,7 +5,7 @@
 #   benches/callgrind-side-by-side.sh OLD_DRPLAN NEW_DRPLAN
 #
 # Rows: the whole analyze run, and the part spent in the stage the row is about (inclusive
-# cost of Engine::evaluate_into for the scenario sweep, of factored::bounded for availability).
+# cost of Engine::evaluate_into for the scenario sweep, of availability::compute for availability).
 # Needs valgrind and bc (Debian packages).
 set -euo pipefail
 old=$1; new=$2
@@ -25,5 +25,5 @@ echo "| run | old Ir | new Ir | new/old | old Ir (part) | new Ir (part) | new/ol
 echo "|---|---:|---:|---:|---:|---:|---:|"
 row "scenarios: 30 x 3, --max-failures 2, 1 thread (part: Engine::evaluate_into)" "drplan::evaluate::Engine::evaluate_into" analyze "$dir/s30.yaml" --max-failures 2 --threads 1 --no-importance -f json
 for n in 10 20 30 50; do
-  row "availability: $n x 3, consensus over all (part: factored::bounded)" "drplan::availability::factored::bounded" analyze "$dir/e$n.yaml" --threads 1 --no-importance -f json
+  row "availability: $n x 3, consensus over all (part: availability::compute)" "drplan::availability::compute " analyze "$dir/e$n.yaml" --threads 1 --no-importance -f json
 done
