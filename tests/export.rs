@@ -201,8 +201,13 @@ const GENERATED: &[&str] = &[
 fn scram_agrees_on_generated_topologies() {
     let Some(scram) = scram() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let files: Vec<PathBuf> = GENERATED
-        .iter()
+    let files = generate_all(dir.path(), GENERATED, "generated");
+    compare_all(&scram, &files, "generated");
+}
+
+/// Writes `drplan generate ARGS` for each line of `list` into `dir` as `{prefix}-{i}.yaml`.
+fn generate_all(dir: &Path, list: &[&str], prefix: &str) -> Vec<PathBuf> {
+    list.iter()
         .enumerate()
         .map(|(i, args)| {
             let out = drplan()
@@ -211,12 +216,11 @@ fn scram_agrees_on_generated_topologies() {
                 .output()
                 .unwrap();
             assert!(out.status.success(), "drplan generate {args}");
-            let path = dir.path().join(format!("generated-{i}.yaml"));
+            let path = dir.join(format!("{prefix}-{i}.yaml"));
             std::fs::write(&path, out.stdout).unwrap();
             path
         })
-        .collect();
-    compare_all(&scram, &files, "generated");
+        .collect()
 }
 
 /// A small deterministic generator (64-bit LCG), so failures reproduce from the seed.
@@ -721,23 +725,14 @@ const FACTORED: &[&str] = &[
 fn scram_agrees_with_the_factored_method_above_enumeration() {
     let Some(scram) = scram() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut files = Vec::new();
-    for (i, args) in FACTORED.iter().enumerate() {
-        let out = drplan()
-            .arg("generate")
-            .args(args.split_whitespace())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "drplan generate {args}");
-        let path = dir.path().join(format!("factored-{i}.yaml"));
-        std::fs::write(&path, out.stdout).unwrap();
-        let report = crate::common::analyze_json(&path);
+    let files = generate_all(dir.path(), FACTORED, "factored");
+    for (args, path) in FACTORED.iter().zip(&files) {
+        let report = crate::common::analyze_json(path);
         assert_eq!(
             report["summary"]["availability_method"], "factored",
             "{args}: {}",
             report["summary"]["availability_note"]
         );
-        files.push(path);
     }
     compare_all(&scram, &files, "factored");
 }
@@ -768,17 +763,9 @@ const SPLITTING: &[&str] = &[
 fn scram_agrees_on_rings_hubs_and_chains_above_enumeration() {
     let Some(scram) = scram() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut files = Vec::new();
-    for (i, args) in SPLITTING.iter().enumerate() {
-        let out = drplan()
-            .arg("generate")
-            .args(args.split_whitespace())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "drplan generate {args}");
-        let path = dir.path().join(format!("splitting-{i}.yaml"));
-        std::fs::write(&path, out.stdout).unwrap();
-        let summary = &crate::common::analyze_json(&path)["summary"];
+    let files = generate_all(dir.path(), SPLITTING, "splitting");
+    for (args, path) in SPLITTING.iter().zip(&files) {
+        let summary = &crate::common::analyze_json(path)["summary"];
         let method = summary["availability_method"].as_str().unwrap_or_default();
         let bound = summary["availability_error_bound"]
             .as_f64()
@@ -788,7 +775,6 @@ fn scram_agrees_on_rings_hubs_and_chains_above_enumeration() {
             "{args}: {method}, bound {bound:e}: {}",
             summary["availability_note"]
         );
-        files.push(path);
     }
     compare_all(&scram, &files, "rings, hubs and chains");
 }
