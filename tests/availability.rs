@@ -214,7 +214,6 @@ fn pairs(
 type Factored = fn(
     &drplan::evaluate::Engine,
     Option<&rayon::ThreadPool>,
-    bool,
 ) -> Result<drplan::availability::Exact, String>;
 
 /// Brute force over every state, and `factored`, on the same topology.
@@ -232,7 +231,7 @@ fn both(
     let brute = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
         .unwrap_or_else(|| panic!("{n} components is too many to enumerate"))
         .total;
-    (brute, factored(&engine, None, false))
+    (brute, factored(&engine, None))
 }
 
 /// Brute force and the factored method on the same model: equal within the factored method's
@@ -375,7 +374,7 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
                     let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None)
                         .unwrap()
                         .total;
-                    let f = factored::compute(&engine, None, false)
+                    let f = factored::compute(&engine, None)
                         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
                     assert!(f.error_bound < 1e-20, "{args:?}: bound {:e}", f.error_bound);
                     for (name, x, y) in pairs(&b, &f.total) {
@@ -478,7 +477,7 @@ pub(crate) mod random {
             let n = engine.components().len();
             prop_assume!(n <= 16);
             let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
-            let f = factored::compute_with_bound(&engine, None, false).unwrap();
+            let f = factored::compute_with_bound(&engine, None).unwrap();
             for (name, x, y) in [
                 ("unavailability", b.unavailability, f.total.unavailability),
                 ("not full", b.not_full_capacity, f.total.not_full_capacity),

@@ -244,7 +244,7 @@ fn control_planes_above_enumeration_are_exact_from_the_most_probable_states() {
     let checked = checked(&with_control_plane());
     let engine = drplan::evaluate::Engine::new(&checked.model);
     assert!(engine.components().len() > brute::MAX_COMPONENTS);
-    assert!(availability::factored::compute(&engine, None, false).is_err());
+    assert!(availability::factored::compute(&engine, None).is_err());
     let exact = availability::compute(&engine, None, false);
     assert_eq!(exact.method, availability::Method::MostProbableStates);
     assert!(exact.is_exact(), "bound {:e}", exact.error_bound);

@@ -71,8 +71,6 @@ pub struct Exact {
     pub error_bound: f64,
     /// Why the figures are an interval rather than exact, when they are.
     pub note: Option<String>,
-    /// A bound on the absolute error of every conditional figure (0 when exact or absent).
-    pub conditional_bound: f64,
 }
 
 impl Exact {
@@ -156,30 +154,16 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
                 method: Method::Enumeration,
                 error_bound: 0.0,
                 note: None,
-                conditional_bound: 0.0,
             };
         }
     }
     // The factored method on the static network (every alive region connected); exact when
     // the network splits too rarely to matter, else corrected on the split states one by one
     // (docs/availability.md, step 4).
-    let net = match factored::StaticNetwork::new(engine) {
-        Ok(net) => net,
+    let static_ = match factored::static_network(engine, pool, importance) {
+        Ok(static_) => static_,
         Err(reason) => return interval(engine, pool, None, reason),
     };
-    let started = std::time::Instant::now();
-    let main = match net.run(pool) {
-        Ok(main) => main,
-        Err(reason) => return interval(engine, pool, None, reason),
-    };
-    let conditional = if importance {
-        net.conditional(pool, started.elapsed().as_secs_f64())
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    let static_ = factored::Static { main, conditional };
     let alone = |r: &factored::StaticRun| r.pruned + r.split;
     let static_bound = alone(&static_.main);
     let conditional_bound = static_
@@ -204,7 +188,6 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
             method: Method::Factored,
             error_bound: static_bound,
             note: None,
-            conditional_bound,
         },
         Some(split) => {
             // Importance from the same split states, when every conditional figure is within
@@ -224,7 +207,6 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
                 method: Method::Factored,
                 error_bound: split.bound,
                 note: None,
-                conditional_bound: widest,
             }
         }
     };
@@ -318,7 +300,6 @@ fn interval(
         conditional,
         method: Method::MostProbableStates,
         error_bound: half,
-        conditional_bound: widest / 2.0,
         note: (half > factored::TOLERANCE).then(|| {
             format!(
                 "not exact ({reason}): a proven interval from the {} most probable component states{}",

@@ -42,6 +42,11 @@ pub struct Partial {
     pub conditional: Vec<(Conditional, [f64; 2])>,
 }
 
+/// The thresholds tried, in turn: 10^-0.5, 10^-1, ..., 10^-30.
+pub(super) fn thresholds() -> impl Iterator<Item = f64> {
+    (1..=60).map(|step| 10f64.powf(-(step as f64) / 2.0))
+}
+
 pub(super) struct Tree {
     /// Components that can fail, in visiting order: (component index, q, a).
     pub(super) order: Vec<(usize, f64, f64)>,
@@ -86,8 +91,7 @@ impl Tree {
     /// at most `limit` nodes.
     pub(super) fn threshold(&self, limit: usize) -> f64 {
         let mut threshold = 1.0;
-        for step in 1..=60 {
-            let t = 10f64.powf(-(step as f64) / 2.0);
+        for t in thresholds() {
             if !self.walk(t, limit, &mut |_, _| {}, &mut |_, _, _| {}) {
                 break;
             }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::factored::TOLERANCE;
 use super::factored::{Static, StaticRun};
-use super::partial::Tree;
+use super::partial::{Tree, thresholds};
 use super::{CONDITIONAL_TOLERANCE, Conditional, StateProbabilities};
 use crate::evaluate::{Engine, Failure};
 use crate::model::Component;
@@ -70,8 +70,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Stat
         })
     };
     let mut split_states = Vec::new();
-    for step in 1..=60 {
-        let threshold = 10f64.powf(-(step as f64) / 2.0);
+    for threshold in thresholds() {
         match find_split_states(engine, &tree, threshold) {
             Some(states) => {
                 let done = enough(&states);

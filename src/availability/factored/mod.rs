@@ -16,7 +16,7 @@
 //!    probability that failed links or regions actually split the alive regions of the network
 //!    (event ¬N) is computed exactly by a frontier dynamic programme over the region graph and
 //!    reported as the error bound, since the figures agree whenever N holds (`network.rs`);
-//!    where it matters, the split states are corrected one by one ([`StaticNetwork`] and
+//!    where it matters, the split states are corrected one by one ([`static_network`] and
 //!    `availability::split_states`), and where that is not enough, *islands* cut off from the
 //!    rest are computed with two parts (`islands.rs`).
 //! 5. With one connected network, a region serves iff it is alive, runs the entry service and
@@ -132,12 +132,8 @@ struct Setup<'a> {
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
-pub fn compute(
-    engine: &Engine,
-    pool: Option<&rayon::ThreadPool>,
-    importance: bool,
-) -> Result<Exact, String> {
-    let exact = bounded(engine, pool, importance, TOLERANCE)?;
+pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>) -> Result<Exact, String> {
+    let exact = bounded(engine, pool, TOLERANCE)?;
     let bound = exact.error_bound;
     if bound > TOLERANCE {
         return Err(format!(
@@ -152,9 +148,8 @@ pub fn compute(
 pub fn compute_with_bound(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
-    importance: bool,
 ) -> Result<Exact, String> {
-    bounded(engine, pool, importance, f64::INFINITY)
+    bounded(engine, pool, f64::INFINITY)
 }
 
 /// The figures with islands, when they bring the bound to `give_up_above` or below (else the
@@ -164,7 +159,7 @@ pub fn compute_within(
     pool: Option<&rayon::ThreadPool>,
     give_up_above: f64,
 ) -> Result<Exact, String> {
-    bounded(engine, pool, false, give_up_above)
+    bounded(engine, pool, give_up_above)
 }
 
 /// The figures on the static network of step 4 (every alive region connected to every other),
@@ -194,53 +189,24 @@ fn static_run(e: Expectation) -> StaticRun {
     }
 }
 
-/// [`Static`], or why the topology is out of reach.
+/// [`Static`] (its importance runs when `importance` asks for them and they fit the budget;
+/// `None` when one of them is out of reach), or why the topology is out of reach.
 pub fn static_network(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
     importance: bool,
 ) -> Result<Static, String> {
-    let net = StaticNetwork::new(engine)?;
+    let mut setup = Setup::new(engine)?;
+    setup.islands = false;
+    let base = availabilities(engine);
     let started = std::time::Instant::now();
-    let main = net.run(pool)?;
-    let conditional = match importance {
-        true => net.conditional(pool, started.elapsed().as_secs_f64())?,
-        false => None,
-    };
+    let main = static_run(setup.expectation_parts(&base, pool)?);
+    let conditional = importance
+        .then(|| reruns(&setup, &base, pool, started.elapsed().as_secs_f64()).ok())
+        .flatten()
+        .flatten()
+        .map(|c| c.into_iter().map(|pair| pair.map(static_run)).collect());
     Ok(Static { main, conditional })
-}
-
-/// The factored method on the static network, its runs asked for one at a time.
-pub struct StaticNetwork<'a> {
-    setup: Setup<'a>,
-    base: Vec<f64>,
-}
-
-impl<'a> StaticNetwork<'a> {
-    pub fn new(engine: &'a Engine<'a>) -> Result<StaticNetwork<'a>, String> {
-        let mut setup = Setup::new(engine)?;
-        setup.islands = false;
-        Ok(StaticNetwork {
-            setup,
-            base: availabilities(engine),
-        })
-    }
-
-    /// The static figures with every component at its availability.
-    pub fn run(&self, pool: Option<&rayon::ThreadPool>) -> Result<StaticRun, String> {
-        Ok(static_run(self.setup.expectation_parts(&self.base, pool)?))
-    }
-
-    /// Per component, the static figures with it held down and held up, when 2n runs of
-    /// `seconds` each fit the importance budget.
-    pub fn conditional(
-        &self,
-        pool: Option<&rayon::ThreadPool>,
-        seconds: f64,
-    ) -> Result<Option<Vec<[StaticRun; 2]>>, String> {
-        Ok(reruns(&self.setup, &self.base, pool, seconds)?
-            .map(|c| c.into_iter().map(|pair| pair.map(static_run)).collect()))
-    }
 }
 
 fn availabilities(engine: &Engine) -> Vec<f64> {
@@ -282,42 +248,21 @@ fn reruns(
 }
 
 /// The figures and their error bound; the islands of step 4 are not computed when they
-/// cannot bring the bound to `give_up_above`. The importance runs are done only when the
-/// figures are exact (else the split states are computed one by one, with their own).
+/// cannot bring the bound to `give_up_above`.
 fn bounded(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
-    importance: bool,
     give_up_above: f64,
 ) -> Result<Exact, String> {
     let mut setup = Setup::new(engine)?;
     setup.give_up_above = give_up_above;
-    let base = availabilities(engine);
-    let started = std::time::Instant::now();
-    let (total, bound) = setup.expectation(&base, pool)?;
-    let mut conditional_bound = 0.0f64;
-    let conditional = match importance && bound <= TOLERANCE {
-        true => reruns(&setup, &base, pool, started.elapsed().as_secs_f64())?,
-        false => None,
-    }
-    .map(|runs| {
-        runs.into_iter()
-            .map(|[down, up]| {
-                conditional_bound = conditional_bound.max(down.bound).max(up.bound);
-                super::Conditional {
-                    given_down: down.total,
-                    given_up: up.total,
-                }
-            })
-            .collect()
-    });
+    let (total, bound) = setup.expectation(&availabilities(engine), pool)?;
     Ok(Exact {
         total,
-        conditional,
+        conditional: None,
         method: Method::Factored,
         error_bound: bound,
         note: None,
-        conditional_bound,
     })
 }
 

@@ -106,11 +106,7 @@ impl<'a> Setup<'a> {
                 weight * -log_up.exp_m1(),
             );
             for mask in 0u32..(1u32 << groups) {
-                let mut p = weight * log_up.exp();
-                for g in 0..groups {
-                    let a = forced[self.shared_c[g]];
-                    p *= if mask >> g & 1 == 1 { 1.0 - a } else { a };
-                }
+                let p = weight * log_up.exp() * self.groups_probability(forced, mask);
                 if p != 0.0 {
                     tasks.push((t, mask, p));
                 }
@@ -148,14 +144,7 @@ impl<'a> Setup<'a> {
         let split: f64 = planned
             .iter()
             .zip(&splits)
-            .map(|(&(mask, _), s)| {
-                let mut p = 1.0;
-                for g in 0..groups {
-                    let a = avail0[self.shared_c[g]];
-                    p *= if mask >> g & 1 == 1 { 1.0 - a } else { a };
-                }
-                p * s
-            })
+            .map(|(&(mask, _), s)| self.groups_probability(avail0, mask) * s)
             .sum();
         // Islands are not computed under global-lb (one pool across the parts), nor when the
         // split states are to be computed one by one instead: the splits stay in the bound.
@@ -221,6 +210,21 @@ impl<'a> Setup<'a> {
             pruned: pruned_mass,
             split,
         })
+    }
+}
+
+impl Setup<'_> {
+    /// P(exactly the shared-fate groups in `mask` failed).
+    fn groups_probability(&self, avail: &[f64], mask: u32) -> f64 {
+        let mut p = 1.0;
+        for (g, &c) in self.shared_c.iter().enumerate() {
+            p *= if mask >> g & 1 == 1 {
+                1.0 - avail[c]
+            } else {
+                avail[c]
+            };
+        }
+        p
     }
 }
 
