@@ -446,7 +446,21 @@ fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
     let report = analyze_json(&path);
     let figure = |r: &serde_json::Value, k: &str| r["summary"][k].as_f64().unwrap();
     assert_eq!(report["summary"]["availability_method"], "factored");
-    assert!(figure(&report, "availability_error_bound") <= 1e-12);
+    let bound = figure(&report, "availability_error_bound");
+    assert!(bound <= 1e-12);
+    // The table names the same bound and method as the JSON.
+    let table = drplan()
+        .args(["analyze", "--color", "never"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains(&format!(
+            "every probability within {bound:.1e}, method factored"
+        )),
+        "{table}"
+    );
     let rows = report["importance"]
         .as_array()
         .expect("importance is computed");
