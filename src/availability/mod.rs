@@ -160,12 +160,27 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
     // The factored method on the static network (every alive region connected); exact when
     // the network splits too rarely to matter, else corrected on the split states one by one
     // (docs/availability.md, step 4).
-    let static_ = match factored::static_network(engine, pool, importance) {
+    let mut static_ = match factored::static_network(engine, pool, false) {
         Ok(static_) => static_,
         Err(reason) => return interval(engine, pool, None, reason),
     };
     let alone = |r: &factored::StaticRun| r.pruned + r.split;
     let static_bound = alone(&static_.main);
+    // The importance runs only where the figures will be exact: first on the static network
+    // alone, else on the split states (whose walk is then made again with them).
+    let mut first = None;
+    if importance {
+        if static_bound > factored::TOLERANCE {
+            first = Some(split_states::compute(engine, pool, &static_));
+        }
+        if first
+            .as_ref()
+            .is_none_or(|s| s.bound <= factored::TOLERANCE)
+        {
+            static_.add_importance(engine, pool);
+            first = first.map(|s| split_states::compute_again(engine, pool, &static_, s));
+        }
+    }
     let conditional_bound = static_
         .conditional
         .iter()
@@ -173,7 +188,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
         .flat_map(|pair| pair.iter().map(alone))
         .fold(0.0, f64::max);
     let split = (static_bound > factored::TOLERANCE || conditional_bound > CONDITIONAL_TOLERANCE)
-        .then(|| split_states::compute(engine, pool, &static_));
+        .then(|| first.unwrap_or_else(|| split_states::compute(engine, pool, &static_)));
     let found = match split {
         None => Exact {
             total: static_.main.total.clone(),

@@ -58,13 +58,19 @@ pub(super) struct Tree {
 
 impl Tree {
     pub(super) fn new(engine: &Engine) -> Tree {
+        Tree::given(engine, None)
+    }
+
+    /// The tree of the states with component `down` down (given it is down: it is among the
+    /// components always down, and the probabilities are conditional on it).
+    pub(super) fn given(engine: &Engine, down: Option<usize>) -> Tree {
         let model = engine.model();
         let mut order = Vec::new();
         let mut always_down = Vec::new();
         for (i, c) in engine.components().iter().enumerate() {
             let a = model.availability(*c).0;
             let q = model.availability(*c).unavailability();
-            if a <= 0.0 {
+            if a <= 0.0 || down == Some(i) {
                 always_down.push(i);
             } else if q > 0.0 {
                 order.push((i, q, a));

@@ -27,6 +27,9 @@ use crate::model::Component;
 pub const MAX_NODES: usize = 2_000_000;
 /// Split states per parallel chunk; chunks are summed in order.
 const CHUNK: usize = 1024;
+/// Components given a walk of their own at most (see `given_down_walk`; with more, the
+/// importance table is not given), and the nodes of each walk's tree.
+const MAX_FRAGILE: usize = 64;
 
 /// The corrected figures and their proven error bound.
 #[derive(Clone, Debug)]
@@ -40,16 +43,42 @@ pub struct SplitStates {
     /// Per component (when the static figures have them), the figures given it down and given
     /// it up, each with its own bound (the same terms given the component's state).
     pub conditional: Option<Vec<(Conditional, [f64; 2])>>,
+    /// The split states evaluated, each with f - f_static, and how many thresholds the walk
+    /// tried: for [`compute_again`].
+    found: Vec<(Vec<usize>, f64)>,
+    diffs: Vec<StateProbabilities>,
+    tried: usize,
 }
 
 /// The static figures `static_` corrected on the most probable split states.
 pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Static) -> SplitStates {
+    walk(engine, pool, static_, None)
+}
+
+/// [`compute`] again, once `static_` has its importance runs: the split states `previous`
+/// evaluated are reused (not evaluated again) when they are enough for the conditional
+/// figures too, and the walk goes on from its last threshold otherwise.
+pub fn compute_again(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    static_: &Static,
+    previous: SplitStates,
+) -> SplitStates {
+    walk(engine, pool, static_, Some(previous))
+}
+
+fn walk(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    static_: &Static,
+    previous: Option<SplitStates>,
+) -> SplitStates {
     let tree = Tree::new(engine);
     // The thresholds of the tree in turn (powers of ten, then half-steps), until the split
     // states left out weigh at most half the tolerance or the next tree would not fit.
     // With importance, every conditional figure's too (at most half its tolerance).
     let enough = |states: &[(Vec<usize>, f64)]| {
-        let left = |run: &StaticRun, covered: f64| run.pruned + (run.split - covered).max(0.0);
+        let left = left_out;
         let covered: f64 = states.iter().map(|(_, p)| p).sum();
         if left(&static_.main, covered) > TOLERANCE / 2.0 {
             return false;
@@ -66,78 +95,83 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Stat
         tree.order.iter().zip(&down).all(|(&(c, q, a), &d)| {
             let up = ((covered - q * d) / a).max(0.0);
             left(&runs[c][0], d) <= CONDITIONAL_TOLERANCE / 2.0
-                && left(&runs[c][1], up) <= CONDITIONAL_TOLERANCE / 2.0
+                && left(&given_up(&runs[c][1], &static_.main, q, a, d), up)
+                    <= CONDITIONAL_TOLERANCE / 2.0
         })
     };
-    let mut split_states = Vec::new();
-    for threshold in thresholds() {
-        match find_split_states(engine, &tree, threshold) {
+    let (mut split_states, mut known, mut tried) = match previous {
+        Some(p) => (p.found, Some(p.diffs), p.tried),
+        None => (Vec::new(), None, 0),
+    };
+    let mut done = tried > 0 && enough(&split_states);
+    // Going on from the previous walk's last threshold (whose tree was not enough, or did
+    // not fit).
+    let mut skip = known.is_some();
+    for threshold in thresholds().skip(tried.saturating_sub(1)) {
+        if done {
+            break;
+        }
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        tried += 1;
+        match find_split_states(engine, &tree, threshold, MAX_NODES) {
             Some(states) => {
-                let done = enough(&states);
+                done = enough(&states);
                 split_states = states;
-                if done {
-                    break;
-                }
+                known = None;
             }
             None => break,
         }
     }
-    let k = tree.order.len();
     let conditional = static_.conditional.is_some();
-    // Per chunk: the correction, and per tree position given down and given up, the
-    // correction and the probability of the split states evaluated (each divided by the
-    // position's own factor).
-    let run = |chunk: &[(Vec<usize>, f64)]| {
-        let mut core = engine.scratch();
-        let mut failure = Failure::default();
-        let mut sum = Sums::new(if conditional { 2 * k } else { 0 });
-        let mut down = vec![false; k];
-        for (set, p) in chunk {
-            tree.failure(set, &mut failure);
-            engine.core_into(&failure, &mut core);
-            let mut diff = StateProbabilities::of(core.outcome, core.served_fraction);
-            engine.core_connected_into(&failure, &mut core);
-            diff.add(
-                &StateProbabilities::of(core.outcome, core.served_fraction),
-                -1.0,
-            );
-            sum.add(usize::MAX, &diff, *p);
-            if !conditional {
-                continue;
-            }
-            for &j in set {
-                down[j] = true;
-            }
-            for (i, &(_, q, a)) in tree.order.iter().enumerate() {
-                match down[i] {
-                    true => sum.add(2 * i, &diff, p / q),
-                    false => sum.add(2 * i + 1, &diff, p / a),
-                }
-            }
-            for &j in set {
-                down[j] = false;
-            }
-        }
-        sum
+    let diffs = match known {
+        Some(diffs) => diffs,
+        None => differences(engine, &tree, &split_states, pool),
     };
-    let sums: Vec<Sums> = match pool {
-        Some(pool) => pool.install(|| split_states.par_chunks(CHUNK).map(run).collect()),
-        None => split_states.chunks(CHUNK).map(run).collect(),
-    };
-    let mut all = Sums::new(if conditional { 2 * k } else { 0 });
-    for s in &sums {
-        all.merge(s);
-    }
+    let all = correct(&tree, &split_states, &diffs, pool, conditional);
     let corrected = |run: &StaticRun, correction: &StateProbabilities, covered: f64| {
         let mut total = run.total.clone();
         total.add(correction, 1.0);
-        (total, run.pruned + (run.split - covered).max(0.0))
+        (total, left_out(run, covered))
     };
     let (total, bound) = corrected(&static_.main, &all.main.0, all.main.1);
     let conditional = static_.conditional.as_ref().map(|runs| {
         let mut position = vec![None; runs.len()];
         for (i, &(c, _, a)) in tree.order.iter().enumerate() {
             position[c] = Some((i, a));
+        }
+        // A component whose split states given it down weigh more than the walk above
+        // reached (its failure makes the network fragile: their states are lighter by its q)
+        // gets a walk of its own, over the states with it down.
+        let fragile: Vec<usize> = (0..runs.len())
+            .filter(|&c| {
+                position[c].is_some_and(|(i, _)| {
+                    left_out(&runs[c][0], all.each[2 * i].1) > CONDITIONAL_TOLERANCE / 2.0
+                })
+            })
+            .collect();
+        // Only when the table can be given: the figures exact, and few enough of them.
+        let fragile = if bound <= TOLERANCE && fragile.len() <= MAX_FRAGILE {
+            fragile
+        } else {
+            Vec::new()
+        };
+        let mut given_down: Vec<Option<(StateProbabilities, f64)>> = vec![None; runs.len()];
+        let walks: Vec<(StateProbabilities, f64)> = match pool {
+            Some(pool) => pool.install(|| {
+                fragile
+                    .par_iter()
+                    .map(|&c| given_down_walk(engine, &runs[c][0], c))
+                    .collect()
+            }),
+            None => fragile
+                .iter()
+                .map(|&c| given_down_walk(engine, &runs[c][0], c))
+                .collect(),
+        };
+        for (&c, walk) in fragile.iter().zip(walks) {
+            given_down[c] = Some(walk);
         }
         runs.iter()
             .enumerate()
@@ -152,7 +186,20 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Stat
                     }
                     None => (&all.main, &none),
                 };
-                let (given_down, bound_down) = corrected(down, &d.0, d.1);
+                let (given_down, bound_down, covered_down) = match &given_down[c] {
+                    Some(w) => {
+                        let (total, bound) = corrected(down, &w.0, w.1);
+                        (total, bound, w.1.max(d.1))
+                    }
+                    None => {
+                        let (total, bound) = corrected(down, &d.0, d.1);
+                        (total, bound, d.1)
+                    }
+                };
+                let up = match position[c] {
+                    Some((_, a)) => &given_up(up, &static_.main, 1.0 - a, a, covered_down),
+                    None => up,
+                };
                 let (given_up, bound_up) = corrected(up, &u.0, u.1);
                 (
                     Conditional {
@@ -169,15 +216,157 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Stat
         bound,
         states: split_states.len(),
         conditional,
+        found: split_states,
+        diffs,
+        tried,
     }
 }
 
+/// The error bound of a static run corrected on split states of probability `covered`: its
+/// pruned mass, plus what the split states left out can change. That is at most their
+/// probability, P(¬N) - covered; and it is also at most P(f_static is not down): on a state
+/// that is down on the static network, where every alive region is connected, the model is
+/// down too (splitting the network only takes serving regions away: a part is OK only if the
+/// whole network would be, MODEL.md §3), so its correction is 0. (That second bound is what
+/// makes a component whose failure takes everything down, such as a shared-fate group over
+/// the regions every request needs, exact given down.)
+fn left_out(run: &StaticRun, covered: f64) -> f64 {
+    let split = (run.split - covered).max(0.0);
+    let not_down = (1.0 - run.total.unavailability).max(0.0) + run.pruned;
+    run.pruned + split.min(not_down)
+}
+
+/// The static run given a component up, with P(¬N | up) bounded by the tighter of its own
+/// bound and (P(¬N) - q P(¬N | down)) / a, where `covered_down` (the split states evaluated
+/// with it down, by conditional probability) is a lower bound on P(¬N | down). (The held-up
+/// runs of `factored` are derived from the whole and the held-down ones, and bound it by
+/// P(¬N) / a alone: on a ring, where a region's failure makes every other one a cut, that
+/// is far too loose.)
+fn given_up(up: &StaticRun, main: &StaticRun, q: f64, a: f64, covered_down: f64) -> StaticRun {
+    StaticRun {
+        total: up.total.clone(),
+        pruned: up.pruned,
+        split: up.split.min(((main.split - q * covered_down) / a).max(0.0)),
+    }
+}
+
+/// f - f_static on each of these split states, evaluated in fixed chunks.
+fn differences(
+    engine: &Engine,
+    tree: &Tree,
+    states: &[(Vec<usize>, f64)],
+    pool: Option<&rayon::ThreadPool>,
+) -> Vec<StateProbabilities> {
+    let run = |chunk: &[(Vec<usize>, f64)]| {
+        let mut core = engine.scratch();
+        let mut failure = Failure::default();
+        chunk
+            .iter()
+            .map(|(set, _)| {
+                tree.failure(set, &mut failure);
+                engine.core_into(&failure, &mut core);
+                let mut diff = StateProbabilities::of(core.outcome, core.served_fraction);
+                engine.core_connected_into(&failure, &mut core);
+                diff.add(
+                    &StateProbabilities::of(core.outcome, core.served_fraction),
+                    -1.0,
+                );
+                diff
+            })
+            .collect::<Vec<_>>()
+    };
+    let chunks: Vec<Vec<StateProbabilities>> = match pool {
+        Some(pool) => pool.install(|| states.par_chunks(CHUNK).map(run).collect()),
+        None => states.chunks(CHUNK).map(run).collect(),
+    };
+    chunks.into_iter().flatten().collect()
+}
+
+/// Σ p x (f - f_static) over these split states (their differences `diffs`) and Σ p; with
+/// `per_position`, the same per tree position given down and given up (each state's weight
+/// divided by the position's own factor). Summed in fixed chunks, in order.
+fn correct(
+    tree: &Tree,
+    states: &[(Vec<usize>, f64)],
+    diffs: &[StateProbabilities],
+    pool: Option<&rayon::ThreadPool>,
+    per_position: bool,
+) -> Sums {
+    let k = tree.order.len();
+    let slots = if per_position { 2 * k } else { 0 };
+    let run = |(chunk, diffs): (&[(Vec<usize>, f64)], &[StateProbabilities])| {
+        let mut sum = Sums::new(slots);
+        let mut down = vec![false; k];
+        for ((set, p), diff) in chunk.iter().zip(diffs) {
+            sum.add(usize::MAX, diff, *p);
+            if !per_position {
+                continue;
+            }
+            for &j in set {
+                down[j] = true;
+            }
+            for (i, &(_, q, a)) in tree.order.iter().enumerate() {
+                match down[i] {
+                    true => sum.add(2 * i, diff, p / q),
+                    false => sum.add(2 * i + 1, diff, p / a),
+                }
+            }
+            for &j in set {
+                down[j] = false;
+            }
+        }
+        sum
+    };
+    let sums: Vec<Sums> = match pool {
+        Some(pool) => pool.install(|| {
+            states
+                .par_chunks(CHUNK)
+                .zip(diffs.par_chunks(CHUNK))
+                .map(run)
+                .collect()
+        }),
+        None => states
+            .chunks(CHUNK)
+            .zip(diffs.chunks(CHUNK))
+            .map(run)
+            .collect(),
+    };
+    let mut all = Sums::new(slots);
+    for s in &sums {
+        all.merge(s);
+    }
+    all
+}
+
+/// The correction given component `c` down, from the split states of its own tree (the
+/// states with it down, by conditional probability), thresholds in turn until what they leave
+/// of P(¬N | c down) is within half the conditional tolerance or the tree would not fit.
+fn given_down_walk(engine: &Engine, down: &StaticRun, c: usize) -> (StateProbabilities, f64) {
+    let tree = Tree::given(engine, Some(c));
+    let mut states = Vec::new();
+    for threshold in thresholds() {
+        match find_split_states(engine, &tree, threshold, MAX_NODES / 4) {
+            Some(found) => {
+                let covered: f64 = found.iter().map(|(_, p)| p).sum();
+                states = found;
+                if left_out(down, covered) <= CONDITIONAL_TOLERANCE / 2.0 {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    let diffs = differences(engine, &tree, &states, None);
+    correct(&tree, &states, &diffs, None, false).main
+}
+
 /// The split states of the tree's nodes above `threshold`, with their probabilities (`None`
-/// when the tree holds more than [`MAX_NODES`] nodes).
+/// when the tree holds more than `limit` nodes).
 fn find_split_states(
     engine: &Engine,
     tree: &Tree,
     threshold: f64,
+    limit: usize,
 ) -> Option<Vec<(Vec<usize>, f64)>> {
     let model = engine.model();
     // Per tree position: whether its failure alone can change the network (a region, a
@@ -203,7 +392,7 @@ fn find_split_states(
     let mut out: Vec<(Vec<usize>, f64)> = Vec::new();
     let fits = tree.walk(
         threshold,
-        MAX_NODES,
+        limit,
         &mut |set, p| {
             if p == 0.0 {
                 return;

@@ -635,7 +635,7 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
         if report.summary.availability.is_some() {
             writeln!(
                 out,
-                "What to fix first: importance not computed (it needs two more exact runs per component, over the time budget; docs/availability.md)\n"
+                "What to fix first: importance not computed (one more exact run per component is over the work budget, or the figures given a component down or up are not within 1e-9; docs/availability.md, Importance)\n"
             )?;
         }
         return Ok(());

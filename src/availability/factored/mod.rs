@@ -29,6 +29,7 @@
 //!    fraction (`search.rs`).
 
 mod classes;
+mod importance;
 mod islands;
 mod network;
 mod ok;
@@ -39,12 +40,9 @@ mod search;
 
 use classes::tiers_to_track;
 
-use rayon::prelude::*;
-
 use super::{Exact, Method, StateProbabilities};
 use crate::evaluate::Engine;
 use crate::model::{Component, Dependency, RoutingKind};
-use policy::Expectation;
 
 /// The largest error bound accepted as exact (absolute, on every probability).
 pub const TOLERANCE: f64 = 1e-12;
@@ -59,8 +57,12 @@ const MAX_SPLIT_STATES: usize = 1_000_000;
 const MAX_ITEMS: usize = 24;
 const MAX_KEYS: usize = 1 << 18;
 const MAX_THRESHOLDS: usize = 6;
-/// CPU seconds (estimated) the importance measures may take; above it they are not computed.
-const IMPORTANCE_BUDGET_S: f64 = 4.0;
+/// Work (routing-search nodes, OK- and network-programme states, see [`Setup::work`]) the importance
+/// runs may take, estimated as the main run's work times the number of runs; above it they are
+/// not computed. A count, not a time, so that whether the table appears does not depend on the
+/// machine or its load. About 50 CPU seconds on the 2-core machine of BENCHMARKS.md, where a
+/// 50-region x 3-AZ estate's runs take 37 (102 million units).
+const IMPORTANCE_WORK: u64 = 150_000_000;
 /// Network states lighter than this are counted as split (so the bound stays an upper bound).
 const SPLIT_PRUNE: f64 = 1e-24;
 /// Islands (step 4) are taken, heaviest first, until what they leave of P(¬N) is at most
@@ -129,6 +131,10 @@ struct Setup<'a> {
     /// Whether step 4 computes islands (else every split stays in the bound, for
     /// [`static_network`]).
     islands: bool,
+    /// Work done so far: routing-search nodes, OK-programme states times regions and
+    /// network-programme states per step, summed over subproblems (deterministic, whatever the
+    /// threads).
+    work: std::sync::atomic::AtomicU64,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -169,9 +175,12 @@ pub struct Static {
     /// Per component: the same with it held down, and held up (for importance; `None` when not
     /// asked for or over the budget).
     pub conditional: Option<Vec<[StaticRun; 2]>>,
+    /// The main run's work (see [`Setup::work`]), to estimate the importance runs'.
+    work: u64,
 }
 
 /// One expectation on the static network.
+#[derive(Clone)]
 pub struct StaticRun {
     pub total: StateProbabilities,
     /// Bound on the error of `total` as the expectation of the static figures: the mass the
@@ -179,14 +188,6 @@ pub struct StaticRun {
     pub pruned: f64,
     /// P(¬N), an upper bound: the states where the figures may differ from the static ones.
     pub split: f64,
-}
-
-fn static_run(e: Expectation) -> StaticRun {
-    StaticRun {
-        total: e.total,
-        pruned: e.pruned,
-        split: e.split,
-    }
 }
 
 /// [`Static`] (its importance runs when `importance` asks for them and they fit the budget;
@@ -198,15 +199,36 @@ pub fn static_network(
 ) -> Result<Static, String> {
     let mut setup = Setup::new(engine)?;
     setup.islands = false;
-    let base = availabilities(engine);
-    let started = std::time::Instant::now();
-    let main = static_run(setup.expectation_parts(&base, pool)?);
-    let conditional = importance
-        .then(|| reruns(&setup, &base, pool, started.elapsed().as_secs_f64()).ok())
-        .flatten()
-        .flatten()
-        .map(|c| c.into_iter().map(|pair| pair.map(static_run)).collect());
-    Ok(Static { main, conditional })
+    let main = setup.expectation_parts(&availabilities(engine), pool)?;
+    let mut static_ = Static {
+        main: StaticRun {
+            total: main.total,
+            pruned: main.pruned,
+            split: main.split,
+        },
+        conditional: None,
+        work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
+    };
+    if importance {
+        static_.add_importance(engine, pool);
+    }
+    Ok(static_)
+}
+
+impl Static {
+    /// The importance runs (`conditional`), when they fit the budget and none is out of reach;
+    /// asked for apart when the main figures decide whether they are worth it.
+    pub fn add_importance(&mut self, engine: &Engine, pool: Option<&rayon::ThreadPool>) {
+        let Ok(mut setup) = Setup::new(engine) else {
+            return;
+        };
+        setup.islands = false;
+        let base = availabilities(engine);
+        self.conditional =
+            importance::reruns(&setup, &base, &self.main, self.work, IMPORTANCE_WORK, pool)
+                .ok()
+                .flatten();
+    }
 }
 
 fn availabilities(engine: &Engine) -> Vec<f64> {
@@ -215,36 +237,6 @@ fn availabilities(engine: &Engine) -> Vec<f64> {
         .iter()
         .map(|c| engine.model().availability(*c).0)
         .collect()
-}
-
-/// Importance needs every component held down and held up: 2n more runs, done when that fits
-/// the budget (`seconds`: how long one run took).
-fn reruns(
-    setup: &Setup,
-    base: &[f64],
-    pool: Option<&rayon::ThreadPool>,
-    seconds: f64,
-) -> Result<Option<Vec<[Expectation; 2]>>, String> {
-    let n = base.len();
-    if seconds * 2.0 * n as f64 > IMPORTANCE_BUDGET_S {
-        return Ok(None);
-    }
-    let run = |(i, value): (usize, f64)| {
-        let mut avail = base.to_vec();
-        avail[i] = value;
-        setup.expectation_parts(&avail, None)
-    };
-    let jobs: Vec<(usize, f64)> = (0..n).flat_map(|i| [(i, 0.0), (i, 1.0)]).collect();
-    let results: Vec<Result<Expectation, String>> = match pool {
-        Some(pool) => pool.install(|| jobs.par_iter().copied().map(run).collect()),
-        None => jobs.iter().copied().map(run).collect(),
-    };
-    let mut out = Vec::with_capacity(n);
-    let mut it = results.into_iter();
-    while let (Some(down), Some(up)) = (it.next(), it.next()) {
-        out.push([down?, up?]);
-    }
-    Ok(Some(out))
 }
 
 /// The figures and their error bound; the islands of step 4 are not computed when they
@@ -366,6 +358,17 @@ impl<'a> Setup<'a> {
             tracked,
             pooled,
             islands: true,
+            work: Default::default(),
         })
     }
+}
+
+/// Tests: a topology from `drplan generate`, checked.
+#[cfg(test)]
+fn generated(args: &crate::generate::GenerateArgs) -> crate::pipeline::Checked {
+    let source = crate::load::Source {
+        name: "g.yaml".into(),
+        text: crate::generate::topology(args).unwrap(),
+    };
+    crate::pipeline::check_source(source, "g").unwrap()
 }

@@ -208,6 +208,9 @@ impl Frontier<'_> {
                 .filter(|(_, k)| **k)
                 .map(|(f, _)| *f)
                 .collect();
+            setup
+                .work
+                .fetch_add(states.len() as u64, std::sync::atomic::Ordering::Relaxed);
             if states.len() > MAX_SPLIT_STATES {
                 return 1.0;
             }
@@ -317,7 +320,7 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{GenerateArgs, LinkShape, topology};
+    use crate::generate::{GenerateArgs, LinkShape};
 
     /// The wide keys (a frontier of more than 31 regions) give the same P(¬N) as the narrow
     /// ones on graphs both can hold, up to what each prunes.
@@ -334,11 +337,7 @@ mod tests {
                 links,
                 ..GenerateArgs::default()
             };
-            let source = crate::load::Source {
-                name: "g.yaml".into(),
-                text: topology(&args).unwrap(),
-            };
-            let checked = crate::pipeline::check_source(source, "g").unwrap();
+            let checked = super::super::generated(&args);
             let engine = crate::evaluate::Engine::new(&checked.model);
             let setup = Setup::new(&engine).unwrap();
             // Unreliable links and regions, so that splits weigh.

@@ -30,62 +30,7 @@ impl<'a> Setup<'a> {
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Expectation, String> {
         let m = self.engine.model();
-        let mut thresholds: Vec<f64> = self.restorable.iter().map(|(_, t)| *t).collect();
-        thresholds.sort_by(f64::total_cmp);
-        thresholds.dedup();
-        if thresholds.len() > MAX_THRESHOLDS {
-            return Err(format!(
-                "{} distinct restore times is above the {MAX_THRESHOLDS} the factored method splits on",
-                thresholds.len()
-            ));
-        }
-        let mttr: Vec<f64> = self
-            .engine
-            .components()
-            .iter()
-            .map(|c| m.mttr(*c).0)
-            .collect();
-        // Terms of the sum: (sign, availabilities, policy). E[f_policy x 1{W <= t}] is
-        // P(every component with a longer MTTR is up) x E[f_policy] with those forced up.
-        let below = |t: f64| -> (f64, Vec<f64>) {
-            let mut forced = avail.to_vec();
-            let mut weight = 1.0;
-            for (i, a) in forced.iter_mut().enumerate() {
-                if mttr[i] > t {
-                    weight *= *a;
-                    *a = 1.0;
-                }
-            }
-            (weight, forced)
-        };
-        let mut terms: Vec<(f64, Vec<f64>, Vec<usize>)> = Vec::new();
-        for j in 0..=thresholds.len() {
-            // W in (t_j, t_{j+1}]: restore every store whose time is at most t_j.
-            let policy: Vec<usize> = if j == 0 {
-                Vec::new()
-            } else {
-                self.restorable
-                    .iter()
-                    .filter(|(_, t)| *t <= thresholds[j - 1])
-                    .map(|(d, _)| *d)
-                    .collect()
-            };
-            match thresholds.get(j) {
-                Some(&t) => {
-                    let (w, forced) = below(t);
-                    terms.push((w, forced, policy.clone()));
-                }
-                None => terms.push((1.0, avail.to_vec(), policy.clone())),
-            }
-            if j > 0 {
-                let (w, forced) = below(thresholds[j - 1]);
-                terms.push((-w, forced, policy));
-            }
-        }
-        // The one term with nothing forced: the network's part of the bound, and the islands
-        // every term corrects for, are chosen there (see `candidates`).
-        let unforced = terms.len() - if thresholds.is_empty() { 1 } else { 2 };
-        debug_assert!(terms[unforced].0 == 1.0 && terms[unforced].1 == avail);
+        let (terms, unforced) = self.terms(avail)?;
         // Step 2 for each term: series components, then every subset of failed groups; the
         // subproblems run in parallel and are summed in a fixed order.
         let groups = m.shared.len();
@@ -211,6 +156,91 @@ impl<'a> Setup<'a> {
             split,
         })
     }
+
+    /// Step 1's terms of the sum: (sign x weight, availabilities with the longer-MTTR
+    /// components forced up, restore policy), and which term has nothing forced.
+    pub(super) fn terms(&self, avail: &[f64]) -> Result<(Vec<Term>, usize), String> {
+        let m = self.engine.model();
+        let mut thresholds: Vec<f64> = self.restorable.iter().map(|(_, t)| *t).collect();
+        thresholds.sort_by(f64::total_cmp);
+        thresholds.dedup();
+        if thresholds.len() > MAX_THRESHOLDS {
+            return Err(format!(
+                "{} distinct restore times is above the {MAX_THRESHOLDS} the factored method splits on",
+                thresholds.len()
+            ));
+        }
+        let mttr: Vec<f64> = self
+            .engine
+            .components()
+            .iter()
+            .map(|c| m.mttr(*c).0)
+            .collect();
+        // Terms of the sum: (sign, availabilities, policy). E[f_policy x 1{W <= t}] is
+        // P(every component with a longer MTTR is up) x E[f_policy] with those forced up.
+        let below = |t: f64| -> (f64, Vec<f64>) {
+            let mut forced = avail.to_vec();
+            let mut weight = 1.0;
+            for (i, a) in forced.iter_mut().enumerate() {
+                if mttr[i] > t {
+                    weight *= *a;
+                    *a = 1.0;
+                }
+            }
+            (weight, forced)
+        };
+        let mut terms: Vec<Term> = Vec::new();
+        for j in 0..=thresholds.len() {
+            // W in (t_j, t_{j+1}]: restore every store whose time is at most t_j.
+            let policy: Vec<usize> = if j == 0 {
+                Vec::new()
+            } else {
+                self.restorable
+                    .iter()
+                    .filter(|(_, t)| *t <= thresholds[j - 1])
+                    .map(|(d, _)| *d)
+                    .collect()
+            };
+            match thresholds.get(j) {
+                Some(&t) => {
+                    let (w, forced) = below(t);
+                    terms.push((w, forced, policy.clone()));
+                }
+                None => terms.push((1.0, avail.to_vec(), policy.clone())),
+            }
+            if j > 0 {
+                let (w, forced) = below(thresholds[j - 1]);
+                terms.push((-w, forced, policy));
+            }
+        }
+        // The one term with nothing forced: the network's part of the bound, and the islands
+        // every term corrects for, are chosen there (see `candidates`).
+        let unforced = terms.len() - if thresholds.is_empty() { 1 } else { 2 };
+        debug_assert!(terms[unforced].0 == 1.0 && terms[unforced].1 == avail);
+        Ok((terms, unforced))
+    }
+
+    /// P(¬N) alone, as [`Setup::expectation_parts`] computes it (for a component held down
+    /// whose other figures are shared with another's run, see `importance.rs`).
+    pub(super) fn split_probability(&self, avail: &[f64]) -> Result<f64, String> {
+        let (terms, unforced) = self.terms(avail)?;
+        let (avail0, policy0) = (&terms[unforced].1, &terms[unforced].2);
+        let log_up: f64 = self
+            .series
+            .iter()
+            .map(|&i| (-(1.0 - avail0[i])).ln_1p())
+            .sum();
+        let mut split = 0.0;
+        for mask in 0u32..(1u32 << self.engine.model().shared.len()) {
+            let g = self.groups_probability(avail0, mask);
+            if g * log_up.exp() == 0.0 {
+                continue;
+            }
+            let (s, _) = self.candidates(avail0, policy0, mask, g * log_up.exp(), None)?;
+            split += g * s;
+        }
+        Ok(split)
+    }
 }
 
 impl Setup<'_> {
@@ -229,6 +259,9 @@ impl Setup<'_> {
 }
 
 /// The figures of [`Setup::expectation_parts`] and the parts of their bound.
+/// (sign x weight, availabilities, restore policy): one term of step 1.
+pub(super) type Term = (f64, Vec<f64>, Vec<usize>);
+
 pub(super) struct Expectation {
     pub(super) total: StateProbabilities,
     /// The whole error bound: the network's part and `pruned`.

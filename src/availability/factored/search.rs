@@ -54,6 +54,9 @@ impl<'a> Setup<'a> {
             &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
             ok.not_ok(),
         );
+        let states = (ok.value[0].len() * classes.len()) as u64;
+        self.work
+            .fetch_add(search.nodes + states, std::sync::atomic::Ordering::Relaxed);
         Ok((total, search.pruned))
     }
 }

@@ -1,0 +1,276 @@
+//! Importance on the static network: the figures with each component held down and held up
+//! (docs/availability.md, "Importance").
+//!
+//! Every figure is an expectation over independent components, so it is affine in each
+//! component's availability a: F = a F(up) + q F(down). Only the held-down runs are made, and
+//! F(up) = (F - q F(down)) / a. And components whose held-down run is the same computation
+//! share one run:
+//! - two AZs of a region whose region has the same classes with either held down, in every
+//!   restore policy and for every set of failed shared-fate groups, and the same MTTR (which
+//!   decides the restore-policy terms they weigh on): nothing else of the method sees an AZ;
+//! - links with the same MTTR: on the static network a link is seen only through its MTTR
+//!   (the restore-policy terms) and through P(¬N), which each link gets from its own network
+//!   programme.
+
+use rayon::prelude::*;
+
+use super::policy::Expectation;
+use super::{Class, Setup, StaticRun};
+use crate::availability::StateProbabilities;
+use crate::model::Component;
+
+/// The held-down runs made, and the links' own P(¬N).
+type Runs = (Vec<Result<Expectation, String>>, Vec<Result<f64, String>>);
+
+/// What a component's held-down run depends on, for sharing runs.
+#[derive(PartialEq)]
+enum Effect {
+    /// Nothing shared.
+    Own,
+    /// An AZ: its region, MTTR and the region's classes with it held down.
+    Az {
+        region: usize,
+        mttr: u64,
+        classes: Vec<Vec<Class>>,
+    },
+    /// A link: its MTTR (its P(¬N) is its own).
+    Link { mttr: u64 },
+}
+
+/// Per component, the static figures held down and held up; `None` when the held-down runs
+/// (after sharing) would take more than `budget` units of work, the main run having taken
+/// `main_work`.
+pub(super) fn reruns(
+    setup: &Setup,
+    base: &[f64],
+    main: &StaticRun,
+    main_work: u64,
+    budget: u64,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<Option<Vec<[StaticRun; 2]>>, String> {
+    let n = base.len();
+    let held_down = |c: usize| {
+        let mut avail = base.to_vec();
+        avail[c] = 0.0;
+        avail
+    };
+    let effects: Vec<Effect> = (0..n).map(|c| setup.effect(c, &held_down(c))).collect();
+    // The run each component takes its figures from: the first with the same effect.
+    let mut source: Vec<usize> = (0..n).collect();
+    for c in 0..n {
+        if effects[c] == Effect::Own {
+            continue;
+        }
+        if let Some(s) = (0..c).find(|&s| source[s] == s && effects[s] == effects[c]) {
+            source[c] = s;
+        }
+    }
+    let runs: Vec<usize> = (0..n).filter(|&c| source[c] == c).collect();
+    if (runs.len() as u64).saturating_mul(main_work.max(1)) > budget {
+        return Ok(None);
+    }
+    let run = |&c: &usize| setup.expectation_parts(&held_down(c), None);
+    let links: Vec<usize> = (0..n)
+        .filter(|&c| matches!(effects[c], Effect::Link { .. }))
+        .collect();
+    let split = |&c: &usize| setup.split_probability(&held_down(c));
+    let (done, splits): Runs = match pool {
+        Some(pool) => pool.install(|| {
+            (
+                runs.par_iter().map(run).collect(),
+                links.par_iter().map(split).collect(),
+            )
+        }),
+        None => (
+            runs.iter().map(run).collect(),
+            links.iter().map(split).collect(),
+        ),
+    };
+    let mut down: Vec<Option<StaticRun>> = (0..n).map(|_| None).collect();
+    for (&c, result) in runs.iter().zip(done) {
+        let e = result?;
+        down[c] = Some(StaticRun {
+            total: e.total,
+            pruned: e.pruned,
+            split: e.split,
+        });
+    }
+    let mut own_split: Vec<Option<f64>> = vec![None; n];
+    for (&c, result) in links.iter().zip(splits) {
+        own_split[c] = Some(result?);
+    }
+    let out = (0..n)
+        .map(|c| {
+            let shared = down[source[c]].as_ref().expect("every source was run");
+            let held_down = StaticRun {
+                total: shared.total.clone(),
+                pruned: shared.pruned,
+                split: own_split[c].unwrap_or(shared.split),
+            };
+            let held_up = held_up(main, &held_down, base[c]);
+            [held_down, held_up]
+        })
+        .collect();
+    Ok(Some(out))
+}
+
+/// F(up) = (F - q F(down)) / a, its pruned mass bounded the same way, and P(¬N | up) bounded
+/// by P(¬N) / a (P(¬N) >= a P(¬N | up)). A component that never works (a = 0) is never up:
+/// its figures given up are taken as the whole (they weigh nothing).
+fn held_up(main: &StaticRun, down: &StaticRun, a: f64) -> StaticRun {
+    if a <= 0.0 {
+        return StaticRun {
+            total: main.total.clone(),
+            pruned: main.pruned,
+            split: main.split,
+        };
+    }
+    let q = 1.0 - a;
+    let mut total = StateProbabilities::ZERO;
+    total.add(&main.total, 1.0 / a);
+    total.add(&down.total, -q / a);
+    let clamp = |x: f64| x.clamp(0.0, 1.0);
+    StaticRun {
+        total: StateProbabilities {
+            unavailability: clamp(total.unavailability),
+            not_full_capacity: clamp(total.not_full_capacity),
+            expected_shortfall: clamp(total.expected_shortfall),
+        },
+        pruned: (main.pruned + q * down.pruned) / a,
+        split: (main.split / a).min(1.0),
+    }
+}
+
+impl Setup<'_> {
+    /// What component `c`'s run with availabilities `avail` (it held down) depends on.
+    fn effect(&self, c: usize, avail: &[f64]) -> Effect {
+        let m = self.engine.model();
+        let component = self.engine.components()[c];
+        let mttr = m.mttr(component).0.to_bits();
+        match component {
+            Component::Az(a) => {
+                let region = m.azs[a.idx()].region.idx();
+                let Ok((terms, _)) = self.terms(avail) else {
+                    return Effect::Own;
+                };
+                let mut classes = Vec::new();
+                for (weight, forced, policy) in &terms {
+                    let Ok(items) = super::requirements::Items::new(self, policy) else {
+                        return Effect::Own;
+                    };
+                    for mask in 0u32..(1 << m.shared.len()) {
+                        let mut of_region = self.classes(forced, &items, mask).swap_remove(region);
+                        if *weight == 0.0 {
+                            of_region.clear();
+                        }
+                        classes.push(of_region);
+                    }
+                }
+                Effect::Az {
+                    region,
+                    mttr,
+                    classes,
+                }
+            }
+            Component::Link(_) => Effect::Link { mttr },
+            _ => Effect::Own,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateArgs, LinkShape};
+
+    /// Every component's held-down and held-up figures, shared between components and derived
+    /// from the whole, equal those of its own runs (up to what the searches pruned), its own
+    /// P(¬N) held down, and a bound on it held up; and runs are shared.
+    #[test]
+    fn shared_and_derived_runs_equal_each_components_own() {
+        for (links, regions, azs, routing) in [
+            (LinkShape::Ring, 6, 3, "geodns"),
+            (LinkShape::Hub, 5, 2, "anycast"),
+            (LinkShape::Nearest(2), 7, 3, "global-lb"),
+            (LinkShape::Chain, 5, 3, "failover-dns"),
+        ] {
+            let args = GenerateArgs {
+                regions,
+                azs,
+                links,
+                routing: routing.into(),
+                ..GenerateArgs::default()
+            };
+            let checked = super::super::generated(&args);
+            let engine = crate::evaluate::Engine::new(&checked.model);
+            let mut setup = Setup::new(&engine).unwrap();
+            setup.islands = false;
+            // Unreliable components, the same per kind (so that AZs and links can share).
+            let base: Vec<f64> = engine
+                .components()
+                .iter()
+                .map(|c| match c {
+                    Component::Region(_) => 0.95,
+                    Component::Az(_) => 0.97,
+                    Component::Link(_) => 0.9,
+                    _ => 0.99,
+                })
+                .collect();
+            let e = setup.expectation_parts(&base, None).unwrap();
+            let main = StaticRun {
+                total: e.total,
+                pruned: e.pruned,
+                split: e.split,
+            };
+            let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
+                .unwrap()
+                .unwrap();
+            let n = base.len();
+            let effects: Vec<Effect> = (0..n)
+                .map(|c| {
+                    let mut avail = base.clone();
+                    avail[c] = 0.0;
+                    setup.effect(c, &avail)
+                })
+                .collect();
+            let distinct = (0..n)
+                .filter(|&c| effects[c] == Effect::Own || !effects[..c].contains(&effects[c]))
+                .count();
+            assert!(distinct < n, "{links:?}: no run shared");
+            for c in 0..n {
+                for (k, held) in [(0, 0.0), (1, 1.0)] {
+                    let mut avail = base.clone();
+                    avail[c] = held;
+                    let own = setup.expectation_parts(&avail, None).unwrap();
+                    let run = &got[c][k];
+                    let id = engine.model().component_id(engine.components()[c]);
+                    let figures = |s: &StateProbabilities| {
+                        [s.unavailability, s.not_full_capacity, s.expected_shortfall]
+                    };
+                    for (x, y) in figures(&run.total).into_iter().zip(figures(&own.total)) {
+                        let tolerance = run.pruned + own.pruned + 1e-12 * y.abs() + 1e-15;
+                        assert!(
+                            (x - y).abs() <= tolerance,
+                            "{links:?} {id} held {held}: {x:e} against its own run's {y:e}"
+                        );
+                    }
+                    if k == 0 {
+                        assert!(
+                            (run.split - own.split).abs() <= 1e-12 * own.split,
+                            "{links:?} {id} down: P(¬N) {:e} against {:e}",
+                            run.split,
+                            own.split
+                        );
+                    } else {
+                        assert!(
+                            run.split >= own.split * (1.0 - 1e-12),
+                            "{links:?} {id} up: P(¬N) bound {:e} below {:e}",
+                            run.split,
+                            own.split
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
