@@ -448,19 +448,28 @@ fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
     assert_eq!(report["summary"]["availability_method"], "factored");
     let bound = figure(&report, "availability_error_bound");
     assert!(bound <= 1e-12);
-    // The table names the same bound and method as the JSON.
-    let table = drplan()
-        .args(["analyze", "--color", "never"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let table = String::from_utf8(table.stdout).unwrap();
-    assert!(
-        table.contains(&format!(
-            "every probability within {bound:.1e}, method factored"
-        )),
-        "{table}"
-    );
+    // The table, markdown and HTML name the same bound and method as the JSON.
+    for format in ["table", "markdown", "html"] {
+        let out = drplan()
+            .args([
+                "analyze",
+                "--color",
+                "never",
+                "--no-importance",
+                "-f",
+                format,
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let out = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.contains(&format!(
+                "every probability within {bound:.1e}, method factored"
+            )),
+            "{format}: {out}"
+        );
+    }
     let rows = report["importance"]
         .as_array()
         .expect("importance is computed");

@@ -145,7 +145,10 @@ fn summary(h: &mut String, report: &Report) {
                 "a proven interval, the gate reads its lower end: {}",
                 s.availability_note.clone().unwrap_or_default()
             ),
-            (false, Some(a)) => format!("{} nines", round_to(nines(a).min(99.0), 2)),
+            (false, Some(a)) => match labels::error_bound(s) {
+                Some(bound) => format!("{} nines; {bound}", round_to(nines(a).min(99.0), 2)),
+                None => format!("{} nines", round_to(nines(a).min(99.0), 2)),
+            },
             (false, None) => String::new(),
         },
     ));

@@ -135,6 +135,21 @@ pub fn interval(s: &Summary) -> Option<&Bounds> {
     })
 }
 
+/// For exact figures with a non-zero error bound: "every probability within 5.2e-15, method
+/// factored" (the method as the JSON names it, `summary.availability_method`); the same words
+/// in every format.
+pub fn error_bound(s: &Summary) -> Option<String> {
+    if interval(s).is_some() {
+        return None;
+    }
+    let bound = s.availability_error_bound.filter(|b| *b > 0.0)?;
+    let method = s.availability_method.map_or(String::new(), |m| {
+        let name = serde_json::to_value(m).unwrap_or_default();
+        format!(", method {}", name.as_str().unwrap_or_default())
+    });
+    Some(format!("every probability within {bound:.1e}{method}"))
+}
+
 /// A summary fraction in every format: its percentage, or "99.9981% to 99.9983%" when the
 /// figures are an interval (`pick` chooses the figure's bounds).
 pub fn fraction(s: &Summary, value: Option<f64>, pick: fn(&Bounds) -> [f64; 2]) -> String {

@@ -228,6 +228,9 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             if let (Some(_), Some(note)) = (labels::interval(s), &s.availability_note) {
                 row("Why an interval", cell(note))?;
             }
+            if let Some(bound) = labels::error_bound(s) {
+                row("Error bound", format!("{bound} (docs/availability.md)"))?;
+            }
         }
         _ => row(
             "Availability",

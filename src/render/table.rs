@@ -259,17 +259,10 @@ fn summary(report: &Report, style: Style) -> Table {
                     "Availability",
                     Cell::new(format!("{} ({nines}; unavailability {u:.3e})", percent(a))),
                 );
-                if let Some(bound) = s.availability_error_bound.filter(|b| *b > 0.0) {
-                    // The method as the JSON names it (`summary.availability_method`).
-                    let method = s.availability_method.map_or(String::new(), |m| {
-                        let name = serde_json::to_value(m).unwrap_or_default();
-                        format!(", method {}", name.as_str().unwrap_or_default())
-                    });
+                if let Some(bound) = super::labels::error_bound(s) {
                     row(
                         "Error bound",
-                        Cell::new(format!(
-                            "every probability within {bound:.1e}{method} (docs/availability.md)"
-                        )),
+                        Cell::new(format!("{bound} (docs/availability.md)")),
                     );
                 }
                 if let Some(f) = s.full_capacity_availability {

@@ -183,9 +183,10 @@ mod tests {
     use super::*;
     use crate::generate::{GenerateArgs, LinkShape};
 
-    /// Every component's held-down and held-up figures, shared between components and derived
-    /// from the whole, equal those of its own runs (up to what the searches pruned), its own
-    /// P(¬N) held down, and a bound on it held up; and runs are shared.
+    /// Every component's held-down and held-up figures, shared between components, derived
+    /// from the whole and with P(¬N) from the main run's recorded network programmes, equal
+    /// those of its own runs (up to what the searches pruned), its own P(¬N) held down, and a
+    /// bound on it held up; and runs are shared.
     #[test]
     fn shared_and_derived_runs_equal_each_components_own() {
         for (links, regions, azs, routing) in [
@@ -205,6 +206,7 @@ mod tests {
             let engine = crate::evaluate::Engine::new(&checked.model);
             let mut setup = Setup::new(&engine).unwrap();
             setup.islands = false;
+            setup.record = true;
             // Unreliable components, the same per kind (so that AZs and links can share).
             let base: Vec<f64> = engine
                 .components()
@@ -222,6 +224,13 @@ mod tests {
                 pruned: e.pruned,
                 split: e.split,
             };
+            // The runs reuse the main run's network programmes (as `static_network` has them
+            // do); each component's own runs are made without.
+            setup.record = false;
+            setup.recorded = std::mem::take(setup.recording.get_mut().unwrap());
+            assert!(!setup.recorded.is_empty(), "{links:?}: nothing recorded");
+            let mut own_setup = Setup::new(&engine).unwrap();
+            own_setup.islands = false;
             let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
                 .unwrap()
                 .unwrap();
@@ -241,7 +250,7 @@ mod tests {
                 for (k, held) in [(0, 0.0), (1, 1.0)] {
                     let mut avail = base.clone();
                     avail[c] = held;
-                    let own = setup.expectation_parts(&avail, None).unwrap();
+                    let own = own_setup.expectation_parts(&avail, None).unwrap();
                     let run = &got[c][k];
                     let id = engine.model().component_id(engine.components()[c]);
                     let figures = |s: &StateProbabilities| {

@@ -60,8 +60,9 @@ const MAX_THRESHOLDS: usize = 6;
 /// Work (routing-search nodes, OK- and network-programme states, see [`Setup::work`]) the importance
 /// runs may take, estimated as the main run's work times the number of runs; above it they are
 /// not computed. A count, not a time, so that whether the table appears does not depend on the
-/// machine or its load. About 50 CPU seconds on the 2-core machine of BENCHMARKS.md, where a
-/// 50-region x 3-AZ estate's runs take 37 (102 million units).
+/// machine or its load. A 50-region x 3-AZ estate is estimated at 102 million units; its runs
+/// take about 9 CPU seconds on the 2-core machine of BENCHMARKS.md (the estimate counts the
+/// network programmes the runs reuse from the main run, so it errs high).
 const IMPORTANCE_WORK: u64 = 150_000_000;
 /// Network states lighter than this are counted as split (so the bound stays an upper bound).
 const SPLIT_PRUNE: f64 = 1e-24;
@@ -135,6 +136,11 @@ struct Setup<'a> {
     /// network-programme states per step, summed over subproblems (deterministic, whatever the
     /// threads).
     work: std::sync::atomic::AtomicU64,
+    /// Whether the network programme keeps its runs (`recording`), for the importance runs
+    /// to reuse (`recorded`): see [`network::Recording`].
+    record: bool,
+    recording: std::sync::Mutex<Vec<network::Recording>>,
+    recorded: Vec<network::Recording>,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -177,6 +183,8 @@ pub struct Static {
     pub conditional: Option<Vec<[StaticRun; 2]>>,
     /// The main run's work (see [`Setup::work`]), to estimate the importance runs'.
     work: u64,
+    /// The main run's network programmes, which the importance runs reuse.
+    recorded: Vec<network::Recording>,
 }
 
 /// One expectation on the static network.
@@ -199,6 +207,7 @@ pub fn static_network(
 ) -> Result<Static, String> {
     let mut setup = Setup::new(engine)?;
     setup.islands = false;
+    setup.record = true;
     let main = setup.expectation_parts(&availabilities(engine), pool)?;
     let mut static_ = Static {
         main: StaticRun {
@@ -208,6 +217,7 @@ pub fn static_network(
         },
         conditional: None,
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
+        recorded: std::mem::take(setup.recording.get_mut().unwrap()),
     };
     if importance {
         static_.add_importance(engine, pool);
@@ -223,6 +233,7 @@ impl Static {
             return;
         };
         setup.islands = false;
+        setup.recorded = std::mem::take(&mut self.recorded);
         let base = availabilities(engine);
         self.conditional =
             importance::reruns(&setup, &base, &self.main, self.work, IMPORTANCE_WORK, pool)
@@ -359,6 +370,9 @@ impl<'a> Setup<'a> {
             pooled,
             islands: true,
             work: Default::default(),
+            record: false,
+            recording: Default::default(),
+            recorded: Vec::new(),
         })
     }
 }

@@ -5,6 +5,8 @@ use rustc_hash::FxHashMap;
 
 use super::{MAX_SPLIT_STATES, SPLIT_PRUNE, Setup};
 
+/// States a [`Recording`] holds at most (about 24 bytes each, twice).
+const MAX_RECORDED: usize = 4_000_000;
 /// [`Labels::PRUNE`] of [`Wide`] keys.
 const WIDE_PRUNE: f64 = 1e-20;
 
@@ -15,6 +17,13 @@ const WIDE_PRUNE: f64 = 1e-20;
 /// [`SPLIT_PRUNE`] are dropped and their mass counted as split, so the result is an upper bound
 /// that is exact up to that.
 pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
+    if let Some(split) = setup
+        .recorded
+        .iter()
+        .find_map(|r| r.reuse(setup, avail, alive))
+    {
+        return split;
+    }
     let m = setup.engine.model();
     let n = m.regions.len();
     let mut adjacency: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
@@ -70,7 +79,14 @@ pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 
         return wide;
     }
     if widest <= u128::SLOTS {
-        frontier.split::<u128>()
+        if !setup.record {
+            return frontier.split::<u128>();
+        }
+        let (split, recording) = frontier.record();
+        if let Some(recording) = recording {
+            setup.recording.lock().unwrap().push(recording);
+        }
+        split
     } else if widest <= Wide::SLOTS {
         frontier.split::<Wide>()
     } else {
@@ -87,18 +103,114 @@ struct Frontier<'a> {
     order: &'a [usize],
 }
 
+/// A run of the programme kept for [`Recording`]: its steps, the states before each with the
+/// split mass before it, and the states after the last.
+type Run<K> = (Vec<Step>, Vec<(Vec<(K, f64)>, f64)>, FxHashMap<K, f64>);
+
+/// One step of the programme: region `v` joins the frontier.
+struct Step {
+    v: usize,
+    /// Per link from `v` to a region already processed: that region's frontier slot, and the
+    /// link.
+    edges: Vec<(usize, usize)>,
+    /// `v`'s slot.
+    vi: usize,
+    /// Per slot once `v` has joined: whether it stays (it has unprocessed neighbours).
+    keep: Vec<bool>,
+}
+
+/// A run of the programme (u128 keys) kept for runs that change one region's probability of
+/// being alive or one link's availability: P(¬N) with that one value changed is then one step
+/// of the programme over the states recorded before it, weighted by the probability of a
+/// split from each state after it (with the same states dropped as light: those count as
+/// split, so the result stays an upper bound). Each value enters one step only (a region's
+/// where it joins, a link's where its second end does), so the rest is unchanged.
+pub(super) struct Recording {
+    links: Vec<f64>,
+    alive: Vec<f64>,
+    steps: Vec<Step>,
+    /// Per step: the states before it with their probabilities, and the split mass before it.
+    before: Vec<(Vec<(u128, f64)>, f64)>,
+    /// Per step: P(split from here | each state kept after it).
+    after: Vec<FxHashMap<u128, f64>>,
+    split: f64,
+    /// The step where each region joins, and where each link is counted (`None`: never).
+    step_of_region: Vec<usize>,
+    step_of_link: Vec<Option<usize>>,
+}
+
+impl Recording {
+    /// P(¬N) when `avail` and `alive` differ from the recorded run's in at most one value (a
+    /// region's alive probability or a link's availability), which the recorded run had
+    /// strictly between 0 and 1; `None` otherwise.
+    pub(super) fn reuse(&self, setup: &Setup, avail: &[f64], alive: &[f64]) -> Option<f64> {
+        let mut changed = None;
+        for (r, (&x, &y)) in alive.iter().zip(&self.alive).enumerate() {
+            if x != y {
+                if changed.is_some() {
+                    return None;
+                }
+                changed = Some((self.step_of_region[r], Some(r), None, x));
+            }
+        }
+        for (l, &y) in self.links.iter().enumerate() {
+            let x = avail[setup.link_c[l]];
+            if x != y {
+                if changed.is_some() {
+                    return None;
+                }
+                match self.step_of_link[l] {
+                    Some(k) => changed = Some((k, None, Some(l), x)),
+                    // A link from a region to itself joins nothing.
+                    None => changed = Some((usize::MAX, None, None, x)),
+                }
+            }
+        }
+        let Some((k, region, link, value)) = changed else {
+            return Some(self.split);
+        };
+        // The recorded run went through both values of the one that changed (else the states
+        // the other leads to were never recorded, and would all count as split).
+        let recorded = match (region, link) {
+            (Some(r), _) => self.alive[r],
+            (_, Some(l)) => self.links[l],
+            _ => 0.5,
+        };
+        if recorded <= 0.0 || recorded >= 1.0 {
+            return None;
+        }
+        if k == usize::MAX {
+            return Some(self.split);
+        }
+        let step = &self.steps[k];
+        let alive_v = if region.is_some() {
+            value
+        } else {
+            self.alive[step.v]
+        };
+        let links = &self.links;
+        let up = |l: usize| if Some(l) == link { value } else { links[l] };
+        let (states, split_before) = &self.before[k];
+        let (mut branches, mut out) = (Vec::new(), Vec::new());
+        let mut split = *split_before;
+        for &(key, p) in states {
+            transitions(step, key, p, alive_v, &up, &mut branches, &mut out);
+            for &(target, q) in &out {
+                split += q * target.map_or(1.0, |t| self.after[k].get(&t).copied().unwrap_or(1.0));
+            }
+        }
+        Some(split)
+    }
+}
+
 impl Frontier<'_> {
-    /// The programme with keys of type `K` (wide enough for every frontier of the order).
-    fn split<K: Labels>(&self) -> f64 {
-        let (setup, avail, alive, adjacency) = (self.setup, self.avail, self.alive, self.adjacency);
+    /// The programme's steps (they depend on the graph and the order only).
+    fn steps(&self) -> Vec<Step> {
+        let adjacency = self.adjacency;
         let mut remaining: Vec<usize> = adjacency.iter().map(Vec::len).collect();
-        // A state packs the frontier's labels (4 bits each: 0 dead, else a block number) and, in
-        // the slot after the last, whether a block has closed.
         let mut frontier: Vec<usize> = Vec::new();
-        let mut states: FxHashMap<K, f64> = FxHashMap::default();
-        states.insert(K::default(), 1.0);
-        let mut split = 0.0;
         let mut processed = vec![false; adjacency.len()];
+        let mut steps = Vec::with_capacity(self.order.len());
         for &v in self.order {
             processed[v] = true;
             let edges: Vec<(usize, usize)> = adjacency[v]
@@ -109,112 +221,71 @@ impl Frontier<'_> {
                 .collect();
             let vi = frontier.len();
             frontier.push(v);
-            let mut next: FxHashMap<K, f64> = FxHashMap::default();
-            let mut branches: Vec<(K, f64)> = Vec::new();
-            for (key, p) in states.drain() {
-                let closed = key.closed();
-                for alive_v in [true, false] {
-                    let pv = if alive_v { alive[v] } else { 1.0 - alive[v] };
-                    let q = p * pv;
-                    if q == 0.0 {
-                        continue;
-                    }
-                    if alive_v && closed {
-                        split += q;
-                        continue;
-                    }
-                    // A new block number for v: 15 is free (canonical labels stay below it).
-                    let start = if alive_v { key.set(vi, 15) } else { key };
-                    branches.clear();
-                    branches.push((start, q));
-                    for &(xi, l) in &edges {
-                        let up = avail[setup.link_c[l]];
-                        let count = branches.len();
-                        for b in 0..count {
-                            let (labels, q) = branches[b];
-                            let (lx, lv) = (labels.get(xi), labels.get(vi));
-                            if lx == 0 || lv == 0 || lx == lv {
-                                continue;
-                            }
-                            branches[b].1 = q * (1.0 - up);
-                            if up > 0.0 {
-                                branches.push((labels.relabel(vi + 1, lv, lx), q * up));
-                            }
-                        }
-                    }
-                    for &(labels, q) in &branches {
-                        if q != 0.0 {
-                            *next.entry(labels).or_default() += q;
-                        }
-                    }
-                }
-            }
             for &(xi, _) in &edges {
                 remaining[frontier[xi]] -= 1;
             }
             remaining[v] -= edges.len();
             // Retire frontier regions with no unprocessed neighbours.
             let keep: Vec<bool> = frontier.iter().map(|&f| remaining[f] > 0).collect();
-            let slots = frontier.len();
-            for (key, p) in next {
-                let mut closed = key.closed();
-                let mut bad = false;
-                for i in 0..slots {
-                    let lab = key.get(i);
-                    if keep[i] || lab == 0 {
-                        continue;
-                    }
-                    let still_open =
-                        (0..slots).any(|j| j != i && key.get(j) == lab && (keep[j] || j > i));
-                    if still_open {
-                        continue;
-                    }
-                    // Block `lab` closes: any other alive block means a split.
-                    let others = (0..slots).any(|j| {
-                        let o = key.get(j);
-                        o != 0 && o != lab && (keep[j] || j > i)
-                    });
-                    if others || closed {
-                        bad = true;
-                        break;
-                    }
-                    closed = true;
-                }
-                if bad {
-                    split += p;
-                    continue;
-                }
-                let mut kept = K::default();
-                let mut k = 0;
-                for (i, &keep_i) in keep.iter().enumerate() {
-                    if keep_i {
-                        kept = kept.set(k, key.get(i));
-                        k += 1;
-                    }
-                }
-                let Some(mut canonical_key) = kept.canonical(k) else {
-                    // More blocks than labels: counted as split (the bound stays an upper bound).
-                    split += p;
-                    continue;
-                };
-                if closed {
-                    canonical_key = canonical_key.set(K::SLOTS, 8);
-                }
-                *states.entry(canonical_key).or_default() += p;
-            }
             frontier = frontier
                 .iter()
                 .zip(&keep)
                 .filter(|(_, k)| **k)
                 .map(|(f, _)| *f)
                 .collect();
-            setup
-                .work
-                .fetch_add(states.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            if states.len() > MAX_SPLIT_STATES {
-                return 1.0;
+            steps.push(Step { v, edges, vi, keep });
+        }
+        steps
+    }
+
+    /// The programme with keys of type `K` (wide enough for every frontier of the order).
+    fn split<K: Labels>(&self) -> f64 {
+        self.run::<K>(false).0
+    }
+
+    /// The programme, and with `record` its [`Recording`] (u128 keys only).
+    fn run<K: Labels>(&self, record: bool) -> (f64, Option<Run<K>>) {
+        let steps = self.steps();
+        let links = |l: usize| self.avail[self.setup.link_c[l]];
+        let mut states: FxHashMap<K, f64> = FxHashMap::default();
+        states.insert(K::default(), 1.0);
+        let mut split = 0.0;
+        let mut before = Vec::new();
+        let (mut branches, mut out) = (Vec::new(), Vec::new());
+        let mut recorded = 0;
+        for step in &steps {
+            if record {
+                recorded += states.len();
+                if recorded > MAX_RECORDED {
+                    return (split, None);
+                }
+                before.push((states.iter().map(|(k, p)| (*k, *p)).collect(), split));
             }
-            states.retain(|_, p| {
+            let mut next: FxHashMap<K, f64> = FxHashMap::default();
+            for (&key, &p) in &states {
+                transitions(
+                    step,
+                    key,
+                    p,
+                    self.alive[step.v],
+                    &links,
+                    &mut branches,
+                    &mut out,
+                );
+                for &(target, q) in &out {
+                    match target {
+                        None => split += q,
+                        Some(t) => *next.entry(t).or_default() += q,
+                    }
+                }
+            }
+            self.setup
+                .work
+                .fetch_add(next.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            if next.len() > MAX_SPLIT_STATES {
+                return (1.0, None);
+            }
+            next.retain(|_, p| {
                 if *p < K::PRUNE {
                     split += *p;
                     false
@@ -222,9 +293,162 @@ impl Frontier<'_> {
                     true
                 }
             });
+            states = next;
         }
-        split
+        (split, record.then_some((steps, before, states)))
     }
+
+    /// The programme on u128 keys, and its [`Recording`] (`None` when it gave up, or held
+    /// more than [`MAX_RECORDED`] states).
+    fn record(&self) -> (f64, Option<Recording>) {
+        let (split, Some((steps, before, last))) = self.run::<u128>(true) else {
+            return (self.run::<u128>(false).0, None);
+        };
+        let n = steps.len();
+        let links: Vec<f64> = self.setup.link_c.iter().map(|&c| self.avail[c]).collect();
+        let up = |l: usize| links[l];
+        // Backwards: P(split from here | each state kept after step k).
+        let mut after: Vec<FxHashMap<u128, f64>> = vec![FxHashMap::default(); n];
+        if n > 0 {
+            after[n - 1] = last.keys().map(|k| (*k, 0.0)).collect();
+        }
+        let (mut branches, mut out) = (Vec::new(), Vec::new());
+        for k in (1..n).rev() {
+            let step = &steps[k];
+            let mut values = FxHashMap::default();
+            for &(key, _) in &before[k].0 {
+                transitions(
+                    step,
+                    key,
+                    1.0,
+                    self.alive[step.v],
+                    &up,
+                    &mut branches,
+                    &mut out,
+                );
+                let value: f64 = out
+                    .iter()
+                    .map(|&(target, q)| {
+                        q * target.map_or(1.0, |t| after[k].get(&t).copied().unwrap_or(1.0))
+                    })
+                    .sum();
+                values.insert(key, value);
+            }
+            after[k - 1] = values;
+        }
+        let mut step_of_region = vec![0; self.adjacency.len()];
+        let mut step_of_link = vec![None; links.len()];
+        for (k, step) in steps.iter().enumerate() {
+            step_of_region[step.v] = k;
+            for &(_, l) in &step.edges {
+                step_of_link[l] = Some(k);
+            }
+        }
+        let recording = Recording {
+            links,
+            alive: self.alive.to_vec(),
+            steps,
+            before,
+            after,
+            split,
+            step_of_region,
+            step_of_link,
+        };
+        (split, Some(recording))
+    }
+}
+
+/// The states a state `key` goes to at `step` (`None`: split), each with p times its
+/// probability, region `v` alive with probability `alive_v` and link l up with `up(l)`.
+fn transitions<K: Labels>(
+    step: &Step,
+    key: K,
+    p: f64,
+    alive_v: f64,
+    up: &dyn Fn(usize) -> f64,
+    branches: &mut Vec<(K, f64)>,
+    out: &mut Vec<(Option<K>, f64)>,
+) {
+    out.clear();
+    let closed = key.closed();
+    let vi = step.vi;
+    for alive in [true, false] {
+        let pv = if alive { alive_v } else { 1.0 - alive_v };
+        let q = p * pv;
+        if q == 0.0 {
+            continue;
+        }
+        if alive && closed {
+            out.push((None, q));
+            continue;
+        }
+        // A new block number for v: 15 is free (canonical labels stay below it).
+        let start = if alive { key.set(vi, 15) } else { key };
+        branches.clear();
+        branches.push((start, q));
+        for &(xi, l) in &step.edges {
+            let u = up(l);
+            let count = branches.len();
+            for b in 0..count {
+                let (labels, q) = branches[b];
+                let (lx, lv) = (labels.get(xi), labels.get(vi));
+                if lx == 0 || lv == 0 || lx == lv {
+                    continue;
+                }
+                branches[b].1 = q * (1.0 - u);
+                if u > 0.0 {
+                    branches.push((labels.relabel(vi + 1, lv, lx), q * u));
+                }
+            }
+        }
+        for &(labels, q) in branches.iter() {
+            if q != 0.0 {
+                out.push((finish(step, labels), q));
+            }
+        }
+    }
+}
+
+/// A state once `step`'s region has joined: regions with no unprocessed neighbour leave the
+/// frontier, a block left with none closes (`None`, a split, when another block is alive or
+/// one closed before), and the labels are made canonical (`None` too when there are more
+/// blocks than labels: counted as split, so the result stays an upper bound).
+fn finish<K: Labels>(step: &Step, key: K) -> Option<K> {
+    let keep = &step.keep;
+    let slots = keep.len();
+    let mut closed = key.closed();
+    for i in 0..slots {
+        let lab = key.get(i);
+        if keep[i] || lab == 0 {
+            continue;
+        }
+        let still_open = (0..slots).any(|j| j != i && key.get(j) == lab && (keep[j] || j > i));
+        if still_open {
+            continue;
+        }
+        // Block `lab` closes: any other alive block means a split.
+        let others = (0..slots).any(|j| {
+            let o = key.get(j);
+            o != 0 && o != lab && (keep[j] || j > i)
+        });
+        if others || closed {
+            return None;
+        }
+        closed = true;
+    }
+    let mut kept = K::default();
+    let mut k = 0;
+    for (i, &keep_i) in keep.iter().enumerate() {
+        if keep_i {
+            kept = kept.set(k, key.get(i));
+            k += 1;
+        }
+    }
+    let mut canonical_key = kept.canonical(k)?;
+    if closed {
+        canonical_key = canonical_key.set(K::SLOTS, 8);
+    }
+    Some(canonical_key)
 }
 
 /// A network state: 4 bits per frontier slot (0 dead, else a block number), and the slot
