@@ -160,7 +160,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
     // The factored method on the static network (every alive region connected); exact when
     // the network splits too rarely to matter, else corrected on the split states one by one
     // (docs/availability.md, step 4).
-    let mut static_ = match factored::static_network(engine, pool, false) {
+    let mut static_ = match factored::static_network_alone(engine, pool, importance) {
         Ok(static_) => static_,
         Err(reason) => return interval(engine, pool, None, reason),
     };

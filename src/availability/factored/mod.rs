@@ -205,11 +205,25 @@ pub fn static_network(
     pool: Option<&rayon::ThreadPool>,
     importance: bool,
 ) -> Result<Static, String> {
+    let mut static_ = static_network_alone(engine, pool, importance)?;
+    if importance {
+        static_.add_importance(engine, pool);
+    }
+    Ok(static_)
+}
+
+/// [`Static`] without its importance runs; with `record`, keeping what they reuse of the main
+/// run (its network programmes) for [`Static::add_importance`].
+pub fn static_network_alone(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    record: bool,
+) -> Result<Static, String> {
     let mut setup = Setup::new(engine)?;
     setup.islands = false;
-    setup.record = true;
+    setup.record = record;
     let main = setup.expectation_parts(&availabilities(engine), pool)?;
-    let mut static_ = Static {
+    let static_ = Static {
         main: StaticRun {
             total: main.total,
             pruned: main.pruned,
@@ -219,9 +233,6 @@ pub fn static_network(
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
         recorded: std::mem::take(setup.recording.get_mut().unwrap()),
     };
-    if importance {
-        static_.add_importance(engine, pool);
-    }
     Ok(static_)
 }
 
