@@ -26,6 +26,17 @@ impl<'a> Setup<'a> {
         items: &Items,
         failed_groups: u32,
     ) -> Vec<Vec<Class>> {
+        self.classes_where(avail, items, failed_groups, |_| true)
+    }
+
+    /// [`Setup::classes`] of the regions `wanted` keeps (the others' lists are empty).
+    pub(super) fn classes_where(
+        &self,
+        avail: &[f64],
+        items: &Items,
+        failed_groups: u32,
+        wanted: impl Fn(usize) -> bool,
+    ) -> Vec<Vec<Class>> {
         let m = self.engine.model();
         let entry = &m.services[m.entry.idx()];
         let mut region_killed = vec![false; m.regions.len()];
@@ -52,6 +63,9 @@ impl<'a> Setup<'a> {
         };
         (0..m.regions.len())
             .map(|r| {
+                if !wanted(r) {
+                    return Vec::new();
+                }
                 if region_killed[r] {
                     return vec![dead(1.0)];
                 }

@@ -159,7 +159,9 @@ impl Setup<'_> {
                         return Effect::Own;
                     };
                     for mask in 0u32..(1 << m.shared.len()) {
-                        let mut of_region = self.classes(forced, &items, mask).swap_remove(region);
+                        let mut of_region = self
+                            .classes_where(forced, &items, mask, |r| r == region)
+                            .swap_remove(region);
                         if *weight == 0.0 {
                             of_region.clear();
                         }
@@ -204,8 +206,7 @@ mod tests {
             };
             let checked = super::super::generated(&args);
             let engine = crate::evaluate::Engine::new(&checked.model);
-            let mut setup = Setup::new(&engine).unwrap();
-            setup.islands = false;
+            let mut setup = Setup::static_network(&engine).unwrap();
             setup.record = true;
             // Unreliable components, the same per kind (so that AZs and links can share).
             let base: Vec<f64> = engine
@@ -229,8 +230,7 @@ mod tests {
             setup.record = false;
             setup.recorded = std::mem::take(setup.recording.get_mut().unwrap());
             assert!(!setup.recorded.is_empty(), "{links:?}: nothing recorded");
-            let mut own_setup = Setup::new(&engine).unwrap();
-            own_setup.islands = false;
+            let own_setup = Setup::static_network(&engine).unwrap();
             let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
                 .unwrap()
                 .unwrap();

@@ -219,8 +219,7 @@ pub fn static_network_alone(
     pool: Option<&rayon::ThreadPool>,
     record: bool,
 ) -> Result<Static, String> {
-    let mut setup = Setup::new(engine)?;
-    setup.islands = false;
+    let mut setup = Setup::static_network(engine)?;
     setup.record = record;
     let main = setup.expectation_parts(&availabilities(engine), pool)?;
     let static_ = Static {
@@ -240,10 +239,9 @@ impl Static {
     /// The importance runs (`conditional`), when they fit the budget and none is out of reach;
     /// asked for apart when the main figures decide whether they are worth it.
     pub fn add_importance(&mut self, engine: &Engine, pool: Option<&rayon::ThreadPool>) {
-        let Ok(mut setup) = Setup::new(engine) else {
+        let Ok(mut setup) = Setup::static_network(engine) else {
             return;
         };
-        setup.islands = false;
         setup.recorded = std::mem::take(&mut self.recorded);
         let base = availabilities(engine);
         self.conditional =
@@ -281,6 +279,14 @@ fn bounded(
 }
 
 impl<'a> Setup<'a> {
+    /// For the static network of step 4: the split states stay in the bound (no islands),
+    /// to be corrected one by one.
+    fn static_network(engine: &'a Engine<'a>) -> Result<Setup<'a>, String> {
+        let mut setup = Setup::new(engine)?;
+        setup.islands = false;
+        Ok(setup)
+    }
+
     fn new(engine: &'a Engine<'a>) -> Result<Setup<'a>, String> {
         let m = engine.model();
         if !m.control_planes.is_empty() {
