@@ -402,7 +402,7 @@ pub(crate) mod random {
     use drplan::generate::{GenerateArgs, LinkShape, topology};
     use proptest::prelude::*;
 
-    fn cases() -> u32 {
+    pub(crate) fn cases() -> u32 {
         std::env::var("DRPLAN_PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -494,12 +494,86 @@ pub(crate) mod random {
     }
 }
 
+/// Link graphs that are not connected (`none`, pairs, two clusters): the part that can serve is
+/// the factored method's static network and the rest only holds tiers (docs/availability.md,
+/// step 4). Low availabilities so that a primary alive outside the serving part, a split of
+/// the serving part and a lost majority all weigh: the factored method must reach nearly every
+/// case and equal enumeration within its bound.
+pub(crate) mod disconnected {
+    use drplan::availability::{brute, factored};
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: super::random::cases(), ..ProptestConfig::default() })]
+
+        /// With the single-AZ store (in the first region, no backups) only the first region's
+        /// part can serve, so the factored method must reach every case.
+        #[test]
+        fn factored_equals_enumeration_on_unlinked_parts(
+            regions in 2usize..=5,
+            azs in 1usize..=2,
+            links in prop::sample::select(vec![LinkShape::None, LinkShape::Nearest(1), LinkShape::Nearest(2)]),
+            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
+            stores in prop::sample::subsequence(
+                vec!["multi-az", "active-passive", "active-active", "consensus"], 0..=2),
+            consensus_regions in 1usize..=3,
+            region_avail in prop::collection::vec(0.7f64..0.999, 4),
+            az_avail in prop::collection::vec(0.7f64..0.999, 4),
+            users in 1usize..=4,
+            seed in 0u64..1000,
+        ) {
+            let args = GenerateArgs {
+                regions,
+                azs,
+                links,
+                routing: routing.into(),
+                users,
+                consensus_regions,
+                datastores: std::iter::once("single-az").chain(stores).map(String::from).collect(),
+                shared_fate: 0,
+                externals: 0,
+                seed,
+            };
+            let Ok(text) = topology(&args) else { return Ok(()) };
+            let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);
+            let checked = super::checked(&text);
+            let engine = drplan::evaluate::Engine::new(&checked.model);
+            let n = engine.components().len();
+            prop_assume!(n <= 16);
+            prop_assume!(petgraph::algo::connected_components(&engine.graphs().network) > 1);
+            // A consensus store whose majority is not linked to the first region leaves
+            // nothing serving with nothing failed (`analyze` refuses it: nothing-serves).
+            let none = drplan::evaluate::Failure::default();
+            prop_assume!(engine.core(&none).outcome != drplan::evaluate::Outcome::Down);
+            let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
+            let f = factored::compute_with_bound(&engine, None)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            for (name, x, y) in super::pairs(&b, &f.total) {
+                let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
+                prop_assert!((x - y).abs() <= tolerance,
+                    "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}", f.error_bound);
+            }
+        }
+    }
+}
+
 /// A triangle of reliable regions joined by perfect links, and a pair of unreliable regions
 /// (joined to each other by a perfect link) hanging off it by one unreliable link: the network
 /// splits often (P about 5%), always into the triangle and a part of the pair, which the
 /// factored method computes exactly as islands. `stores` and `api` choose which datastores and
 /// where the `api` service runs, so that either part can hold the homes.
 fn pendant(routing: &str, stores: &str, api: &str) -> String {
+    pendant_linked(routing, stores, api, true)
+}
+
+/// [`pendant`], with or without the link between the triangle and the pair (`cross`).
+fn pendant_linked(routing: &str, stores: &str, api: &str, cross: bool) -> String {
+    let cross = if cross {
+        "  - { between: [m0, p1], availability: 0.95 }\n"
+    } else {
+        ""
+    };
     let datastores = match stores {
         "quorum-in-triangle" => {
             "  votes: { replication: consensus, regions: [m0, m1, p1, p2, m2] }\n  \
@@ -509,6 +583,10 @@ fn pendant(routing: &str, stores: &str, api: &str) -> String {
             "  votes: { replication: consensus, regions: [m0, p1, p2], backups: { interval: 1h, restore: 30m, region: m2 } }\n  \
              carts: { replication: active-active, regions: [p2, m2] }\n  \
              cache: { replication: single-az, az: p1-a, backups: { interval: 1h, restore: 2h, region: m1 } }\n"
+        }
+        "replica-outside" => {
+            "  orders: { replication: active-passive, primary: m1, replicas: [p2, m0], backups: { interval: 1h, restore: 1h, region: m2 } }\n  \
+             cache: { replication: single-az, az: m2-a }\n"
         }
         _ => {
             "  orders: { replication: active-passive, primary: m1, replicas: [p2, m0], backups: { interval: 1h, restore: 1h, region: p1 } }\n  \
@@ -537,9 +615,8 @@ fn pendant(routing: &str, stores: &str, api: &str) -> String {
     format!(
         "version: 1\nname: pendant\nregions:\n{}{}{}{}{}\
 links:\n  - {{ between: [m0, m1], availability: 1 }}\n  - {{ between: [m1, m2], availability: 1 }}\n  \
-- {{ between: [m0, m2], availability: 1 }}\n  - {{ between: [p1, p2], availability: 1 }}\n  \
-- {{ between: [m0, p1], availability: 0.95 }}\n\
-routing:\n{routing}\
+- {{ between: [m0, m2], availability: 1 }}\n  - {{ between: [p1, p2], availability: 1 }}\n\
+{cross}routing:\n{routing}\
 users:\n  west: {{ location: [50.1, 8.7], share: 0.5 }}\n  east: {{ location: [1.3, 103.8], share: 0.5 }}\n\
 demand:\n  peak_rps: 1000\n\
 services:\n  web:\n    entry: true\n    capacity_per_instance: 400\n    placement:\n      \
@@ -554,6 +631,41 @@ datastores:\n{datastores}",
         region("p2", "[35.7, 139.7]", "0.98"),
         names.join(", "),
     )
+}
+
+/// The pendant's two parts with no link between them: only one part can serve (the other
+/// lacks a store's only home, or a majority), but the other holds tiers: an alive primary
+/// there is the home, so the serving part waits (MODEL.md §3.2). The factored method takes the
+/// serving part as its static network and the other as a part that is never OK; it must
+/// equal enumeration to rounding (no link can fail, so its bound is 0).
+#[test]
+fn factored_equals_enumeration_when_only_one_unlinked_part_serves() {
+    use drplan::availability::factored;
+    let mut compared = 0;
+    for routing in ["geodns", "failover-dns", "anycast", "global-lb"] {
+        for stores in ["replica-outside", "quorum-in-triangle"] {
+            for api in ["m0,m1,m2,p1,p2", "m0,m2,p1"] {
+                let text = pendant_linked(routing, stores, api, false);
+                let c = checked(&text);
+                let engine = drplan::evaluate::Engine::new(&c.model);
+                let none = drplan::evaluate::Failure::default();
+                if engine.core(&none).outcome == drplan::evaluate::Outcome::Down {
+                    continue;
+                }
+                let (b, f) = both(&text, factored::compute);
+                let f = f.unwrap_or_else(|e| panic!("{routing} {stores} {api}: {e}\n{text}"));
+                assert_eq!(f.error_bound, 0.0, "{routing} {stores} {api}");
+                for (name, x, y) in pairs(&b, &f.total) {
+                    assert!(
+                        (x - y).abs() <= 1e-12 * x.abs() + 1e-18,
+                        "{routing} {stores} {api}: {name}: brute force {x:e}, factored {y:e}"
+                    );
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 8, "only {compared} compared");
 }
 
 /// Where the network splits often, the factored method computes the split states (islands)

@@ -150,7 +150,7 @@ proptest! {
     fn the_static_network_corrected_on_split_states_equals_enumeration(
         regions in 2usize..=6,
         azs in 1usize..=2,
-        links in 0usize..4,
+        links in 0usize..5,
         routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
         stores in prop::sample::subsequence(
             vec!["single-az", "multi-az", "active-passive", "active-active", "consensus"], 1..=3),
@@ -512,5 +512,100 @@ fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
             (downtime - rerun_downtime - share).abs() <= 1e-9 * downtime,
             "{component}: {downtime} - {rerun_downtime} vs {share}"
         );
+    }
+}
+
+/// A triangle of unreliable regions that splits often, and two regions linked to each other but
+/// not to it, which can never serve (the cache's only home and restore region are in the
+/// triangle) and hold no tier: the split states sum them out (docs/availability.md, step 4).
+/// `b1` changes nothing at all (its MTTR is below the restore time); `b0` and its AZ change W
+/// (24h, above the cache's 5h restore): only whether one of them failed matters, which decides,
+/// when `a2` is down and the link between `a0` and `a1` too, whether `a0` restores the cache and
+/// serves alone, degraded (on the static network `a1` shares the load). The split states
+/// and every component's figures given it down and up equal enumeration within their bounds.
+#[test]
+fn split_states_sum_out_the_regions_that_cannot_serve() {
+    use drplan::availability::partial::SummedOut;
+    let text = r#"version: 1
+name: unlinked
+regions:
+  a0: { location: [50.1, 8.7], availability: 0.9, mttr: 2h, azs: { a0-z: { availability: 0.9, mttr: 1h } } }
+  a1: { location: [48.9, 2.3], availability: 0.9, mttr: 2h, azs: { a1-z: { availability: 0.9, mttr: 1h } } }
+  a2: { location: [53.3, -6.3], availability: 0.9, mttr: 2h, azs: { a2-z: { availability: 0.9, mttr: 1h } } }
+  b0: { location: [1.3, 103.8], availability: 0.8, mttr: 24h, azs: { b0-z: { availability: 0.9, mttr: 24h } } }
+  b1: { location: [35.7, 139.7], availability: 0.8, mttr: 2h, azs: { b1-z: { availability: 0.9, mttr: 1h } } }
+links:
+  - { between: [a0, a1], availability: 0.8, mttr: 1h }
+  - { between: [a1, a2], availability: 0.8, mttr: 1h }
+  - { between: [a0, a2], availability: 0.8, mttr: 1h }
+  - { between: [b0, b1], availability: 0.8, mttr: 1h }
+routing: { kind: geodns, availability: 0.999, mttr: 1h }
+users:
+  west: { location: [50.1, 8.7], share: 0.5 }
+  north: { location: [53.3, -6.3], share: 0.5 }
+demand: { peak_rps: 1000 }
+datastores:
+  cache: { replication: single-az, az: a2-z, manual_decision: 0s, backups: { interval: 1h, restore: 5h, region: a0 } }
+  orders: { replication: active-active, regions: [a0, a1] }
+services:
+  web:
+    entry: true
+    capacity_per_instance: 600
+    placement: { a0: { per_az: 1 }, a1: { per_az: 1 }, a2: { per_az: 1 }, b0: { per_az: 1 }, b1: { per_az: 1 } }
+    depends_on: [cache, orders]
+"#;
+    let checked = crate::availability::checked(text);
+    let engine = drplan::evaluate::Engine::new(&checked.model);
+    let n = engine.components().len();
+    let static_ = factored::static_network(&engine, None, true).expect("one part can serve");
+    let id = |c: usize| checked.model.component_id(engine.components()[c]);
+    let how = |name: &str| static_.summed[(0..n).find(|&c| id(c) == name).unwrap()];
+    assert_eq!(how("region:b1"), SummedOut::Fully);
+    assert!(matches!(how("region:b0"), SummedOut::ByW(_)));
+    assert_eq!(how("region:a0"), SummedOut::No);
+    let all = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap();
+    let s = split_states::compute(&engine, None, &static_);
+    assert!(s.bound <= 1e-12, "bound {:e}", s.bound);
+    for (name, x, y) in [
+        (
+            "unavailability",
+            all.total.unavailability,
+            s.total.unavailability,
+        ),
+        (
+            "not full",
+            all.total.not_full_capacity,
+            s.total.not_full_capacity,
+        ),
+        (
+            "shortfall",
+            all.total.expected_shortfall,
+            s.total.expected_shortfall,
+        ),
+    ] {
+        assert!(
+            (x - y).abs() <= s.bound + 1e-12 * x,
+            "{name}: enumeration {x:e}, split states {y:e}"
+        );
+    }
+    let conditional = s.conditional.expect("importance asked for");
+    for (c, (exact, (ours, bounds))) in all.conditional.iter().zip(&conditional).enumerate() {
+        for (given, x, y, bound) in [
+            ("down", &exact.given_down, &ours.given_down, bounds[0]),
+            ("up", &exact.given_up, &ours.given_up, bounds[1]),
+        ] {
+            assert!(bound <= 1e-9, "{} given {given}: bound {bound:e}", id(c));
+            for (x, y) in [
+                (x.unavailability, y.unavailability),
+                (x.not_full_capacity, y.not_full_capacity),
+                (x.expected_shortfall, y.expected_shortfall),
+            ] {
+                assert!(
+                    (x - y).abs() <= bound + 1e-10 * x,
+                    "{} given {given}: enumeration {x:e}, split states {y:e} (bound {bound:e})",
+                    id(c)
+                );
+            }
+        }
     }
 }

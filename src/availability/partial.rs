@@ -47,6 +47,23 @@ pub(super) fn thresholds() -> impl Iterator<Item = f64> {
     (1..=60).map(|step| 10f64.powf(-(step as f64) / 2.0))
 }
 
+/// How a sum over states may treat a component that changes nothing it sums but possibly W
+/// (the largest MTTR among the failed components, MODEL.md §3.2): see
+/// `factored::Setup::summed_out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummedOut {
+    /// The component matters: it has its own place in the tree.
+    No,
+    /// Nothing depends on it, W neither (its MTTR is no longer than any restore time): it is
+    /// up in every state of the tree, its probabilities summed out.
+    Fully,
+    /// Only W depends on it, and only through which restore times W exceeds, the same for
+    /// every component of group `k` (their MTTRs exceed the same restore times): only whether
+    /// one of the group failed matters, so the group is one place in the tree (its first
+    /// component, failing with the probability that any of them does).
+    ByW(usize),
+}
+
 pub(super) struct Tree {
     /// Components that can fail, in visiting order: (component index, q, a).
     pub(super) order: Vec<(usize, f64, f64)>,
@@ -58,23 +75,48 @@ pub(super) struct Tree {
 
 impl Tree {
     pub(super) fn new(engine: &Engine) -> Tree {
-        Tree::given(engine, None)
+        Tree::given(engine, None, &[])
+    }
+
+    /// The positions of the groups of [`SummedOut::ByW`], by group.
+    pub(super) fn groups(&self, summed: &[SummedOut]) -> Vec<(usize, usize)> {
+        self.order
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &(c, _, _))| match summed.get(c) {
+                Some(SummedOut::ByW(k)) => Some((*k, i)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The tree of the states with component `down` down (given it is down: it is among the
-    /// components always down, and the probabilities are conditional on it).
-    pub(super) fn given(engine: &Engine, down: Option<usize>) -> Tree {
+    /// components always down, and the probabilities are conditional on it), for a sum that
+    /// treats components as `summed` says (none summed out when it is empty). `down` is not
+    /// one of a [`SummedOut::ByW`] group.
+    pub(super) fn given(engine: &Engine, down: Option<usize>, summed: &[SummedOut]) -> Tree {
         let model = engine.model();
         let mut order = Vec::new();
         let mut always_down = Vec::new();
+        // Per group of `SummedOut::ByW`: its first component, and the sum of ln(a).
+        let mut groups: std::collections::BTreeMap<usize, (usize, f64)> = Default::default();
         for (i, c) in engine.components().iter().enumerate() {
             let a = model.availability(*c).0;
             let q = model.availability(*c).unavailability();
+            let how = summed.get(i).copied().unwrap_or(SummedOut::No);
             if a <= 0.0 || down == Some(i) {
+                debug_assert!(how == SummedOut::No, "a group member given down");
                 always_down.push(i);
             } else if q > 0.0 {
-                order.push((i, q, a));
+                match how {
+                    SummedOut::No => order.push((i, q, a)),
+                    SummedOut::Fully => {}
+                    SummedOut::ByW(k) => groups.entry(k).or_insert((i, 0.0)).1 += (-q).ln_1p(),
+                }
             }
+        }
+        for (first, log_a) in groups.into_values() {
+            order.push((first, -log_a.exp_m1(), log_a.exp()));
         }
         let ids: Vec<String> = engine
             .components()

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::factored::TOLERANCE;
 use super::factored::{Static, StaticRun};
-use super::partial::{Tree, thresholds};
+use super::partial::{SummedOut, Tree, thresholds};
 use super::{CONDITIONAL_TOLERANCE, Conditional, StateProbabilities};
 use crate::evaluate::{Engine, Failure};
 use crate::model::Component;
@@ -73,7 +73,8 @@ fn walk(
     static_: &Static,
     previous: Option<SplitStates>,
 ) -> SplitStates {
-    let tree = Tree::new(engine);
+    let within = static_.within.as_deref();
+    let tree = Tree::given(engine, None, &static_.summed);
     // The thresholds of the tree in turn (powers of ten, then half-steps), until the split
     // states left out weigh at most half the tolerance or the next tree would not fit.
     // With importance, every conditional figure's too (at most half its tolerance).
@@ -115,7 +116,7 @@ fn walk(
             continue;
         }
         tried += 1;
-        match find_split_states(engine, &tree, threshold, MAX_NODES) {
+        match find_split_states(engine, &tree, threshold, MAX_NODES, within) {
             Some(states) => {
                 done = enough(&states);
                 split_states = states;
@@ -127,7 +128,7 @@ fn walk(
     let conditional = static_.conditional.is_some();
     let diffs = match known {
         Some(diffs) => diffs,
-        None => differences(engine, &tree, &split_states, pool),
+        None => differences(engine, &tree, &split_states, pool, within),
     };
     let all = correct(&tree, &split_states, &diffs, pool, conditional);
     let corrected = |run: &StaticRun, correction: &StateProbabilities, covered: f64| {
@@ -137,10 +138,16 @@ fn walk(
     };
     let (total, bound) = corrected(&static_.main, &all.main.0, all.main.1);
     let conditional = static_.conditional.as_ref().map(|runs| {
+        let summed = |c: usize| static_.summed.get(c).copied().unwrap_or(SummedOut::No);
+        // A place of a group of `SummedOut::ByW` is the group's, not its first component's.
         let mut position = vec![None; runs.len()];
         for (i, &(c, _, a)) in tree.order.iter().enumerate() {
-            position[c] = Some((i, a));
+            if summed(c) == SummedOut::No {
+                position[c] = Some((i, a));
+            }
         }
+        let groups: rustc_hash::FxHashMap<usize, usize> =
+            tree.groups(&static_.summed).into_iter().collect();
         // A component whose split states given it down weigh more than the walk above
         // reached (its failure makes the network fragile: their states are lighter by its q)
         // gets a walk of its own, over the states with it down.
@@ -162,12 +169,12 @@ fn walk(
             Some(pool) => pool.install(|| {
                 fragile
                     .par_iter()
-                    .map(|&c| given_down_walk(engine, &runs[c][0], c))
+                    .map(|&c| given_down_walk(engine, &runs[c][0], c, static_))
                     .collect()
             }),
             None => fragile
                 .iter()
-                .map(|&c| given_down_walk(engine, &runs[c][0], c))
+                .map(|&c| given_down_walk(engine, &runs[c][0], c, static_))
                 .collect(),
         };
         for (&c, walk) in fragile.iter().zip(walks) {
@@ -178,13 +185,25 @@ fn walk(
             .map(|(c, [down, up])| {
                 // A component outside the tree never fails (then given up is the whole) or
                 // always does (given down is the whole); its other side has no state here.
+                // One summed out changes no term of the correction (both sides are the
+                // whole), or only through its group: given it down the group has failed,
+                // given it up the group fails when another of it does.
                 let none = (StateProbabilities::ZERO, 0.0);
-                let (d, u) = match position[c] {
-                    Some((i, _)) => (&all.each[2 * i], &all.each[2 * i + 1]),
-                    None if engine.model().availability(engine.components()[c]).0 >= 1.0 => {
-                        (&none, &all.main)
+                let a_c = engine.model().availability(engine.components()[c]).0;
+                let (d, u) = match (position[c], summed(c)) {
+                    (Some((i, _)), _) => (all.each[2 * i].clone(), all.each[2 * i + 1].clone()),
+                    (None, SummedOut::Fully) => (all.main.clone(), all.main.clone()),
+                    (None, SummedOut::ByW(k)) => {
+                        let i = groups[&k];
+                        let other = 1.0 - tree.order[i].2 / a_c;
+                        let (down, up) = (&all.each[2 * i], &all.each[2 * i + 1]);
+                        let mut mixed = StateProbabilities::ZERO;
+                        mixed.add(&down.0, other);
+                        mixed.add(&up.0, 1.0 - other);
+                        (down.clone(), (mixed, other * down.1 + (1.0 - other) * up.1))
                     }
-                    None => (&all.main, &none),
+                    (None, SummedOut::No) if a_c >= 1.0 => (none, all.main.clone()),
+                    (None, SummedOut::No) => (all.main.clone(), none),
                 };
                 let (given_down, bound_down, covered_down) = match &given_down[c] {
                     Some(w) => {
@@ -198,6 +217,12 @@ fn walk(
                 };
                 let up = match position[c] {
                     Some((_, a)) => &given_up(up, &static_.main, 1.0 - a, a, covered_down),
+                    // One summed out does not change P(¬N) either (its held-up run only
+                    // bounds it, by P(¬N) / a).
+                    None if summed(c) != SummedOut::No => &StaticRun {
+                        split: up.split.min(static_.main.split),
+                        ..up.clone()
+                    },
                     None => up,
                 };
                 let (given_up, bound_up) = corrected(up, &u.0, u.1);
@@ -256,6 +281,7 @@ fn differences(
     tree: &Tree,
     states: &[(Vec<usize>, f64)],
     pool: Option<&rayon::ThreadPool>,
+    within: Option<&[bool]>,
 ) -> Vec<StateProbabilities> {
     let run = |chunk: &[(Vec<usize>, f64)]| {
         let mut core = engine.scratch();
@@ -266,7 +292,7 @@ fn differences(
                 tree.failure(set, &mut failure);
                 engine.core_into(&failure, &mut core);
                 let mut diff = StateProbabilities::of(core.outcome, core.served_fraction);
-                engine.core_connected_into(&failure, &mut core);
+                engine.core_connected_into(&failure, &mut core, within);
                 diff.add(
                     &StateProbabilities::of(core.outcome, core.served_fraction),
                     -1.0,
@@ -341,11 +367,17 @@ fn correct(
 /// The correction given component `c` down, from the split states of its own tree (the
 /// states with it down, by conditional probability), thresholds in turn until what they leave
 /// of P(¬N | c down) is within half the conditional tolerance or the tree would not fit.
-fn given_down_walk(engine: &Engine, down: &StaticRun, c: usize) -> (StateProbabilities, f64) {
-    let tree = Tree::given(engine, Some(c));
+fn given_down_walk(
+    engine: &Engine,
+    down: &StaticRun,
+    c: usize,
+    static_: &Static,
+) -> (StateProbabilities, f64) {
+    let within = static_.within.as_deref();
+    let tree = Tree::given(engine, Some(c), &static_.summed);
     let mut states = Vec::new();
     for threshold in thresholds() {
-        match find_split_states(engine, &tree, threshold, MAX_NODES / 4) {
+        match find_split_states(engine, &tree, threshold, MAX_NODES / 4, within) {
             Some(found) => {
                 let covered: f64 = found.iter().map(|(_, p)| p).sum();
                 states = found;
@@ -356,7 +388,7 @@ fn given_down_walk(engine: &Engine, down: &StaticRun, c: usize) -> (StateProbabi
             None => break,
         }
     }
-    let diffs = differences(engine, &tree, &states, None);
+    let diffs = differences(engine, &tree, &states, None, within);
     correct(&tree, &states, &diffs, None, false).main
 }
 
@@ -367,6 +399,7 @@ fn find_split_states(
     tree: &Tree,
     threshold: f64,
     limit: usize,
+    within: Option<&[bool]>,
 ) -> Option<Vec<(Vec<usize>, f64)>> {
     let model = engine.model();
     // Per tree position: whether its failure alone can change the network (a region, a
@@ -409,7 +442,7 @@ fn find_split_states(
                 return;
             }
             tree.failure(set, &mut failure);
-            if engine.splits_network(&failure, &mut scratch) {
+            if engine.splits_network(&failure, &mut scratch, within) {
                 out.push((set.to_vec(), p));
             }
         },

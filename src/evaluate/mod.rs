@@ -598,12 +598,18 @@ impl<'m> Engine<'m> {
     }
 
     /// Whether failed links and regions split the alive regions of `failure` into more than
-    /// one connected part (the event ¬N of docs/availability.md, step 4). `st` is scratch.
-    pub fn splits_network(&self, failure: &Failure, st: &mut State) -> bool {
+    /// one connected part (the event ¬N of docs/availability.md, step 4): the alive regions
+    /// marked in `within` (all of them when `None`). `st` is scratch.
+    pub fn splits_network(
+        &self,
+        failure: &Failure,
+        st: &mut State,
+        within: Option<&[bool]>,
+    ) -> bool {
         self.fill_state(failure, st);
         let mut label = None;
-        for (alive, &l) in st.region_alive.iter().zip(&st.component) {
-            if *alive {
+        for (r, (alive, &l)) in st.region_alive.iter().zip(&st.component).enumerate() {
+            if *alive && within.is_none_or(|w| w[r]) {
                 match label {
                     None => label = Some(l),
                     Some(x) if x != l => return true,
@@ -628,24 +634,43 @@ impl<'m> Engine<'m> {
 
     /// Like [`Engine::core`], refilling `core` in place.
     pub fn core_into(&self, failure: &Failure, core: &mut Core) {
-        self.core_on(failure, core, false);
+        self.core_on(failure, core, None);
     }
 
-    /// Like [`Engine::core_into`], as if every alive region were connected to every other
-    /// whatever the links: the *static network* of the factored method (docs/availability.md,
-    /// step 4), whose figures differ from the model's only where failures split the network.
-    pub fn core_connected_into(&self, failure: &Failure, core: &mut Core) {
-        self.core_on(failure, core, true);
+    /// Like [`Engine::core_into`], as if every alive region (of those marked in `within`; all
+    /// when `None`) were connected to every other whatever the links: the *static network* of
+    /// the factored method (docs/availability.md, step 4), whose figures differ from the
+    /// model's only where failures split the network. The regions not marked keep their parts
+    /// (a region not linked to those marked is never in their part).
+    pub fn core_connected_into(&self, failure: &Failure, core: &mut Core, within: Option<&[bool]>) {
+        self.core_on(failure, core, Some(within));
     }
 
-    fn core_on(&self, failure: &Failure, core: &mut Core, connected: bool) {
+    fn core_on(&self, failure: &Failure, core: &mut Core, connected: Option<Option<&[bool]>>) {
         let m = self.model;
         let n = m.regions.len();
         core.regions = n;
         self.fill_state(failure, &mut core.state);
-        if connected {
+        match connected {
             // One part: every label the same region (labels index per-part tables).
-            core.state.component.iter_mut().for_each(|label| *label = 0);
+            Some(None) => core.state.component.iter_mut().for_each(|label| *label = 0),
+            // The marked regions in one part: the label of the first marked one, which no
+            // region outside them has (they are not linked to it).
+            Some(Some(within)) => {
+                if let Some(first) = within.iter().position(|w| *w) {
+                    let label = core.state.component[first];
+                    for (l, _) in core
+                        .state
+                        .component
+                        .iter_mut()
+                        .zip(within)
+                        .filter(|(_, w)| **w)
+                    {
+                        *l = label;
+                    }
+                }
+            }
+            None => {}
         }
         control::fill(self, failure, core);
         change::apply(self, failure, core);

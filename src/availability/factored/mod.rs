@@ -37,6 +37,7 @@ mod policy;
 mod pooled;
 mod requirements;
 mod search;
+mod serving_part;
 
 use classes::tiers_to_track;
 
@@ -132,6 +133,12 @@ struct Setup<'a> {
     /// Whether step 4 computes islands (else every split stays in the bound, for
     /// [`static_network`]).
     islands: bool,
+    /// When the link graph is not connected (its parts with every link up: `none`, pairs,
+    /// clusters) and exactly one of its parts can ever serve (`serving_part.rs`): the regions
+    /// outside that part. They never serve, but they hold datastore tiers (an alive primary
+    /// is the home wherever it is, MODEL.md §3.2), so the OK programme keeps them as a
+    /// second part that is never OK; the static network and P(¬N) are the serving part's.
+    outside: Option<Vec<bool>>,
     /// Work done so far: routing-search nodes, OK-programme states times regions and
     /// network-programme states per step, summed over subproblems (deterministic, whatever the
     /// threads).
@@ -185,6 +192,12 @@ pub struct Static {
     work: u64,
     /// The main run's network programmes, which the importance runs reuse.
     recorded: Vec<network::Recording>,
+    /// When the link graph is not connected: the regions of its one part that can serve (see
+    /// [`Setup::outside`]); the static network connects those alone. `None`: every region.
+    pub within: Option<Vec<bool>>,
+    /// Per component: how the split states' correction depends on it (see
+    /// `Setup::summed_out`); empty when the link graph is connected (every one matters).
+    pub summed: Vec<crate::availability::partial::SummedOut>,
 }
 
 /// One expectation on the static network.
@@ -231,6 +244,11 @@ pub fn static_network_alone(
         conditional: None,
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
         recorded: std::mem::take(setup.recording.get_mut().unwrap()),
+        within: setup
+            .outside
+            .as_ref()
+            .map(|o| o.iter().map(|x| !x).collect()),
+        summed: setup.summed_out()?,
     };
     Ok(static_)
 }
@@ -301,9 +319,6 @@ impl<'a> Setup<'a> {
         let graphs = engine.graphs();
         let tracked = tiers_to_track(m, graphs)?;
         let pooled = m.routing.kind == RoutingKind::GlobalLb;
-        if petgraph::algo::connected_components(&graphs.network) != 1 {
-            return Err("the regions do not form one linked network".into());
-        }
         let c = |x: Component| engine.component_index(x);
         let region_c = (0..m.regions.len())
             .map(|i| c(Component::Region(i.into())))
@@ -371,7 +386,7 @@ impl<'a> Setup<'a> {
         for (p, &r) in order.iter().enumerate() {
             position[r] = p;
         }
-        Ok(Setup {
+        let mut setup = Setup {
             engine,
             region_c,
             az_c,
@@ -390,7 +405,11 @@ impl<'a> Setup<'a> {
             record: false,
             recording: Default::default(),
             recorded: Vec::new(),
-        })
+            outside: None,
+        };
+        setup.outside = setup.serving_part()?;
+        setup.islands = setup.outside.is_none();
+        Ok(setup)
     }
 }
 

@@ -17,6 +17,20 @@ const WIDE_PRUNE: f64 = 1e-20;
 /// [`SPLIT_PRUNE`] are dropped and their mass counted as split, so the result is an upper bound
 /// that is exact up to that.
 pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
+    // Without links between the serving part and the rest, only the serving part's split
+    // counts (`serving_part.rs`): the rest is never alive here.
+    let masked: Vec<f64>;
+    let alive = match &setup.outside {
+        Some(outside) => {
+            masked = alive
+                .iter()
+                .zip(outside)
+                .map(|(&a, &o)| if o { 0.0 } else { a })
+                .collect();
+            &masked[..]
+        }
+        None => alive,
+    };
     if let Some(split) = setup
         .recorded
         .iter()

@@ -93,7 +93,9 @@ impl Layout {
                     .iter()
                     .filter(|&&r| part(r) == p)
                     .count();
-                if members >= quorum.majority as usize {
+                // The regions outside the serving part (`Setup::outside`) hold no majority.
+                let outside = p == 1 && items.setup.outside.is_some();
+                if members >= quorum.majority as usize && !outside {
                     *digit = Some(radix.len());
                     radix.push(quorum.majority as usize + 1);
                 }
@@ -277,7 +279,9 @@ impl<'a> OkProgramme<'a> {
                 _ => [a.is_some(), b.is_some()],
             }
         };
-        let mut ok = [true, self.slots > 1];
+        // The regions outside the serving part (`Setup::outside`), kept as the second part,
+        // are never OK.
+        let mut ok = [true, self.slots > 1 && self.items.setup.outside.is_none()];
         for i in 0..self.layout.len() {
             if self.items.required >> i & 1 == 1 {
                 let h = homes(i);

@@ -46,12 +46,15 @@ impl Pooled {
     ) -> Result<Pooled, String> {
         let m = setup.engine.model();
         let per = m.services[m.entry.idx()].capacity_per_instance;
+        // Regions outside the serving part (`serving_part.rs`) never add to the pool.
+        let outside = |r: usize| setup.outside.as_ref().is_some_and(|o| o[r]);
         let units: Vec<Vec<usize>> = classes
             .iter()
-            .map(|cs| {
+            .enumerate()
+            .map(|(r, cs)| {
                 cs.iter()
                     .map(|c| {
-                        if c.alive && c.entry {
+                        if c.alive && c.entry && !outside(r) {
                             (c.steady / per).round() as usize
                         } else {
                             0

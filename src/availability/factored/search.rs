@@ -39,13 +39,16 @@ impl<'a> Setup<'a> {
         items: &Items,
         classes: &[Vec<Class>],
     ) -> Result<(StateProbabilities, f64), String> {
-        let ok = OkProgramme::new(self, items, classes, None)?;
+        // Without links between the serving part and the rest, the rest is a second part of
+        // OK that never serves (`serving_part.rs`).
+        let outside = self.outside.as_deref();
+        let ok = OkProgramme::new(self, items, classes, outside)?;
         let pooled = if self.pooled {
             Some(Pooled::new(self, classes, &ok)?)
         } else {
             None
         };
-        let mut search = Search::new(self, classes, &ok, None, 1);
+        let mut search = Search::new(self, classes, &ok, outside, 1);
         search.pooled = pooled.as_ref();
         search.explore(1.0);
         search.finished()?;
