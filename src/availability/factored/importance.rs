@@ -15,7 +15,7 @@
 use rayon::prelude::*;
 
 use super::policy::Expectation;
-use super::{Class, Setup, StaticRun};
+use super::{Class, Setup, StaticRun, TOLERANCE};
 use crate::availability::StateProbabilities;
 use crate::model::Component;
 
@@ -69,11 +69,22 @@ pub(super) fn reruns(
     if (runs.len() as u64).saturating_mul(main_work.max(1)) > budget {
         return Ok(None);
     }
-    let run = |&c: &usize| setup.expectation_parts(&held_down(c), None);
+    // P(¬N) >= q P(¬N | c down): where that bound is negligible (a well-linked network, such
+    // as a full mesh, whose P(¬N) is far below the tolerance), it is taken as P(¬N | c down)
+    // rather than computed (each run of the network programme costs as much as the main
+    // one's, and a mesh has hundreds of links).
+    let negligible = |c: usize| {
+        let q = 1.0 - base[c];
+        (q > 0.0 && main.split / q <= TOLERANCE).then(|| main.split / q)
+    };
+    let run = |&c: &usize| setup.expectation_given(&held_down(c), None, negligible(c));
     let links: Vec<usize> = (0..n)
         .filter(|&c| matches!(effects[c], Effect::Link { .. }))
         .collect();
-    let split = |&c: &usize| setup.split_probability(&held_down(c));
+    let split = |&c: &usize| match negligible(c) {
+        Some(b) => Ok(b),
+        None => setup.split_probability(&held_down(c)),
+    };
     let (done, splits): Runs = match pool {
         Some(pool) => pool.install(|| {
             (
@@ -281,5 +292,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Where P(¬N) / q is negligible (a full mesh of reliable links), P(¬N | c down) is that
+    /// bound rather than a run of the network programme: never below the computed value, and
+    /// the figures the same.
+    #[test]
+    fn a_negligible_split_is_bounded_not_computed() {
+        let args = GenerateArgs {
+            regions: 8,
+            azs: 2,
+            links: LinkShape::Mesh,
+            ..GenerateArgs::default()
+        };
+        let checked = super::super::generated(&args);
+        let engine = crate::evaluate::Engine::new(&checked.model);
+        let setup = Setup::static_network(&engine).unwrap();
+        let base = super::super::availabilities(&engine);
+        let e = setup.expectation_parts(&base, None).unwrap();
+        let main = StaticRun {
+            total: e.total,
+            pruned: e.pruned,
+            split: e.split,
+        };
+        assert!(
+            main.split > 0.0 && main.split < 1e-15,
+            "P(¬N) {:e}",
+            main.split
+        );
+        let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
+            .unwrap()
+            .unwrap();
+        let mut bounded = 0;
+        for (c, [down, _]) in got.iter().enumerate() {
+            let mut avail = base.clone();
+            avail[c] = 0.0;
+            let own = setup.expectation_parts(&avail, None).unwrap();
+            let id = engine.model().component_id(engine.components()[c]);
+            assert!(
+                down.split >= own.split,
+                "{id}: {:e} below {:e}",
+                down.split,
+                own.split
+            );
+            let q = 1.0 - base[c];
+            if main.split / q <= TOLERANCE {
+                // (A series component held down leaves no state to split: 0.)
+                assert!(down.split <= main.split / q, "{id}");
+                bounded += usize::from(down.split > own.split);
+            } else {
+                assert!(down.split <= own.split * (1.0 + 1e-12), "{id}");
+            }
+            assert_eq!(down.total.unavailability, own.total.unavailability, "{id}");
+        }
+        assert!(bounded > 0, "no split was bounded");
     }
 }

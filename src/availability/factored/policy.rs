@@ -29,6 +29,18 @@ impl<'a> Setup<'a> {
         avail: &[f64],
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Expectation, String> {
+        self.expectation_given(avail, pool, None)
+    }
+
+    /// [`Setup::expectation_parts`]; with `split_bound`, P(¬N) is not computed but taken as
+    /// that upper bound for every set of failed groups (so the whole is at most it too), and
+    /// no islands are sought.
+    pub(super) fn expectation_given(
+        &self,
+        avail: &[f64],
+        pool: Option<&rayon::ThreadPool>,
+        split_bound: Option<f64>,
+    ) -> Result<Expectation, String> {
         let m = self.engine.model();
         let (terms, unforced) = self.terms(avail)?;
         // Step 2 for each term: series components, then every subset of failed groups; the
@@ -82,7 +94,10 @@ impl<'a> Setup<'a> {
                 .into_iter()
                 .collect::<Result<Vec<Candidates>, String>>()
         };
-        let mut found = search(None)?;
+        let mut found = match split_bound {
+            Some(b) => planned.iter().map(|_| (b, Vec::new())).collect(),
+            None => search(None)?,
+        };
         let splits: Vec<f64> = found.iter().map(|(split, _)| *split).collect();
         let whole: f64 = planned.iter().zip(&splits).map(|((_, p), s)| p * s).sum();
         // P(¬N) whatever the series components: each group subset's probability alone.
@@ -93,7 +108,7 @@ impl<'a> Setup<'a> {
             .sum();
         // Islands are not computed under global-lb (one pool across the parts), nor when the
         // split states are to be computed one by one instead: the splits stay in the bound.
-        if whole > ISLAND_TARGET && !self.pooled && self.islands {
+        if whole > ISLAND_TARGET && !self.pooled && self.islands && split_bound.is_none() {
             found = search(Some(&splits))?;
         }
         let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
