@@ -41,7 +41,7 @@ fn exact_availability(bencher: divan::Bencher, regions: usize) {
     let engine = Engine::new(&checked.model);
     let pool = drplan::sweep::pool(None);
     bencher.bench_local(|| {
-        let exact = availability::compute(&engine, pool.as_ref(), false);
+        let exact = availability::compute(&engine, pool.as_ref(), false, &mut |_| {});
         assert!(exact.is_exact(), "the estate is within exact reach");
         divan::black_box(exact.total.unavailability)
     });

@@ -138,6 +138,18 @@ pub fn single_down(engine: &Engine) -> Vec<bool> {
         .collect()
 }
 
+/// How far [`analyze_with`] has got, for a progress display (always reported in the calling
+/// thread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Scenarios evaluated so far, of `Plan::total`.
+    Scenarios(u64),
+    /// The availability figures, at this step.
+    Availability(availability::Step),
+    /// The minimal cut sets.
+    CutSets,
+}
+
 /// The whole analysis: sweep every scenario of `plan` (streaming each to `stream`, rendered by
 /// `render` when given), then availability, cost, the gate and the report.
 pub fn analyze_with<E>(
@@ -146,7 +158,7 @@ pub fn analyze_with<E>(
     plan: &Plan,
     options: &Options,
     render: Option<sweep::RenderFn>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(Progress),
     stream: &mut dyn FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<Report, AnalyzeError<E>> {
     if let Some(d) = validate::serving(engine, &checked.loaded.positions) {
@@ -157,7 +169,8 @@ pub fn analyze_with<E>(
     let pool = sweep::pool(options.threads);
     let mut collector = Collector::new(engine, options.top, single_down(engine));
     collector.show_supersets(options.show_supersets);
-    sweep::sweep(engine, plan, pool.as_ref(), render, progress, &mut |e| {
+    let scenarios = &mut |done| progress(Progress::Scenarios(done));
+    sweep::sweep(engine, plan, pool.as_ref(), render, scenarios, &mut |e| {
         collector.add(&e);
         if e.rendered.is_empty() {
             Ok(())
@@ -168,7 +181,9 @@ pub fn analyze_with<E>(
     .map_err(AnalyzeError::Stream)?;
     let singles = singles(&collector.standard);
     let change_seconds = change_seconds_per_year(&collector.standard);
-    let exact = availability::compute(engine, pool.as_ref(), options.importance);
+    let exact = availability::compute(engine, pool.as_ref(), options.importance, &mut |step| {
+        progress(Progress::Availability(step))
+    });
     let mut availability = availability::summarize(engine, &exact, &singles);
     availability::add_changes(&mut availability, change_seconds);
     let importance = exact
@@ -178,6 +193,7 @@ pub fn analyze_with<E>(
     let cut_order = options
         .cut_order
         .unwrap_or_else(|| cutsets::auto_order(engine.components().len()));
+    progress(Progress::CutSets);
     let cut_sets = cutsets::minimal(engine, &collector.single_down, cut_order, pool.as_ref());
     let cost = cost::monthly(&checked.model);
     let baseline = engine.evaluate(&Failure::default());

@@ -186,7 +186,7 @@ impl Settings {
 /// The §5 figures split into states and transients, or `None` when the exact methods do not
 /// reach the topology.
 pub fn analytic(engine: &Engine) -> Result<Analytic, String> {
-    let exact = availability::compute(engine, None, false);
+    let exact = availability::compute(engine, None, false, &mut |_| {});
     if let Some(note) = exact.note.clone().filter(|_| !exact.is_exact()) {
         return Err(note);
     }

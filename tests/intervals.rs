@@ -245,7 +245,7 @@ fn control_planes_above_enumeration_are_exact_from_the_most_probable_states() {
     let engine = drplan::evaluate::Engine::new(&checked.model);
     assert!(engine.components().len() > brute::MAX_COMPONENTS);
     assert!(availability::factored::compute(&engine, None).is_err());
-    let exact = availability::compute(&engine, None, false);
+    let exact = availability::compute(&engine, None, false, &mut |_| {});
     assert_eq!(exact.method, availability::Method::MostProbableStates);
     assert!(exact.is_exact(), "bound {:e}", exact.error_bound);
     assert!(exact.note.is_none());
@@ -608,4 +608,63 @@ services:
             }
         }
     }
+}
+
+/// The analysis reports its progress through the availability steps, in the calling thread and
+/// in order: the scenarios, the exact figures, the split states (an 8-region ring splits), the
+/// importance runs counted up to their number, the split states again for importance, and the
+/// minimal cut sets.
+#[test]
+fn progress_names_each_step_of_the_availability_computation() {
+    use drplan::availability::Step;
+    use drplan::pipeline::{Options, Progress, analyze_with};
+    let args = GenerateArgs {
+        regions: 8,
+        links: LinkShape::Ring,
+        ..GenerateArgs::default()
+    };
+    let text = topology(&args).unwrap();
+    let checked = crate::availability::checked(&text);
+    let engine = drplan::evaluate::Engine::new(&checked.model);
+    let plan = drplan::scenario::Plan::new(&engine, 1, None);
+    let mut seen: Vec<Progress> = Vec::new();
+    let caller = std::thread::current().id();
+    let report = analyze_with(
+        &checked,
+        &engine,
+        &plan,
+        &Options::default(),
+        None,
+        &mut |p| {
+            assert_eq!(std::thread::current().id(), caller, "{p:?} from a worker");
+            seen.push(p);
+        },
+        &mut |_| Ok::<(), std::convert::Infallible>(()),
+    )
+    .unwrap();
+    assert!(report.importance.is_some());
+    assert_eq!(seen.last(), Some(&Progress::CutSets));
+    let steps: Vec<Step> = seen
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Availability(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps[..2], [Step::Exact, Step::SplitStates], "{steps:?}");
+    let Some(Step::Importance(done, of)) = steps.iter().rev().nth(1).copied() else {
+        panic!("no importance runs: {steps:?}")
+    };
+    assert!(of > 0 && done == of, "{steps:?}");
+    assert_eq!(steps.last(), Some(&Step::SplitStates));
+    let first = seen
+        .iter()
+        .position(|p| matches!(p, Progress::Availability(_)))
+        .unwrap();
+    assert!(
+        seen[..first]
+            .iter()
+            .all(|p| matches!(p, Progress::Scenarios(_)))
+    );
+    assert_eq!(seen[first - 1], Progress::Scenarios(plan.total()));
 }

@@ -139,11 +139,32 @@ impl Availability {
     }
 }
 
+/// What [`compute`] is doing, for a progress display (reported in the calling thread, so that
+/// a display that holds the standard error lock can draw it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The exact figures: enumeration, or the factored method on the static network.
+    Exact,
+    /// The split states of the factored method's step 4, one by one.
+    SplitStates,
+    /// The factored method's importance runs: done, of.
+    Importance(usize, usize),
+    /// The islands of step 4, then the most probable states, for a proven interval.
+    Interval,
+}
+
 /// The probabilities by the cheapest method that reaches the topology exactly, else a proven
 /// interval ([`Method::MostProbableStates`]); `importance` asks for the per-component
-/// conditional figures too (free with enumeration, 2n more runs with the factored method,
-/// within a time budget; not with the most probable states).
-pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bool) -> Exact {
+/// conditional figures too (free with enumeration, more runs with the factored method, within
+/// a work budget; not with the most probable states). `progress` hears each step as it
+/// starts.
+pub fn compute(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+    progress: &mut dyn FnMut(Step),
+) -> Exact {
+    progress(Step::Exact);
     let n = engine.components().len();
     if n <= brute::MAX_COMPONENTS {
         let forced = vec![Forced::Free; n];
@@ -162,7 +183,10 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
     // (docs/availability.md, step 4).
     let mut static_ = match factored::static_network_alone(engine, pool, importance) {
         Ok(static_) => static_,
-        Err(reason) => return interval(engine, pool, None, reason),
+        Err(reason) => {
+            progress(Step::Interval);
+            return interval(engine, pool, None, reason);
+        }
     };
     let alone = |r: &factored::StaticRun| r.pruned + r.split;
     let static_bound = alone(&static_.main);
@@ -171,13 +195,20 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
     let mut first = None;
     if importance {
         if static_bound > factored::TOLERANCE {
+            progress(Step::SplitStates);
             first = Some(split_states::compute(engine, pool, &static_));
         }
         if first
             .as_ref()
             .is_none_or(|s| s.bound <= factored::TOLERANCE)
         {
-            static_.add_importance(engine, pool);
+            progress(Step::Importance(0, 0));
+            static_.add_importance(engine, pool, &mut |done, of| {
+                progress(Step::Importance(done, of))
+            });
+            if first.is_some() {
+                progress(Step::SplitStates);
+            }
             first = first.map(|s| split_states::compute_again(engine, pool, &static_, s));
         }
     }
@@ -188,7 +219,12 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
         .flat_map(|pair| pair.iter().map(alone))
         .fold(0.0, f64::max);
     let split = (static_bound > factored::TOLERANCE || conditional_bound > CONDITIONAL_TOLERANCE)
-        .then(|| first.unwrap_or_else(|| split_states::compute(engine, pool, &static_)));
+        .then(|| {
+            first.unwrap_or_else(|| {
+                progress(Step::SplitStates);
+                split_states::compute(engine, pool, &static_)
+            })
+        });
     let found = match split {
         None => Exact {
             total: static_.main.total.clone(),
@@ -229,6 +265,7 @@ pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, importance: bo
         return found;
     }
     // Still too wide: the islands of step 4 may narrow it; then the most probable states.
+    progress(Step::Interval);
     let best = match factored::compute_within(engine, pool, found.error_bound) {
         Ok(islands) if islands.error_bound < found.error_bound => islands,
         _ => found,

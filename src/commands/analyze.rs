@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::availability::Step;
 use crate::cli::AnalyzeArgs;
 use crate::evaluate::Engine;
 use crate::exit::Exit;
 use crate::model::Class;
 use crate::model::units::{Seconds, group_thousands};
-use crate::pipeline::{self, AnalyzeError, Options};
+use crate::pipeline::{self, AnalyzeError, Options, Progress};
 use crate::render::{self, ANALYZE_FORMATS, Format, Style, json};
 use crate::report::{DEFAULT_TOP, Report};
 use crate::scenario::{COMPONENT_CLASSES, Plan};
@@ -68,11 +69,22 @@ pub fn run(args: &AnalyzeArgs, cx: &mut Context) -> Exit {
     let show_progress = cx.err_is_terminal && !args.quiet;
     let bar = progress_bar(plan.total(), show_progress);
     let started = Instant::now();
-    let mut progress = |done: u64| {
+    let mut scenarios_done = false;
+    let mut progress = |p: Progress| {
         if show_progress && started.elapsed() > Duration::from_secs(1) && bar.is_hidden() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        bar.set_position(done);
+        match p {
+            Progress::Scenarios(done) => bar.set_position(done),
+            step => {
+                if !std::mem::replace(&mut scenarios_done, true)
+                    && let Ok(style) = ProgressStyle::with_template("{msg} ({elapsed})")
+                {
+                    bar.set_style(style);
+                }
+                bar.set_message(step_message(step));
+            }
+        }
     };
     let model = &checked.model;
     let source = &checked.source;
@@ -238,6 +250,25 @@ fn too_long(engine: &Engine, plan: &Plan, max_failures: usize, threads: usize) -
         if threads == 1 { "" } else { "s" },
         Seconds(REFUSE_AFTER.as_secs_f64()),
     ))
+}
+
+/// What the progress line says after the scenarios.
+fn step_message(step: Progress) -> String {
+    match step {
+        Progress::Scenarios(done) => format!("{done} scenarios"),
+        Progress::Availability(Step::Exact) => "availability: the exact figures".into(),
+        Progress::Availability(Step::SplitStates) => {
+            "availability: the states where the network splits, one by one".into()
+        }
+        Progress::Availability(Step::Importance(done, of)) if of > 0 => {
+            format!("availability: importance, {done} of {of} runs")
+        }
+        Progress::Availability(Step::Importance(..)) => "availability: importance".into(),
+        Progress::Availability(Step::Interval) => {
+            "availability: a proven interval from the most probable states".into()
+        }
+        Progress::CutSets => "minimal cut sets".into(),
+    }
 }
 
 /// A progress bar on standard error, hidden until the work has run for a second, and never

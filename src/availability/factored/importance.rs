@@ -20,7 +20,20 @@ use crate::availability::StateProbabilities;
 use crate::model::Component;
 
 /// The held-down runs made, and the links' own P(¬N).
-type Runs = (Vec<Result<Expectation, String>>, Vec<Result<f64, String>>);
+/// A held-down run, or a link's own P(¬N).
+enum Job {
+    Run(usize),
+    Split(usize),
+}
+
+/// What a [`Job`] gives.
+enum Done {
+    Run(Result<Expectation, String>),
+    Split(Result<f64, String>),
+}
+
+/// Jobs per batch between two progress reports (`reruns`).
+const BATCH: usize = 16;
 
 /// What a component's held-down run depends on, for sharing runs.
 #[derive(PartialEq)]
@@ -39,14 +52,15 @@ enum Effect {
 
 /// Per component, the static figures held down and held up; `None` when the held-down runs
 /// (after sharing) would take more than `budget` units of work, the main run having taken
-/// `main_work`.
+/// `main_work`. `progress` gets the runs done and their number after each batch, in the
+/// calling thread.
 pub(super) fn reruns(
     setup: &Setup,
     base: &[f64],
     main: &StaticRun,
-    main_work: u64,
-    budget: u64,
+    (main_work, budget): (u64, u64),
     pool: Option<&rayon::ThreadPool>,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Option<Vec<[StaticRun; 2]>>, String> {
     let n = base.len();
     let held_down = |c: usize| {
@@ -85,30 +99,37 @@ pub(super) fn reruns(
         Some(b) => Ok(b),
         None => setup.split_probability(&held_down(c)),
     };
-    let (done, splits): Runs = match pool {
-        Some(pool) => pool.install(|| {
-            (
-                runs.par_iter().map(run).collect(),
-                links.par_iter().map(split).collect(),
-            )
-        }),
-        None => (
-            runs.iter().map(run).collect(),
-            links.iter().map(split).collect(),
-        ),
+    let jobs: Vec<Job> = runs
+        .iter()
+        .map(|&c| Job::Run(c))
+        .chain(links.iter().map(|&c| Job::Split(c)))
+        .collect();
+    let work = |job: &Job| match *job {
+        Job::Run(c) => Done::Run(run(&c)),
+        Job::Split(c) => Done::Split(split(&c)),
     };
     let mut down: Vec<Option<StaticRun>> = (0..n).map(|_| None).collect();
-    for (&c, result) in runs.iter().zip(done) {
-        let e = result?;
-        down[c] = Some(StaticRun {
-            total: e.total,
-            pruned: e.pruned,
-            split: e.split,
-        });
-    }
     let mut own_split: Vec<Option<f64>> = vec![None; n];
-    for (&c, result) in links.iter().zip(splits) {
-        own_split[c] = Some(result?);
+    for (k, batch) in jobs.chunks(BATCH).enumerate() {
+        let done: Vec<Done> = match pool {
+            Some(pool) => pool.install(|| batch.par_iter().map(work).collect()),
+            None => batch.iter().map(work).collect(),
+        };
+        for (job, result) in batch.iter().zip(done) {
+            match (job, result) {
+                (&Job::Run(c), Done::Run(e)) => {
+                    let e = e?;
+                    down[c] = Some(StaticRun {
+                        total: e.total,
+                        pruned: e.pruned,
+                        split: e.split,
+                    });
+                }
+                (&Job::Split(c), Done::Split(s)) => own_split[c] = Some(s?),
+                _ => unreachable!("each job gives its own kind"),
+            }
+        }
+        progress((k * BATCH + batch.len()).min(jobs.len()), jobs.len());
     }
     let out = (0..n)
         .map(|c| {
@@ -242,7 +263,7 @@ mod tests {
             setup.recorded = std::mem::take(setup.recording.get_mut().unwrap());
             assert!(!setup.recorded.is_empty(), "{links:?}: nothing recorded");
             let own_setup = Setup::static_network(&engine).unwrap();
-            let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
+            let got = reruns(&setup, &base, &main, (1, u64::MAX), None, &mut |_, _| {})
                 .unwrap()
                 .unwrap();
             let n = base.len();
@@ -320,7 +341,7 @@ mod tests {
             "P(¬N) {:e}",
             main.split
         );
-        let got = reruns(&setup, &base, &main, 1, u64::MAX, None)
+        let got = reruns(&setup, &base, &main, (1, u64::MAX), None, &mut |_, _| {})
             .unwrap()
             .unwrap();
         let mut bounded = 0;

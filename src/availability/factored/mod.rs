@@ -220,7 +220,7 @@ pub fn static_network(
 ) -> Result<Static, String> {
     let mut static_ = static_network_alone(engine, pool, importance)?;
     if importance {
-        static_.add_importance(engine, pool);
+        static_.add_importance(engine, pool, &mut |_, _| {});
     }
     Ok(static_)
 }
@@ -255,17 +255,23 @@ pub fn static_network_alone(
 
 impl Static {
     /// The importance runs (`conditional`), when they fit the budget and none is out of reach;
-    /// asked for apart when the main figures decide whether they are worth it.
-    pub fn add_importance(&mut self, engine: &Engine, pool: Option<&rayon::ThreadPool>) {
+    /// asked for apart when the main figures decide whether they are worth it. `progress` gets
+    /// the runs done and their number, in the calling thread.
+    pub fn add_importance(
+        &mut self,
+        engine: &Engine,
+        pool: Option<&rayon::ThreadPool>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) {
         let Ok(mut setup) = Setup::static_network(engine) else {
             return;
         };
         setup.recorded = std::mem::take(&mut self.recorded);
         let base = availabilities(engine);
-        self.conditional =
-            importance::reruns(&setup, &base, &self.main, self.work, IMPORTANCE_WORK, pool)
-                .ok()
-                .flatten();
+        let budget = (self.work, IMPORTANCE_WORK);
+        self.conditional = importance::reruns(&setup, &base, &self.main, budget, pool, progress)
+            .ok()
+            .flatten();
     }
 }
 
