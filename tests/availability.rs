@@ -280,17 +280,12 @@ fn small_args(
     datastores: &str,
     salt: usize,
 ) -> drplan::generate::GenerateArgs {
+    let stores: Vec<&str> = datastores.split(',').collect();
     drplan::generate::GenerateArgs {
-        regions,
-        azs,
-        links,
-        routing: routing.into(),
-        users: 3,
-        datastores: datastores.split(',').map(String::from).collect(),
         shared_fate: 1,
         externals: 1,
         seed: (regions * salt + azs) as u64,
-        ..drplan::generate::GenerateArgs::default()
+        ..crate::common::estate((regions, azs), links, routing, 3, &stores)
     }
 }
 
@@ -346,15 +341,16 @@ fn factored_equals_enumeration_tightly_when_the_network_cannot_split() {
                     "single-az,multi-az,active-passive",
                     "active-active,consensus",
                 ] {
+                    let stores: Vec<&str> = datastores.split(',').collect();
                     let args = GenerateArgs {
-                        regions,
-                        azs,
-                        links: LinkShape::Mesh,
-                        routing: routing.into(),
-                        users: 3,
-                        datastores: datastores.split(',').map(String::from).collect(),
                         seed: (regions * 3 + azs) as u64,
-                        ..GenerateArgs::default()
+                        ..crate::common::estate(
+                            (regions, azs),
+                            LinkShape::Mesh,
+                            routing,
+                            3,
+                            &stores,
+                        )
                     };
                     let text = topology(&args)
                         .unwrap()
@@ -461,15 +457,9 @@ pub(crate) mod random {
             shared in 0usize..=1,
         ) {
             let args = GenerateArgs {
-                regions,
-                azs,
-                links: LinkShape::Mesh,
-                routing: routing.into(),
-                users,
-                datastores: stores.iter().map(|s| s.to_string()).collect(),
                 shared_fate: shared,
                 externals: 1,
-                ..GenerateArgs::default()
+                ..crate::common::estate((regions, azs), LinkShape::Mesh, routing, users, &stores)
             };
             let text = with_availabilities(&topology(&args).unwrap(), &region_avail, &az_avail, perfect_links);
             let checked = super::checked(&text);
@@ -523,17 +513,13 @@ pub(crate) mod disconnected {
             users in 1usize..=4,
             seed in 0u64..1000,
         ) {
+            let stores: Vec<&str> = std::iter::once("single-az").chain(stores).collect();
             let args = GenerateArgs {
-                regions,
-                azs,
-                links,
-                routing: routing.into(),
-                users,
                 consensus_regions,
-                datastores: std::iter::once("single-az").chain(stores).map(String::from).collect(),
                 shared_fate: 0,
                 externals: 0,
                 seed,
+                ..crate::common::estate((regions, azs), links, routing, users, &stores)
             };
             let Ok(text) = topology(&args) else { return Ok(()) };
             let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);

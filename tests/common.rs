@@ -96,3 +96,24 @@ pub fn diagnostic_codes() -> Vec<String> {
     }
     codes.into_iter().collect()
 }
+
+/// `drplan generate` arguments for an estate of this size, link shape, routing kind, number of
+/// user groups and datastore kinds, the rest at their defaults (callers set shared-fate
+/// groups, externals and the seed where they need to).
+pub fn estate(
+    (regions, azs): (usize, usize),
+    links: drplan::generate::LinkShape,
+    routing: &str,
+    users: usize,
+    stores: &[&str],
+) -> drplan::generate::GenerateArgs {
+    drplan::generate::GenerateArgs {
+        regions,
+        azs,
+        links,
+        routing: routing.into(),
+        users,
+        datastores: stores.iter().map(|s| s.to_string()).collect(),
+        ..drplan::generate::GenerateArgs::default()
+    }
+}

@@ -38,15 +38,9 @@ fn unreliable(
     az_avail: &[f64],
 ) -> Option<String> {
     let args = GenerateArgs {
-        regions,
-        azs,
-        links,
-        routing: routing.into(),
-        users,
-        datastores: stores.iter().map(|s| s.to_string()).collect(),
         shared_fate: shared,
         externals: 1,
-        ..GenerateArgs::default()
+        ..crate::common::estate((regions, azs), links, routing, users, stores)
     };
     let text = topology(&args).ok()?;
     Some(with_availabilities(&text, region_avail, az_avail, false))
