@@ -339,20 +339,29 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
     }
     // Three services: web (entry) -> api -> worker and the stores; web also needs the
     // externals. api and worker run in every AZ with the entry's scaled capacity (1,000 rps an
-    // AZ), so no tier but the entry ever falls short (MODEL.md §12) and the estates stay
-    // within the factored method's reach.
+    // AZ, more under failover-dns), so no tier but the entry ever falls short (MODEL.md §12)
+    // and the estates stay within the factored method's reach.
     let capacity = 250.0;
+    // Under failover-dns every group goes to one region (the primary, then each standby in
+    // turn), so each carries the whole demand: the primary steadily, the standbys once scaled
+    // up (warm standby). Elsewhere a region carries its own groups.
+    let whole = (peak / (capacity * args.azs as f64)).ceil() as usize;
+    let failover = args.routing == "failover-dns";
+    let scaled = if failover { whole.max(4) } else { 4 };
     let _ = writeln!(
         w,
         "\nservices:\n  web:\n    entry: true\n    capacity_per_instance: {capacity}\n    cost_per_hour: 0.1\n    placement:"
     );
     for r in 0..n {
+        let steady = if failover && r == 0 { whole.max(2) } else { 2 };
         let _ = writeln!(
             w,
-            "      {}: {{ per_az: 2, scale_to: {{ per_az: 4 }}, scale_up: 10m }}",
+            "      {}: {{ per_az: {steady}, scale_to: {{ per_az: {scaled} }}, scale_up: 10m }}",
             region(r)
         );
     }
+    // api and worker at the entry's scaled capacity in every AZ (1,000 rps an instance).
+    let tier = (scaled as f64 * capacity / 1000.0).ceil() as usize;
     let mut web_deps = vec!["api".to_string()];
     web_deps.extend((0..args.externals).map(|e| format!("ext{e}")));
     let _ = writeln!(w, "    depends_on: [{}]", web_deps.join(", "));
@@ -361,7 +370,7 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
         "  api:\n    capacity_per_instance: 1000\n    cost_per_hour: 0.05\n    placement:"
     );
     for r in 0..n {
-        let _ = writeln!(w, "      {}: {{ per_az: 1 }}", region(r));
+        let _ = writeln!(w, "      {}: {{ per_az: {tier} }}", region(r));
     }
     let _ = writeln!(
         w,
@@ -378,7 +387,7 @@ pub fn topology(args: &GenerateArgs) -> Result<String, String> {
         "  worker:\n    capacity_per_instance: 1000\n    placement:"
     );
     for r in 0..n {
-        let _ = writeln!(w, "      {}: {{ per_az: 1 }}", region(r));
+        let _ = writeln!(w, "      {}: {{ per_az: {tier} }}", region(r));
     }
     Ok(y)
 }
@@ -417,25 +426,62 @@ mod tests {
     /// Demand follows the user groups, not the regions: at 40 regions the default 8 groups each
     /// bring 1,000 rps to their region, within its capacity, so nothing failed is `up` (with
     /// 1,000 rps per region, each group's region got 5,000 against 3,000 scaled: degraded).
+    /// Under failover-dns every group goes to the primary, which carries the whole demand, and
+    /// with the primary down a standby scales up to it (it was sized like the others, so the
+    /// estate served 37% with nothing failed).
     #[test]
     fn a_large_default_estate_is_up_with_nothing_failed() {
-        let args = GenerateArgs {
-            regions: 40,
-            ..GenerateArgs::default()
-        };
-        let text = topology(&args).unwrap();
-        assert!(text.contains("peak_rps: 8000"), "{text}");
-        let source = Source {
-            name: "gen.yaml".into(),
-            text,
-        };
-        let Ok(checked) = pipeline::check_source(source, "gen") else {
-            panic!("the 40-region estate does not validate");
-        };
-        let engine = crate::evaluate::Engine::new(&checked.model);
-        let baseline = engine.baseline();
-        assert_eq!(baseline.outcome, crate::evaluate::Outcome::Up);
-        assert_eq!(baseline.served_fraction, 1.0);
+        for routing in ["geodns", "failover-dns", "anycast", "global-lb"] {
+            for (regions, azs) in [(40, 3), (40, 1), (3, 2)] {
+                let args = GenerateArgs {
+                    regions,
+                    azs,
+                    routing: routing.into(),
+                    ..GenerateArgs::default()
+                };
+                let text = topology(&args).unwrap();
+                let peak = 1000 * regions.min(8);
+                assert!(text.contains(&format!("peak_rps: {peak}")), "{text}");
+                let source = Source {
+                    name: "gen.yaml".into(),
+                    text,
+                };
+                let Ok(checked) = pipeline::check_source(source, "gen") else {
+                    panic!("the {regions}-region {routing} estate does not validate");
+                };
+                let engine = crate::evaluate::Engine::new(&checked.model);
+                let what = format!("{regions} x {azs} {routing}");
+                let baseline = engine.baseline();
+                assert_eq!(baseline.outcome, crate::evaluate::Outcome::Up, "{what}");
+                assert_eq!(baseline.served_fraction, 1.0, "{what}");
+                // The primary down (with stores it does not home alone): the next region
+                // serves everyone, scaled up.
+                if routing == "failover-dns" && regions > 3 {
+                    let args = GenerateArgs {
+                        datastores: vec!["active-active".into()],
+                        ..args
+                    };
+                    let source = Source {
+                        name: "gen.yaml".into(),
+                        text: topology(&args).unwrap(),
+                    };
+                    let checked = pipeline::check_source(source, "gen").unwrap();
+                    let engine = crate::evaluate::Engine::new(&checked.model);
+                    let r00 = crate::model::Component::Region(0usize.into());
+                    let failure = crate::evaluate::Failure {
+                        components: vec![engine.component_index(r00)],
+                        ..Default::default()
+                    };
+                    let core = engine.core(&failure);
+                    assert_eq!(core.served_fraction, 1.0, "{what}, r00 down");
+                    assert_eq!(
+                        core.outcome,
+                        crate::evaluate::Outcome::Up,
+                        "{what}, r00 down"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
