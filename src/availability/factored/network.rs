@@ -275,9 +275,10 @@ impl Frontier<'_> {
                 }
                 before.push((states.iter().map(|(k, p)| (*k, *p)).collect(), split));
             }
-            let mut next: FxHashMap<K, f64> = FxHashMap::default();
+            // Joined first, summed over the states, then each distinct one finished once.
+            let mut raw: FxHashMap<K, f64> = FxHashMap::default();
             for (&key, &p) in &states {
-                transitions(
+                joined(
                     step,
                     key,
                     p,
@@ -289,8 +290,15 @@ impl Frontier<'_> {
                 for &(target, q) in &out {
                     match target {
                         None => split += q,
-                        Some(t) => *next.entry(t).or_default() += q,
+                        Some(t) => *raw.entry(t).or_default() += q,
                     }
+                }
+            }
+            let mut next: FxHashMap<K, f64> = FxHashMap::default();
+            for (key, p) in raw {
+                match finish(step, key) {
+                    None => split += p,
+                    Some(t) => *next.entry(t).or_default() += p,
                 }
             }
             self.setup
@@ -379,7 +387,25 @@ fn transitions<K: Labels>(
     key: K,
     p: f64,
     alive_v: f64,
-    up: &dyn Fn(usize) -> f64,
+    up: &impl Fn(usize) -> f64,
+    branches: &mut Vec<(K, f64)>,
+    out: &mut Vec<(Option<K>, f64)>,
+) {
+    joined(step, key, p, alive_v, up, branches, out);
+    for (target, _) in out.iter_mut() {
+        *target = target.and_then(|t| finish(step, t));
+    }
+}
+
+/// [`transitions`] before [`finish`]: the states once `step`'s region has joined, with the
+/// frontier not yet updated (`None`: an alive region after a closed block, a split). The
+/// forward pass sums these over its states first, and finishes each distinct one once.
+fn joined<K: Labels>(
+    step: &Step,
+    key: K,
+    p: f64,
+    alive_v: f64,
+    up: &impl Fn(usize) -> f64,
     branches: &mut Vec<(K, f64)>,
     out: &mut Vec<(Option<K>, f64)>,
 ) {
@@ -417,7 +443,7 @@ fn transitions<K: Labels>(
         }
         for &(labels, q) in branches.iter() {
             if q != 0.0 {
-                out.push((finish(step, labels), q));
+                out.push((Some(labels), q));
             }
         }
     }
