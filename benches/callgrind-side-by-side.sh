@@ -13,7 +13,9 @@ dir=$(mktemp -d)
 "$new" generate --regions 30 --azs 3 > "$dir/s30.yaml"
 for n in 10 20 30 50; do "$new" generate --regions $n --azs 3 --links nearest:4 > "$dir/e$n.yaml"; done
 count() { valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
-incl() { callgrind_annotate --inclusive=yes "$dir/cg.out" 2>/dev/null | grep -m1 "$1" | awk '{gsub(",","",$1); print $1}'; }
+# awk reads the whole listing: `grep -m1` closed the pipe early, and under pipefail the
+# annotator's SIGPIPE ended the script after the rows whose listing was short.
+incl() { callgrind_annotate --inclusive=yes "$dir/cg.out" 2>/dev/null | awk -v f="$1" '!done && index($0, f) {gsub(",","",$1); print $1; done=1}'; }
 row() {
   local label=$1 fn=$2; shift 2
   local o n oi ni
