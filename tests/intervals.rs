@@ -662,3 +662,79 @@ fn progress_names_each_step_of_the_availability_computation() {
     );
     assert_eq!(seen[first - 1], Progress::Scenarios(plan.total()));
 }
+
+/// A component that never fails (availability 1) is down in no state of the split-state walk,
+/// so its figures given down come from a walk of its own: the importance table is given, and
+/// P(down | it is down) does not depend on its own availability (it equals the figure with the
+/// region at 0.9999999). And one outside the part that can serve, whose MTTR is above a restore
+/// time, is not summed out with the components that change only W (it changes nothing: it
+/// once left a group with no place in the walk, and analyze panicked).
+#[test]
+fn a_component_that_never_fails_gets_its_figures_given_down() {
+    use crate::common::analyze_json;
+    let dir = tempfile::tempdir().unwrap();
+    let ring = topology(&GenerateArgs {
+        regions: 8,
+        links: LinkShape::Ring,
+        ..GenerateArgs::default()
+    })
+    .unwrap();
+    let given_down = |availability: &str| {
+        let text = ring.replacen(
+            "  r02:\n",
+            &format!("  r02:\n    availability: {availability}\n"),
+            1,
+        );
+        let path = dir.path().join(format!("ring-{availability}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let report = analyze_json(&path);
+        assert_eq!(report["summary"]["availability_method"], "factored");
+        let u = report["summary"]["unavailability"].as_f64().unwrap();
+        let rows = report["importance"]
+            .as_array()
+            .expect("the importance table");
+        let row = rows
+            .iter()
+            .find(|r| r["component"] == "region:r02")
+            .unwrap();
+        row["risk_achievement_worth"].as_f64().unwrap() * u
+    };
+    let (never, almost) = (given_down("1"), given_down("0.9999999"));
+    assert!(never > 1e-6, "{never:e}");
+    assert!(
+        (never - almost).abs() <= 1e-9 * never,
+        "{never:e} against {almost:e}"
+    );
+
+    // Three linked regions, a fourth unlinked and perfect with an 8h MTTR (above the store's
+    // 1h30 restore), its AZs failing.
+    let az = |r: &str, i: u32| format!("      {r}{i}: {{ availability: 0.999, mttr: 1h }}\n");
+    let region = |r: &str, at: &str, availability: &str, mttr: &str| {
+        format!(
+            "  {r}:\n    location: {at}\n    availability: {availability}\n    mttr: {mttr}\n    azs:\n{}",
+            (1..=4).map(|i| az(r, i)).collect::<String>()
+        )
+    };
+    let text = format!(
+        "version: 1\nname: perfect-outside\nregions:\n{}{}{}{}\
+links:\n  - {{ between: [a, b], availability: 0.999 }}\n  - {{ between: [b, c], availability: 0.999 }}\n  - {{ between: [a, c], availability: 0.999 }}\n\
+routing: {{ kind: geodns }}\nusers:\n  u1: {{ location: [40, -75], share: 1.0 }}\ndemand: {{ peak_rps: 1000 }}\n\
+services:\n  web:\n    entry: true\n    capacity_per_instance: 1000\n    placement: {{ a: {{ per_az: 1 }}, b: {{ per_az: 1 }}, c: {{ per_az: 1 }} }}\n    depends_on: [db]\n\
+datastores:\n  db: {{ replication: active-passive, primary: a, replicas: [b, c], manual_decision: 30m, backups: {{ interval: 1h, restore: 1h, region: c }} }}\n",
+        region("a", "[40, -75]", "0.999", "6h"),
+        region("b", "[41, -80]", "0.999", "6h"),
+        region("c", "[42, -85]", "0.999", "6h"),
+        region("x", "[50, 10]", "1", "8h"),
+    );
+    let path = dir.path().join("perfect-outside.yaml");
+    std::fs::write(&path, text).unwrap();
+    let report = analyze_json(&path);
+    assert_eq!(report["summary"]["availability_method"], "factored");
+    assert!(
+        report["summary"]["availability_error_bound"]
+            .as_f64()
+            .unwrap()
+            <= 1e-12
+    );
+    assert!(report["importance"].is_array(), "{}", report["summary"]);
+}

@@ -151,11 +151,17 @@ fn walk(
         // A component whose split states given it down weigh more than the walk above
         // reached (its failure makes the network fragile: their states are lighter by its q)
         // gets a walk of its own, over the states with it down.
+        // So does one that never fails (it is down in no state of the walk) when the
+        // correction given it down matters.
+        let never_fails = |c: usize| engine.model().availability(engine.components()[c]).0 >= 1.0;
         let fragile: Vec<usize> = (0..runs.len())
             .filter(|&c| {
-                position[c].is_some_and(|(i, _)| {
-                    left_out(&runs[c][0], all.each[2 * i].1) > CONDITIONAL_TOLERANCE / 2.0
-                })
+                let covered = match position[c] {
+                    Some((i, _)) => all.each[2 * i].1,
+                    None if never_fails(c) && summed(c) == SummedOut::No => 0.0,
+                    None => return false,
+                };
+                left_out(&runs[c][0], covered) > CONDITIONAL_TOLERANCE / 2.0
             })
             .collect();
         // Only when the table can be given: the figures exact, and few enough of them.
@@ -193,7 +199,7 @@ fn walk(
                 let (d, u) = match (position[c], summed(c)) {
                     (Some((i, _)), _) => (all.each[2 * i].clone(), all.each[2 * i + 1].clone()),
                     (None, SummedOut::Fully) => (all.main.clone(), all.main.clone()),
-                    (None, SummedOut::ByW(k)) => {
+                    (None, SummedOut::ByW(k)) if groups.contains_key(&k) => {
                         let i = groups[&k];
                         let other = 1.0 - tree.order[i].2 / a_c;
                         let (down, up) = (&all.each[2 * i], &all.each[2 * i + 1]);
@@ -202,8 +208,8 @@ fn walk(
                         mixed.add(&up.0, 1.0 - other);
                         (down.clone(), (mixed, other * down.1 + (1.0 - other) * up.1))
                     }
-                    (None, SummedOut::No) if a_c >= 1.0 => (none, all.main.clone()),
-                    (None, SummedOut::No) => (all.main.clone(), none),
+                    (None, _) if a_c >= 1.0 => (none, all.main.clone()),
+                    (None, _) => (all.main.clone(), none),
                 };
                 let (given_down, bound_down, covered_down) = match &given_down[c] {
                     Some(w) => {

@@ -114,7 +114,13 @@ impl Setup<'_> {
         let restore_all: Vec<usize> = self.restorable.iter().map(|(d, _)| *d).collect();
         let items = Items::new(self, &restore_all)?;
         let how = |c: usize| {
-            let mttr = m.mttr(self.engine.components()[c]).0;
+            let component = self.engine.components()[c];
+            // One that never fails has no place in the walk anyway (and a group of only such
+            // would have none).
+            if m.availability(component).0 >= 1.0 {
+                return SummedOut::No;
+            }
+            let mttr = m.mttr(component).0;
             let mut below: Vec<f64> = self
                 .restorable
                 .iter()
