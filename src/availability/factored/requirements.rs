@@ -162,6 +162,15 @@ impl<'a> Items<'a> {
         bits
     }
 
+    /// The tiers region `r` holds with it and all its AZs alive.
+    pub(super) fn held_by(&self, r: usize) -> u64 {
+        let m = self.setup.engine.model();
+        m.regions[r]
+            .azs
+            .iter()
+            .fold(self.region_bits(r), |b, a| b | self.az_bits(r, a.idx()))
+    }
+
     /// The tiers of item `i` among `bits` (bit t: tier t).
     pub(super) fn tiers_of(&self, bits: u64, i: usize) -> u64 {
         let n = self.tiers[i].len() as u32;

@@ -14,6 +14,7 @@
 //! their members (then the count outside would have to be per part).
 
 use super::Setup;
+use super::islands::parts;
 use super::requirements::Items;
 use crate::availability::partial::SummedOut;
 
@@ -23,23 +24,7 @@ impl Setup<'_> {
     pub(super) fn serving_part(&self) -> Result<Option<Vec<bool>>, String> {
         let m = self.engine.model();
         let n = m.regions.len();
-        let mut label: Vec<usize> = (0..n).collect();
-        fn root(label: &mut [usize], mut x: usize) -> usize {
-            while label[x] != x {
-                label[x] = label[label[x]];
-                x = label[x];
-            }
-            x
-        }
-        for link in &m.links {
-            let [a, b] = link.ends;
-            let (a, b) = (root(&mut label, a.idx()), root(&mut label, b.idx()));
-            label[a.max(b)] = a.min(b);
-        }
-        let part: Vec<usize> = (0..n).map(|r| root(&mut label, r)).collect();
-        let mut parts: Vec<usize> = part.clone();
-        parts.sort_unstable();
-        parts.dedup();
+        let parts = parts(m, &vec![true; n], &vec![false; m.links.len()]);
         if parts.len() == 1 {
             return Ok(None);
         }
@@ -49,16 +34,14 @@ impl Setup<'_> {
         let entry = &m.services[m.entry.idx()];
         // The parts that can serve, and those that can hold a quorum's majority.
         let (mut can_serve, mut majorities) = (Vec::new(), Vec::new());
-        for &p in &parts {
-            let mut bits = 0u64;
-            let mut runs_entry = false;
-            for r in (0..n).filter(|&r| part[r] == p) {
-                bits |= items.region_bits(r);
-                for a in &m.regions[r].azs {
-                    bits |= items.az_bits(r, a.idx());
-                    runs_entry |= entry.scaled_instances[a.idx()] > 0;
-                }
-            }
+        for (p, part) in parts.iter().enumerate() {
+            let bits = part.iter().fold(0, |b, &r| b | items.held_by(r));
+            let runs_entry = part.iter().any(|&r| {
+                m.regions[r]
+                    .azs
+                    .iter()
+                    .any(|a| entry.scaled_instances[a.idx()] > 0)
+            });
             let holds = |i: usize| items.tiers_of(bits, i) != 0;
             let mut can = runs_entry
                 && (0..items.tiers.len())
@@ -67,7 +50,7 @@ impl Setup<'_> {
             for (q, quorum) in items.quorums.iter().enumerate() {
                 let members = items.quorum_members[q]
                     .iter()
-                    .filter(|&&r| part[r] == p)
+                    .filter(|r| part.contains(r))
                     .count();
                 let majority = members >= quorum.majority as usize;
                 can &= majority || quorum.restore_item.is_some_and(holds);
@@ -92,7 +75,7 @@ impl Setup<'_> {
         if majorities.iter().any(|&p| p != only) {
             return Err("the regions form networks not linked to each other, and one that cannot serve holds a majority of a consensus store's members".into());
         }
-        Ok(Some((0..n).map(|r| part[r] != only).collect()))
+        Ok(Some((0..n).map(|r| !parts[only].contains(&r)).collect()))
     }
 }
 
@@ -134,20 +117,15 @@ impl Setup<'_> {
                 k => SummedOut::ByW(k),
             }
         };
-        let bits = |r: usize| {
-            m.regions[r]
-                .azs
-                .iter()
-                .fold(items.region_bits(r), |b, a| b | items.az_bits(r, a.idx()))
-        };
         let inside = (0..m.regions.len())
             .filter(|&r| !outside[r])
-            .fold(0, |b, r| b | bits(r));
+            .fold(0, |b, r| b | items.held_by(r));
         // A tier held outside changes OK only when the serving part can hold a later tier of
         // the same requirement (the outside one then comes first).
         let blocks = |r: usize| {
+            let held = items.held_by(r);
             (0..items.tiers.len()).any(|i| {
-                let (theirs, ours) = (items.tiers_of(bits(r), i), items.tiers_of(inside, i));
+                let (theirs, ours) = (items.tiers_of(held, i), items.tiers_of(inside, i));
                 theirs != 0 && ours != 0 && theirs.trailing_zeros() < 63 - ours.leading_zeros()
             })
         };
