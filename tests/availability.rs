@@ -544,6 +544,64 @@ pub(crate) mod disconnected {
     }
 }
 
+/// Rings, chains, hubs and sparse nearest-K graphs whose serving part must hold one region (the
+/// anchor: the single-AZ store's, docs/availability.md step 4): the islands that hold it are
+/// exact on all of their events (on a hub, one programme sums every split), so the factored
+/// method must be exact (bound at most 1e-12) and equal enumeration, with unreliable links,
+/// regions and AZs so that splits into many parts weigh.
+pub(crate) mod anchored {
+    use drplan::availability::{brute, factored};
+    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: super::random::cases(), ..ProptestConfig::default() })]
+
+        #[test]
+        fn anchored_islands_equal_enumeration(
+            regions in 3usize..=6,
+            azs in 1usize..=2,
+            links in prop::sample::select(vec![
+                LinkShape::Ring, LinkShape::Chain, LinkShape::Hub,
+                LinkShape::Nearest(1), LinkShape::Nearest(2), LinkShape::Mesh,
+            ]),
+            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
+            stores in prop::sample::subsequence(
+                vec!["multi-az", "active-passive", "active-active", "consensus"], 0..=2),
+            region_avail in prop::collection::vec(0.7f64..0.999, 4),
+            az_avail in prop::collection::vec(0.7f64..0.999, 4),
+            users in 1usize..=4,
+            seed in 0u64..1000,
+        ) {
+            let stores: Vec<&str> = std::iter::once("single-az").chain(stores).collect();
+            let args = GenerateArgs {
+                shared_fate: 0,
+                externals: 0,
+                seed,
+                ..crate::common::estate((regions, azs), links, routing, users, &stores)
+            };
+            let Ok(text) = topology(&args) else { return Ok(()) };
+            let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);
+            let checked = super::checked(&text);
+            let engine = drplan::evaluate::Engine::new(&checked.model);
+            let n = engine.components().len();
+            prop_assume!(n <= 18);
+            // (A link graph in several parts is `disconnected`'s.)
+            prop_assume!(petgraph::algo::connected_components(&engine.graphs().network) == 1);
+            prop_assert!(factored::anchored(&engine), "no anchor\n{text}");
+            let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
+            let f = factored::compute_with_bound(&engine, None)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert!(f.error_bound <= 1e-12, "bound {:e}\n{text}", f.error_bound);
+            for (name, x, y) in super::pairs(&b, &f.total) {
+                let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
+                prop_assert!((x - y).abs() <= tolerance,
+                    "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}", f.error_bound);
+            }
+        }
+    }
+}
+
 /// A triangle of reliable regions joined by perfect links, and a pair of unreliable regions
 /// (joined to each other by a perfect link) hanging off it by one unreliable link: the network
 /// splits often (P about 5%), always into the triangle and a part of the pair, which the

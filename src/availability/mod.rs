@@ -149,7 +149,10 @@ pub enum Step {
     SplitStates,
     /// The factored method's importance runs: done, of.
     Importance(usize, usize),
-    /// The islands of step 4, then the most probable states, for a proven interval.
+    /// The islands of step 4: the parts a split network leaves (with an anchor, every part
+    /// that can serve).
+    Islands,
+    /// The most probable states, for a proven interval.
     Interval,
 }
 
@@ -190,6 +193,19 @@ pub fn compute(
     };
     let alone = |r: &factored::StaticRun| r.pruned + r.split;
     let static_bound = alone(&static_.main);
+    // With an anchor (a region no serving part can do without), the islands that hold it
+    // cover the split states exactly, at the cost of a few static runs each: tried first.
+    // The split states one by one may still give the importance table below.
+    // Without importance they are tried first; with it, after the split states (which may
+    // give the importance table too).
+    if !importance && static_bound > factored::TOLERANCE && factored::anchored(engine) {
+        progress(Step::Islands);
+        if let Ok(exact) = factored::compute_within(engine, pool, factored::TOLERANCE)
+            && exact.is_exact()
+        {
+            return exact;
+        }
+    }
     // The importance runs only where the figures will be exact: first on the static network
     // alone, else on the split states (whose walk is then made again with them).
     let mut first = None;
@@ -264,12 +280,19 @@ pub fn compute(
     if found.is_exact() {
         return found;
     }
-    // Still too wide: the islands of step 4 may narrow it; then the most probable states.
-    progress(Step::Interval);
+    // Still too wide: the islands of step 4 may narrow it (with an anchor, make it exact:
+    // then with the split states' importance figures when those are within their
+    // tolerance); else the most probable states.
+    progress(Step::Islands);
     let best = match factored::compute_within(engine, pool, found.error_bound) {
+        Ok(mut islands) if islands.is_exact() => {
+            islands.conditional = found.conditional;
+            return islands;
+        }
         Ok(islands) if islands.error_bound < found.error_bound => islands,
         _ => found,
     };
+    progress(Step::Interval);
     let reason = format!(
         "the factored method bounds its error by {:.1e}, above {:.0e} (links or regions whose failure splits the network, such as a ring or a hub, make it large)",
         best.error_bound,

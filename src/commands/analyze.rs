@@ -264,6 +264,9 @@ fn step_message(step: Progress) -> String {
             format!("availability: importance, {done} of {of} runs")
         }
         Progress::Availability(Step::Importance(..)) => "availability: importance".into(),
+        Progress::Availability(Step::Islands) => {
+            "availability: the parts of a split network that can serve".into()
+        }
         Progress::Availability(Step::Interval) => {
             "availability: a proven interval from the most probable states".into()
         }

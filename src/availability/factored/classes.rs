@@ -60,6 +60,7 @@ impl<'a> Setup<'a> {
             tiers: [(0.0, 0.0); MAX_TRACKED],
             bits: 0,
             members: 0,
+            outside: false,
         };
         (0..m.regions.len())
             .map(|r| {
@@ -134,6 +135,7 @@ impl<'a> Setup<'a> {
                         }),
                         bits: bits | region_bits,
                         members: items.members(r),
+                        outside: false,
                     });
                 }
                 out.retain(|c| c.probability > 0.0);

@@ -2,12 +2,14 @@
 //! computed with two parts of the network, and the bound on what they leave.
 
 use super::network::network_split;
-use super::ok::{Layout, OkProgramme};
-use super::requirements::Items;
+use super::ok::{Layout, OkProgramme, Parts};
+use super::requirements::{Items, Satisfier};
 use super::search::Search;
 use crate::availability::StateProbabilities;
 
-use super::{Class, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS, Setup};
+use super::{
+    Class, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS, MAX_WEIGHTED_COMBINATIONS, Setup,
+};
 
 impl<'a> Setup<'a> {
     /// Step 4 for one set of failed shared-fate groups, on the term with nothing forced:
@@ -33,17 +35,22 @@ impl<'a> Setup<'a> {
         weight: f64,
         known_split: Option<f64>,
     ) -> Result<Candidates, String> {
+        // On a star the split states are summed exactly (`star.rs`).
+        if self.star {
+            return Ok((0.0, Vec::new(), 0.0));
+        }
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
         let split = known_split.unwrap_or_else(|| network_split(self, avail, &life.alive));
         if split == 0.0 {
-            return Ok((0.0, Vec::new()));
+            return Ok((0.0, Vec::new(), 0.0));
         }
         if known_split.is_none() || weight * split <= ISLAND_TARGET * 1e-3 {
-            return Ok((split, Vec::new()));
+            return Ok((split, Vec::new(), split));
         }
         // The parts cut off by every combination of none to three failures (two on large
-        // networks) of regions and links: each part but the largest is a candidate.
+        // networks) of regions and links: each part but the largest is a candidate (with an
+        // anchor, the part that holds it).
         let m = self.engine.model();
         let n = m.regions.len();
         let can_fail: Vec<Failure> = (0..n)
@@ -76,34 +83,91 @@ impl<'a> Setup<'a> {
                     Failure::Link(l) => down[l] = true,
                 }
             }
-            for part in parts(m, &alive, &down).into_iter().skip(1) {
-                blocks.insert(part);
+            let parts = parts(m, &alive, &down);
+            match self.anchor {
+                Some(a) if parts.len() > 1 => {
+                    blocks.extend(parts.into_iter().filter(|p| p.contains(&a)));
+                }
+                Some(_) => {}
+                None => blocks.extend(parts.into_iter().skip(1)),
             }
         };
         // No failure at all too: the failed groups alone may split the network.
         visit(&[]);
-        combinations(k, order, &mut Vec::new(), &mut visit);
+        if self.anchor.is_some() {
+            // Heavier combinations too, while they may matter: the anchored islands are
+            // cheap, and each one taken is exact.
+            let odds: Vec<f64> = can_fail
+                .iter()
+                .map(|f| match *f {
+                    Failure::Region(r) => life.dead[r] / life.alive[r],
+                    Failure::Link(l) => {
+                        let a = avail[self.link_c[l]];
+                        (1.0 - a) / a
+                    }
+                })
+                .collect();
+            let mut by_odds: Vec<usize> = (0..k).collect();
+            by_odds.sort_by(|&a, &b| odds[b].total_cmp(&odds[a]).then(a.cmp(&b)));
+            let sorted: Vec<f64> = by_odds.iter().map(|&i| odds[i]).collect();
+            let threshold = ISLAND_TARGET * 1e-4 / weight;
+            let mut budget = MAX_WEIGHTED_COMBINATIONS;
+            weighted_combinations(
+                &sorted,
+                (order, threshold),
+                (&mut Vec::new(), 1.0),
+                &mut budget,
+                &mut |combo: &[usize]| {
+                    let original: Vec<usize> = combo.iter().map(|&i| by_odds[i]).collect();
+                    visit(&original)
+                },
+            );
+        } else {
+            combinations(k, order, &mut Vec::new(), &mut visit);
+        }
         // Only blocks whose two-part programme fits (the classes here hold at least the tiers
-        // of the conditioned ones, and forced terms only remove classes) and whose inner links
-        // are few enough to enumerate.
+        // of the conditioned ones, and forced terms only remove classes) and, unless anchored,
+        // whose inner links are few enough to enumerate.
         let islands = blocks
             .into_iter()
             .filter(|b| {
                 let in_block: Vec<bool> = (0..n).map(|r| b.contains(&r)).collect();
+                if self.anchor.is_some() {
+                    let outside: Vec<bool> = in_block.iter().map(|x| !x).collect();
+                    let l = Layout::new(&items, &classes, Parts::Outside(&outside));
+                    return l.is_ok();
+                }
                 let inner = m
                     .links
                     .iter()
                     .filter(|l| l.ends.iter().all(|e| in_block[e.idx()]))
                     .count();
-                inner <= MAX_INNER_LINKS && Layout::new(&items, &classes, Some(&in_block)).is_ok()
+                inner <= MAX_INNER_LINKS
+                    && Layout::new(&items, &classes, Parts::Island(&in_block)).is_ok()
             })
             .map(|b| {
-                let p = self.cut_off(avail, &life, &b).probability;
+                let cut = self.cut_off(avail, &life, &b);
+                // With an anchor, what the island covers of ¬N: E_B with a region alive
+                // outside it (`leftover` adds nothing back for it).
+                let p = match self.anchor {
+                    Some(_) => cut.probability * (1.0 - exactly(&cut.rest_alive, &[])),
+                    None => cut.probability,
+                };
                 (b, p)
             })
             .filter(|(_, p)| *p > 0.0)
             .collect();
-        Ok((split, islands))
+        // What the islands are to cover: with an anchor, the split states where it is alive
+        // (where it is dead, nothing is OK on the model nor on the static network).
+        let cover = match self.anchor {
+            Some(a) => {
+                let mut given = life.alive.clone();
+                given[a] = 1.0;
+                life.alive[a] * network_split(self, avail, &given)
+            }
+            None => split,
+        };
+        Ok((split, islands, cover))
     }
 
     /// Over the chosen islands (in the order chosen): Σ P(E_B, no region alive outside B),
@@ -123,6 +187,11 @@ impl<'a> Setup<'a> {
         let (mut unsplit, mut out) = (0.0, 0.0);
         for (i, block) in islands.iter().enumerate() {
             let cut = self.cut_off(avail, &life, block);
+            if self.anchor.is_some() {
+                // Exact on all of E_B: the rest never serves, however it splits; and what
+                // `candidates` subtracted is E_B ∩ ¬N already.
+                continue;
+            }
             let rest_split = network_split(self, avail, &cut.rest_alive);
             unsplit += cut.probability * exactly(&cut.rest_alive, &[]);
             let few: f64 = islands[..i]
@@ -153,7 +222,7 @@ impl<'a> Setup<'a> {
                 _ => {}
             }
         }
-        let mut probability = connected_probability(block, &inner);
+        let mut probability = self.connected_probability(avail, block, &inner);
         let mut rest_alive = vec![0.0; n];
         for r in 0..n {
             if block.contains(&r) {
@@ -188,38 +257,13 @@ impl<'a> Setup<'a> {
         if cut.probability == 0.0 {
             return Ok((StateProbabilities::ZERO, 0.0));
         }
-        // Each region's classes given E_B (regions stay independent): the block's alive, the
-        // others' alive ones weighted by the cut, normalised.
-        let conditioned: Vec<Vec<Class>> = classes
-            .iter()
-            .enumerate()
-            .map(|(r, cs)| {
-                let inside = block.contains(&r);
-                let mut out: Vec<Class> = cs
-                    .iter()
-                    .filter(|c| c.alive || !inside)
-                    .map(|c| {
-                        let mut c = c.clone();
-                        if c.alive && !inside {
-                            c.probability *= cut.tilt[r];
-                        }
-                        c
-                    })
-                    .filter(|c| c.probability > 0.0)
-                    .collect();
-                let z: f64 = out.iter().map(|c| c.probability).sum();
-                for c in &mut out {
-                    c.probability /= z;
-                }
-                out
-            })
-            .collect();
+        let conditioned = conditioned(classes, &cut, block);
         let (connected, mut pruned) = self.connected(items, &conditioned)?;
         let in_block: Vec<bool> = (0..classes.len()).map(|r| block.contains(&r)).collect();
-        let ok = OkProgramme::new(self, items, &conditioned, Some(&in_block))?;
+        let ok = OkProgramme::new(self, items, &conditioned, Parts::Island(&in_block))?;
         let mut cut_figures = StateProbabilities::ZERO;
         for target in 0..4u32 {
-            if ok.value[0][target as usize] == 0.0 {
+            if ok.value_at(0, 0, target as usize) == 0.0 {
                 continue;
             }
             let mut search = Search::new(self, &conditioned, &ok, Some(&in_block), target);
@@ -235,8 +279,92 @@ impl<'a> Setup<'a> {
     }
 }
 
-/// P(¬N) for one set of failed groups, and the candidate islands with their probabilities.
-pub(super) type Candidates = (f64, Vec<(Vec<usize>, f64)>);
+impl Setup<'_> {
+    /// E[(f_B − f) 1{E_B}] for an island B that holds the anchor (see [`Setup::anchor`]):
+    /// the rest never serves however it splits, so on all of E_B the figures are those with
+    /// the rest outside the one part that can serve (f_B); and the pruned mass.
+    pub(super) fn anchored_island(
+        &self,
+        avail: &[f64],
+        items: &Items,
+        classes: &[Vec<Class>],
+        life: &Life,
+        block: &[usize],
+    ) -> Result<(StateProbabilities, f64), String> {
+        let cut = self.cut_off(avail, life, block);
+        if cut.probability == 0.0 {
+            return Ok((StateProbabilities::ZERO, 0.0));
+        }
+        let conditioned = conditioned(classes, &cut, block);
+        let w = cut.probability;
+        let (connected, p0) = self.connected_within(items, &conditioned, None, w)?;
+        let outside: Vec<bool> = (0..classes.len()).map(|r| !block.contains(&r)).collect();
+        let (cut_figures, p1) = self.connected_within(items, &conditioned, Some(&outside), w)?;
+        let mut out = StateProbabilities::ZERO;
+        out.add(&cut_figures, cut.probability);
+        out.add(&connected, -cut.probability);
+        Ok((out, (p0 + p1) * cut.probability))
+    }
+
+    /// A region that holds every tier of some requirement OK cannot do without, whatever the
+    /// restore policy (the AZ of a single-AZ store, the primary of a multi-AZ store without
+    /// backups elsewhere): a part of the network without it is never OK, so the only part
+    /// that can serve is the one that holds it. `None` when there is none, or the link graph
+    /// is not connected (`serving_part.rs` handles that).
+    pub(super) fn anchor(&self) -> Option<usize> {
+        if self.outside.is_some() {
+            return None;
+        }
+        let m = self.engine.model();
+        let restore_all: Vec<usize> = self.restorable.iter().map(|(d, _)| *d).collect();
+        let items = Items::new(self, &restore_all).ok()?;
+        (0..items.tiers.len())
+            .filter(|i| items.required >> i & 1 == 1)
+            .find_map(|i| {
+                let mut regions = items.tiers[i].iter().flatten().map(|s| match *s {
+                    Satisfier::Region(r) | Satisfier::Primary { region: r, .. } => Some(r),
+                    Satisfier::Az(a) => Some(m.azs[a].region.idx()),
+                    Satisfier::Service(_) => None,
+                });
+                let first = regions.next()??;
+                regions.all(|r| r == Some(first)).then_some(first)
+            })
+    }
+}
+
+/// Each region's classes given E_B (regions stay independent): the block's alive, the others'
+/// alive ones weighted by the cut, normalised.
+fn conditioned(classes: &[Vec<Class>], cut: &Cut, block: &[usize]) -> Vec<Vec<Class>> {
+    classes
+        .iter()
+        .enumerate()
+        .map(|(r, cs)| {
+            let inside = block.contains(&r);
+            let mut out: Vec<Class> = cs
+                .iter()
+                .filter(|c| c.alive || !inside)
+                .map(|c| {
+                    let mut c = c.clone();
+                    if c.alive && !inside {
+                        c.probability *= cut.tilt[r];
+                    }
+                    c
+                })
+                .filter(|c| c.probability > 0.0)
+                .collect();
+            let z: f64 = out.iter().map(|c| c.probability).sum();
+            for c in &mut out {
+                c.probability /= z;
+            }
+            out
+        })
+        .collect()
+}
+
+/// P(¬N) for one set of failed groups, the candidate islands with their probabilities, and
+/// the part of P(¬N) the islands are to cover (all of it, or with an anchor the states where
+/// it is alive).
+pub(super) type Candidates = (f64, Vec<(Vec<usize>, f64)>, f64);
 
 /// Event E_B (see `Setup::cut_off`).
 pub(super) struct Cut {
@@ -272,9 +400,47 @@ impl Life {
     }
 }
 
+impl Setup<'_> {
+    /// P(the regions of `block` are connected by the links among them that are up): every
+    /// link up when they form a tree; else by every state of those links when they are few;
+    /// else by the frontier programme of step 4 with exactly the block alive (an upper bound
+    /// on its split, so a lower bound here).
+    fn connected_probability(
+        &self,
+        avail: &[f64],
+        block: &[usize],
+        inner: &[(usize, usize, f64)],
+    ) -> f64 {
+        if block.len() <= 1 {
+            return 1.0;
+        }
+        if inner.len() <= MAX_INNER_LINKS {
+            return enumerated_connected_probability(block, inner);
+        }
+        if inner.len() + 1 == block.len() {
+            let mut label: Vec<usize> = (0..self.engine.model().regions.len()).collect();
+            let mut joined = 0;
+            for &(a, b, _) in inner {
+                let (ra, rb) = (root(&mut label, a), root(&mut label, b));
+                if ra != rb {
+                    label[ra.max(rb)] = ra.min(rb);
+                    joined += 1;
+                }
+            }
+            if joined == inner.len() {
+                return inner.iter().map(|&(_, _, up)| up).product();
+            }
+        }
+        let alive: Vec<f64> = (0..self.engine.model().regions.len())
+            .map(|r| if block.contains(&r) { 1.0 } else { 0.0 })
+            .collect();
+        (1.0 - network_split(self, avail, &alive)).max(0.0)
+    }
+}
+
 /// P(the regions of `block` are connected by the links among them that are up), by every
 /// state of those links (few of them).
-pub(super) fn connected_probability(block: &[usize], inner: &[(usize, usize, f64)]) -> f64 {
+fn enumerated_connected_probability(block: &[usize], inner: &[(usize, usize, f64)]) -> f64 {
     if block.len() <= 1 {
         return 1.0;
     }
@@ -321,6 +487,33 @@ pub(super) fn combinations(
     }
 }
 
+/// Calls `visit` on every combination of `0..k` (`odds` sorted from the highest) of up to
+/// `order` members, and on larger ones while the product of their odds is at least
+/// `threshold`, extending `combo` (whose odds multiply to `product`); at most `budget` calls.
+fn weighted_combinations(
+    odds: &[f64],
+    (order, threshold): (usize, f64),
+    (combo, product): (&mut Vec<usize>, f64),
+    budget: &mut usize,
+    visit: &mut impl FnMut(&[usize]),
+) {
+    let start = combo.last().map_or(0, |&i| i + 1);
+    for i in start..odds.len() {
+        let p = product * odds[i];
+        if combo.len() >= order && p < threshold {
+            break;
+        }
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        combo.push(i);
+        visit(combo);
+        weighted_combinations(odds, (order, threshold), (combo, p), budget, visit);
+        combo.pop();
+    }
+}
+
 /// A component that can fail, for the search of islands.
 #[derive(Clone, Copy)]
 pub(super) enum Failure {
@@ -333,13 +526,6 @@ pub(super) enum Failure {
 pub(super) fn parts(m: &crate::model::Model, alive: &[bool], down: &[bool]) -> Vec<Vec<usize>> {
     let n = alive.len();
     let mut label: Vec<usize> = (0..n).collect();
-    pub(super) fn root(label: &mut [usize], mut x: usize) -> usize {
-        while label[x] != x {
-            label[x] = label[label[x]];
-            x = label[x];
-        }
-        x
-    }
     for (l, link) in m.links.iter().enumerate() {
         let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
         if !down[l] && alive[a] && alive[b] {
@@ -369,4 +555,13 @@ pub(super) fn exactly(alive: &[f64], block: &[usize]) -> f64 {
         .enumerate()
         .map(|(r, &a)| if block.contains(&r) { a } else { 1.0 - a })
         .product()
+}
+
+/// The root of `x` in the union-find `label`, halving paths on the way.
+fn root(label: &mut [usize], mut x: usize) -> usize {
+    while label[x] != x {
+        label[x] = label[label[x]];
+        x = label[x];
+    }
+    x
 }

@@ -38,6 +38,7 @@ mod pooled;
 mod requirements;
 mod search;
 mod serving_part;
+mod star;
 
 use classes::tiers_to_track;
 
@@ -77,8 +78,13 @@ const MAX_CUT_COMBINATIONS: usize = 200_000;
 /// Tiers other than the entry whose capacity is tracked per region class (MODEL.md §12).
 const MAX_TRACKED: usize = 3;
 /// Islands have at most this many links among their regions (their connectivity is summed
-/// over every state of those links).
+/// over every state of those links), unless they hold the anchor.
 const MAX_INNER_LINKS: usize = 12;
+/// Failure combinations visited at most in the search for anchored islands (those of up to
+/// three failures, then heavier ones by their odds).
+const MAX_WEIGHTED_COMBINATIONS: usize = 2_000_000;
+/// Islands that hold the anchor (each exact on all of its event) taken at most.
+const MAX_ANCHORED_ISLANDS: usize = 2048;
 
 /// One way a region can be (its class), with what it contributes.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,6 +101,9 @@ struct Class {
     bits: u64,
     /// Per quorum store: whether this region counts as an alive member.
     members: u32,
+    /// Alive but cut off from the one part that can serve (the anchor's, on a star: see
+    /// `Setup::star`): holds its tiers, never serves.
+    outside: bool,
 }
 
 /// A datastore with a majority rule (consensus, sync active-active).
@@ -139,6 +148,14 @@ struct Setup<'a> {
     /// is the home wherever it is, MODEL.md §3.2), so the OK programme keeps them as a
     /// second part that is never OK; the static network and P(¬N) are the serving part's.
     outside: Option<Vec<bool>>,
+    /// A region without which no part of the network is OK (see [`Setup::anchor`]): the
+    /// islands of step 4 are then the parts that hold it, each exact on all of its event.
+    anchor: Option<usize>,
+    /// Every link has the anchor at one end (a hub): given the anchor alive, each other region
+    /// is in its part exactly when it is alive and linked to it, independently of the others,
+    /// so the split states are summed exactly in the OK programme (classes `outside`), and
+    /// P(¬N) is no part of the bound (`star.rs`).
+    star: bool,
     /// Work done so far: routing-search nodes, OK-programme states times regions and
     /// network-programme states per step, summed over subproblems (deterministic, whatever the
     /// threads).
@@ -179,6 +196,13 @@ pub fn compute_within(
     give_up_above: f64,
 ) -> Result<Exact, String> {
     bounded(engine, pool, give_up_above)
+}
+
+/// Whether a region holds a requirement no part of the network is OK without (see
+/// `Setup::anchor`): the islands of step 4 are then exact on all of their events, and the
+/// figures are exact when they cover the split states (`compute_within`).
+pub fn anchored(engine: &Engine) -> bool {
+    Setup::new(engine).is_ok_and(|s| s.anchor.is_some())
 }
 
 /// The figures on the static network of step 4 (every alive region connected to every other),
@@ -412,9 +436,15 @@ impl<'a> Setup<'a> {
             recording: Default::default(),
             recorded: Vec::new(),
             outside: None,
+            anchor: None,
+            star: false,
         };
         setup.outside = setup.serving_part()?;
         setup.islands = setup.outside.is_none();
+        setup.anchor = setup.anchor();
+        setup.star = setup.anchor.is_some_and(|a| {
+            !m.links.is_empty() && m.links.iter().all(|l| l.ends.iter().any(|e| e.idx() == a))
+        });
         Ok(setup)
     }
 }

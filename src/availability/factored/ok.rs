@@ -17,7 +17,7 @@ pub(super) struct ItemBits {
 }
 
 /// What a region in a class changes in the OK programme's state.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub(super) struct Effect {
     pub(super) alive: bool,
     pub(super) bits: u64,
@@ -37,12 +37,13 @@ pub(super) struct Layout {
 
 impl Layout {
     /// The key for these classes, with the regions marked in `island` cut off (see
-    /// [`OkProgramme`]), or why it is too large.
+    /// [`OkProgramme`]; with `Parts::Outside` they never serve), or why it is too large.
     pub(super) fn new(
         items: &Items,
         classes: &[Vec<Class>],
-        island: Option<&[bool]>,
+        parts: Parts,
     ) -> Result<Layout, String> {
+        let island = parts.marked();
         let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
         let n_items = items.tiers.len();
         // The tiers each part can hold, per item.
@@ -50,8 +51,18 @@ impl Layout {
         for (r, cs) in classes.iter().enumerate() {
             for c in cs.iter().filter(|c| c.alive) {
                 for (i, h) in held.iter_mut().enumerate() {
-                    h[part(r)] |= items.tiers_of(c.bits, i);
+                    h[part(r) | usize::from(c.outside)] |= items.tiers_of(c.bits, i);
                 }
+            }
+        }
+        // A part that never serves matters only through the tiers it holds that are better
+        // than one the serving part can hold (it then has the home instead).
+        if matches!(parts, Parts::Outside(_)) {
+            for h in &mut held {
+                h[1] &= match h[0] {
+                    0 => 0,
+                    tiers => (1u64 << (63 - tiers.leading_zeros())) - 1,
+                };
             }
         }
         let mut next_bit = 0u32;
@@ -93,8 +104,8 @@ impl Layout {
                     .iter()
                     .filter(|&&r| part(r) == p)
                     .count();
-                // The regions outside the serving part (`Setup::outside`) hold no majority.
-                let outside = p == 1 && items.setup.outside.is_some();
+                // The regions outside the serving part (`Parts::Outside`) hold no majority.
+                let outside = p == 1 && matches!(parts, Parts::Outside(_));
                 if members >= quorum.majority as usize && !outside {
                     *digit = Some(radix.len());
                     radix.push(quorum.majority as usize + 1);
@@ -125,8 +136,8 @@ impl Layout {
 /// (a set of regions cut off from the rest, step 4), bit 1 "the island is OK"; without one the
 /// rest is everything. The state is, per item, which tiers each part holds (see [`ItemBits`]),
 /// and each quorum's member count in each part that can reach a majority (capped at it).
-/// `value[p][key * slots + j]` is P(outcome j, or OK when there is one slot | state `key`
-/// after the first p regions).
+/// `value_at(p, key, j)` is P(outcome j, or OK when there is one slot | state `key` after the
+/// first p regions).
 pub(super) struct OkProgramme<'a> {
     pub(super) items: &'a Items<'a>,
     pub(super) classes: &'a [Vec<Class>],
@@ -139,32 +150,62 @@ pub(super) struct OkProgramme<'a> {
     pub(super) effects: Vec<Vec<Effect>>,
     /// Mixed radix of the key: the bits, then each count (0..=majority).
     pub(super) radix: Vec<usize>,
+    /// Per position, the keys reachable there (sorted), and the values of each (see
+    /// [`OkProgramme::value_at`]).
+    pub(super) reach: Vec<Vec<usize>>,
     pub(super) value: Vec<Vec<f64>>,
+    /// The number of keys of the layout.
+    pub(super) keys: usize,
+    /// The marked part is outside the serving part: never OK (`Parts::Outside`).
+    pub(super) outside: bool,
+}
+
+/// How the regions divide into parts of the network for the OK programme.
+#[derive(Clone, Copy)]
+pub(super) enum Parts<'b> {
+    /// One connected network (the static network of step 4).
+    One,
+    /// The marked regions are an island cut off from the rest; either part may be OK.
+    Island(&'b [bool]),
+    /// The marked regions are outside the one part that can serve: they hold tiers but are
+    /// never OK (`serving_part.rs`, and the anchored islands of `islands.rs`).
+    Outside(&'b [bool]),
+}
+
+impl<'b> Parts<'b> {
+    /// The marked regions (the second part), if any.
+    pub(super) fn marked(self) -> Option<&'b [bool]> {
+        match self {
+            Parts::One => None,
+            Parts::Island(b) | Parts::Outside(b) => Some(b),
+        }
+    }
 }
 
 impl<'a> OkProgramme<'a> {
-    /// The programme on the static network (`island` None), or with the regions marked in
-    /// `island` cut off from the others.
+    /// The programme on the static network (`Parts::One`), or with the marked regions cut
+    /// off from the others.
     pub(super) fn new(
         setup: &'a Setup<'a>,
         items: &'a Items<'a>,
         classes: &'a [Vec<Class>],
-        island: Option<&[bool]>,
+        parts: Parts,
     ) -> Result<OkProgramme<'a>, String> {
+        let island = parts.marked();
         let part = |r: usize| usize::from(island.is_some_and(|b| b[r]));
         let Layout {
             layout,
             count_digit,
             radix,
             keys,
-        } = Layout::new(items, classes, island)?;
+        } = Layout::new(items, classes, parts)?;
         let effects: Vec<Vec<Effect>> = classes
             .iter()
             .enumerate()
             .map(|(r, cs)| {
-                let p = part(r);
                 cs.iter()
                     .map(|c| {
+                        let p = part(r) | usize::from(c.outside);
                         let mut bits = 0u64;
                         if c.alive {
                             for (i, item) in layout.iter().enumerate() {
@@ -190,7 +231,13 @@ impl<'a> OkProgramme<'a> {
                     .collect()
             })
             .collect();
-        let slots = if island.is_some() { 4 } else { 1 };
+        // Every outcome with an island; else (one network, or a part outside that is never
+        // OK) the probability of outcome 1.
+        let slots = if matches!(parts, Parts::Island(_)) {
+            4
+        } else {
+            1
+        };
         let mut programme = OkProgramme {
             items,
             classes,
@@ -201,31 +248,79 @@ impl<'a> OkProgramme<'a> {
             effects,
             radix,
             value: Vec::new(),
+            reach: Vec::new(),
+            keys: 0,
+            outside: matches!(parts, Parts::Outside(_)),
         };
         let n = setup.order.len();
-        let mut value = vec![vec![0.0; keys * slots]; n + 1];
-        for key in 0..keys {
+        // Per region, its classes' distinct effects with their summed probabilities.
+        let merged: Vec<Vec<(Effect, f64)>> = classes
+            .iter()
+            .zip(&programme.effects)
+            .map(|(cs, es)| {
+                let mut out: Vec<(Effect, f64)> = Vec::new();
+                for (c, e) in cs.iter().zip(es) {
+                    match out.iter_mut().find(|(x, _)| x == e) {
+                        Some((_, p)) => *p += c.probability,
+                        None => out.push((*e, c.probability)),
+                    }
+                }
+                out
+            })
+            .collect();
+        // The keys reachable after each position (the others are never asked for: `given`
+        // walks forward from the empty state), so the backward pass visits only those.
+        let mut reach: Vec<Vec<usize>> = Vec::with_capacity(n + 1);
+        reach.push(vec![0]);
+        let mut seen = vec![usize::MAX; keys];
+        for p in 0..n {
+            let mut next = Vec::new();
+            for &key in &reach[p] {
+                for (e, _) in &merged[setup.order[p]] {
+                    let to = programme.apply(key, e);
+                    if seen[to] != p {
+                        seen[to] = p;
+                        next.push(to);
+                    }
+                }
+            }
+            reach.push(next);
+        }
+        for r in &mut reach {
+            r.sort_unstable();
+        }
+        // Values per position, aligned with `reach` (dense tables of every key would be mostly
+        // zeros, and allocating them cost more than the pass).
+        let mut value: Vec<Vec<f64>> = reach.iter().map(|r| vec![0.0; r.len() * slots]).collect();
+        for (i, &key) in reach[n].iter().enumerate() {
             let o = programme.outcome(key) as usize;
             if slots == 1 {
-                value[n][key] = if o == 1 { 1.0 } else { 0.0 };
+                value[n][i] = if o == 1 { 1.0 } else { 0.0 };
             } else {
-                value[n][key * slots + o] = 1.0;
+                value[n][i * slots + o] = 1.0;
             }
         }
+        // Where each key reached after the next position is in its row.
+        let mut index = vec![u32::MAX; keys];
         for p in (0..n).rev() {
             let r = setup.order[p];
+            for (i, &key) in reach[p + 1].iter().enumerate() {
+                index[key] = i as u32;
+            }
             let (head, tail) = value.split_at_mut(p + 1);
             let next = &tail[0];
-            for key in 0..keys {
-                let out = &mut head[p][key * slots..(key + 1) * slots];
-                for (c, e) in classes[r].iter().zip(&programme.effects[r]) {
-                    let to = programme.apply(key, e) * slots;
+            for (i, &key) in reach[p].iter().enumerate() {
+                let out = &mut head[p][i * slots..(i + 1) * slots];
+                for (e, probability) in &merged[r] {
+                    let to = index[programme.apply(key, e)] as usize * slots;
                     for (o, v) in out.iter_mut().zip(&next[to..to + slots]) {
-                        *o += c.probability * v;
+                        *o += probability * v;
                     }
                 }
             }
         }
+        programme.keys = keys;
+        programme.reach = reach;
         programme.value = value;
         Ok(programme)
     }
@@ -279,9 +374,9 @@ impl<'a> OkProgramme<'a> {
                 _ => [a.is_some(), b.is_some()],
             }
         };
-        // The regions outside the serving part (`Setup::outside`), kept as the second part,
+        // The regions outside the serving part (`Parts::Outside`), kept as the second part,
         // are never OK.
-        let mut ok = [true, self.slots > 1 && self.items.setup.outside.is_none()];
+        let mut ok = [true, self.slots > 1 && !self.outside];
         for i in 0..self.layout.len() {
             if self.items.required >> i & 1 == 1 {
                 let h = homes(i);
@@ -346,7 +441,7 @@ impl<'a> OkProgramme<'a> {
             .max()
             .unwrap_or(0);
         let (dist, next, dense) = scratch;
-        dense.resize(self.value[0].len() / self.slots, 0.0);
+        dense.resize(self.keys, 0.0);
         dist.clear();
         dist.push((0, 1.0));
         for &r in &self.order[..last] {
@@ -375,8 +470,17 @@ impl<'a> OkProgramme<'a> {
             std::mem::swap(dist, next);
         }
         dist.iter()
-            .map(|&(k, p)| p * self.value[last][k * self.slots + slot])
+            .map(|&(k, p)| p * self.value_at(last, k, slot))
             .sum()
+    }
+
+    /// P(the outcome of slot `slot` | state `key` after the first p regions); 0 for a key that
+    /// cannot be reached there.
+    pub(super) fn value_at(&self, p: usize, key: usize, slot: usize) -> f64 {
+        match self.reach[p].binary_search(&key) {
+            Ok(i) => self.value[p][i * self.slots + slot],
+            Err(_) => 0.0,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::islands::Candidates;
 use crate::availability::StateProbabilities;
 use rustc_hash::FxHashMap;
 
-use super::{ISLAND_TARGET, MAX_ISLANDS, MAX_THRESHOLDS, Setup};
+use super::{ISLAND_TARGET, MAX_ANCHORED_ISLANDS, MAX_ISLANDS, MAX_THRESHOLDS, Setup};
 
 impl<'a> Setup<'a> {
     /// E[(down, not full, shortfall)] with component availabilities `avail`, and the error
@@ -95,10 +95,10 @@ impl<'a> Setup<'a> {
                 .collect::<Result<Vec<Candidates>, String>>()
         };
         let mut found = match split_bound {
-            Some(b) => planned.iter().map(|_| (b, Vec::new())).collect(),
+            Some(b) => planned.iter().map(|_| (b, Vec::new(), b)).collect(),
             None => search(None)?,
         };
-        let splits: Vec<f64> = found.iter().map(|(split, _)| *split).collect();
+        let splits: Vec<f64> = found.iter().map(|(split, _, _)| *split).collect();
         let whole: f64 = planned.iter().zip(&splits).map(|((_, p), s)| p * s).sum();
         // P(¬N) whatever the series components: each group subset's probability alone.
         let split: f64 = planned
@@ -106,19 +106,28 @@ impl<'a> Setup<'a> {
             .zip(&splits)
             .map(|(&(mask, _), s)| self.groups_probability(avail0, mask) * s)
             .sum();
-        // Islands are not computed under global-lb (one pool across the parts), nor when the
-        // split states are to be computed one by one instead: the splits stay in the bound.
-        if whole > ISLAND_TARGET && !self.pooled && self.islands && split_bound.is_none() {
+        // Islands are not computed under global-lb (one pool across the parts) unless they
+        // hold the anchor (then only they serve), nor when the split states are to be
+        // computed one by one instead: the splits stay in the bound.
+        let pool_ok = !self.pooled || self.anchor.is_some();
+        if whole > ISLAND_TARGET && pool_ok && self.islands && split_bound.is_none() {
             found = search(Some(&splits))?;
         }
+        // What the islands are to cover of P(¬N) (with an anchor, where it is alive).
+        let cover: f64 = planned.iter().zip(&found).map(|((_, p), f)| p * f.2).sum();
         let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
-        for ((mask, p), (_, islands)) in planned.iter().zip(found) {
+        for ((mask, p), (_, islands, _)) in planned.iter().zip(found) {
             heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
         }
         heaviest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
-        let mut residual = whole;
-        for (q, mask, block) in heaviest.into_iter().take(MAX_ISLANDS) {
+        let mut residual = cover;
+        let most = if self.anchor.is_some() {
+            MAX_ANCHORED_ISLANDS
+        } else {
+            MAX_ISLANDS
+        };
+        for (q, mask, block) in heaviest.into_iter().take(most) {
             if residual <= ISLAND_TARGET {
                 break;
             }
@@ -251,7 +260,7 @@ impl<'a> Setup<'a> {
             if g * log_up.exp() == 0.0 {
                 continue;
             }
-            let (s, _) = self.candidates(avail0, policy0, mask, g * log_up.exp(), None)?;
+            let (s, _, _) = self.candidates(avail0, policy0, mask, g * log_up.exp(), None)?;
             split += g * s;
         }
         Ok(split)

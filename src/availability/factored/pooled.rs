@@ -12,7 +12,8 @@
 //! per subproblem, P(OK, the regions from p on add x) for every key; at a leaf of the routing
 //! search a forward pass over the regions up to the last one the search fixed (those with their
 //! leaf capacity, the others free) meets it, and the leaf's figures are summed over the
-//! distribution of the final pool. Cost: positions x keys x (pool size + 1) x classes, once per
+//! distribution of the final pool. Cost: the keys reached at each position x (pool size + 1) x
+//! classes, once per
 //! subproblem, and per leaf the forward states x (pool size + 1).
 
 use rustc_hash::FxHashMap;
@@ -31,11 +32,10 @@ pub(super) struct Pooled {
     /// The pool size (in instances) from which the whole offered load is carried: states are
     /// saturated there.
     cap: usize,
-    /// Per position p in `Setup::order`: for each key and x, P(OK at the end, and the regions
-    /// from p on add x instances to the pool (x = `cap`: at least that) | the key after the
-    /// first p regions).
+    /// Per position p in `Setup::order`: for each key the OK programme reaches there (in the
+    /// order of `OkProgramme::reach`) and x, P(OK at the end, and the regions from p on add x
+    /// instances to the pool (x = `cap`: at least that) | the key after the first p regions).
     value: Vec<Vec<f64>>,
-    keys: usize,
 }
 
 impl Pooled {
@@ -43,18 +43,20 @@ impl Pooled {
         setup: &Setup,
         classes: &[Vec<Class>],
         ok: &OkProgramme,
+        outside: Option<&[bool]>,
     ) -> Result<Pooled, String> {
         let m = setup.engine.model();
         let per = m.services[m.entry.idx()].capacity_per_instance;
-        // Regions outside the serving part (`serving_part.rs`) never add to the pool.
-        let outside = |r: usize| setup.outside.as_ref().is_some_and(|o| o[r]);
+        // Regions outside the serving part (`serving_part.rs`, anchored islands) never add
+        // to the pool.
+        let outside = |r: usize| outside.is_some_and(|o| o[r]);
         let units: Vec<Vec<usize>> = classes
             .iter()
             .enumerate()
             .map(|(r, cs)| {
                 cs.iter()
                     .map(|c| {
-                        if c.alive && c.entry && !outside(r) {
+                        if c.alive && c.entry && !outside(r) && !c.outside {
                             (c.steady / per).round() as usize
                         } else {
                             0
@@ -71,43 +73,48 @@ impl Pooled {
         while !covers(setup, cap) {
             cap += 1;
         }
-        let keys = ok.value[0].len() / ok.slots;
+        let keys = ok.keys;
         let n = setup.order.len();
         let width = cap + 1;
-        if (n + 1).saturating_mul(keys).saturating_mul(width) > MAX_ENTRIES {
+        // Only the keys the OK programme can reach at each position (`OkProgramme::reach`).
+        let entries: usize = ok.reach.iter().map(Vec::len).sum();
+        if entries.saturating_mul(width) > MAX_ENTRIES {
             return Err(format!(
                 "global-lb pools {cap} entry instances over {keys} requirement states, more than the factored method sums"
             ));
         }
-        let mut value = vec![vec![0.0; keys * width]; n + 1];
-        for key in 0..keys {
+        let mut value: Vec<Vec<f64>> = ok
+            .reach
+            .iter()
+            .map(|r| vec![0.0; r.len() * width])
+            .collect();
+        for (i, &key) in ok.reach[n].iter().enumerate() {
             if ok.outcome(key) == 1 {
-                value[n][key * width] = 1.0;
+                value[n][i * width] = 1.0;
             }
         }
+        let mut index = vec![u32::MAX; keys];
         for p in (0..n).rev() {
             let r = setup.order[p];
+            for (i, &key) in ok.reach[p + 1].iter().enumerate() {
+                index[key] = i as u32;
+            }
             let (head, tail) = value.split_at_mut(p + 1);
             let next = &tail[0];
-            for key in 0..keys {
+            for (i, &key) in ok.reach[p].iter().enumerate() {
                 for (k, (c, e)) in classes[r].iter().zip(&ok.effects[r]).enumerate() {
-                    let to = ok.apply(key, e) * width;
+                    let to = index[ok.apply(key, e)] as usize * width;
                     let u = units[r][k];
                     for x in 0..width {
                         let v = next[to + x];
                         if v != 0.0 {
-                            head[p][key * width + (x + u).min(cap)] += c.probability * v;
+                            head[p][i * width + (x + u).min(cap)] += c.probability * v;
                         }
                     }
                 }
             }
         }
-        Ok(Pooled {
-            units,
-            cap,
-            value,
-            keys,
-        })
+        Ok(Pooled { units, cap, value })
     }
 
     /// E[figures x 1{OK} | the regions with `visited[r] != NONE` in that class], each visited
@@ -154,8 +161,10 @@ impl Pooled {
         let mut pool = vec![0.0; width];
         for (state, p) in states {
             let (key, acc) = (state / width, state % width);
-            debug_assert!(key < self.keys);
-            let rest = &self.value[last][key * width..(key + 1) * width];
+            let Ok(i) = ok.reach[last].binary_search(&key) else {
+                continue;
+            };
+            let rest = &self.value[last][i * width..(i + 1) * width];
             for (x, &v) in rest.iter().enumerate() {
                 if v != 0.0 {
                     pool[(acc + x).min(self.cap)] += p * v;

@@ -2,7 +2,7 @@
 //! user groups to serving regions with its capacity and served fraction (MODEL.md §3.4-3.5, §12.3).
 
 use super::islands::Life;
-use super::ok::{Buffers, NONE, OkProgramme};
+use super::ok::{Buffers, NONE, OkProgramme, Parts};
 use super::pooled::Pooled;
 use super::requirements::Items;
 use crate::availability::StateProbabilities;
@@ -20,11 +20,18 @@ impl<'a> Setup<'a> {
         islands: &[Vec<usize>],
     ) -> Result<(StateProbabilities, f64), String> {
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
+        if self.star {
+            return self.star(avail, &items, &classes);
+        }
         let (mut total, mut pruned) = self.connected(&items, &classes)?;
         if !islands.is_empty() {
             let life = Life::of(&classes);
             for block in islands {
-                let (correction, p) = self.island(avail, &items, &classes, &life, block)?;
+                let (correction, p) = if self.anchor.is_some() {
+                    self.anchored_island(avail, &items, &classes, &life, block)?
+                } else {
+                    self.island(avail, &items, &classes, &life, block)?
+                };
                 total.add(&correction, 1.0);
                 pruned += p;
             }
@@ -41,23 +48,40 @@ impl<'a> Setup<'a> {
     ) -> Result<(StateProbabilities, f64), String> {
         // Without links between the serving part and the rest, the rest is a second part of
         // OK that never serves (`serving_part.rs`).
-        let outside = self.outside.as_deref();
-        let ok = OkProgramme::new(self, items, classes, outside)?;
+        self.connected_within(items, classes, self.outside.as_deref(), 1.0)
+    }
+
+    /// [`Setup::connected`] with the regions marked `outside` never serving (they hold tiers:
+    /// a second part of OK that is never OK), for figures that will be weighted by `weight`:
+    /// the search prunes branches whose weighted probability is below [`PRUNE`] (the pruned
+    /// mass returned is still per unit of weight).
+    pub(super) fn connected_within(
+        &self,
+        items: &Items,
+        classes: &[Vec<Class>],
+        outside: Option<&[bool]>,
+        weight: f64,
+    ) -> Result<(StateProbabilities, f64), String> {
+        let parts = outside.map_or(Parts::One, Parts::Outside);
+        let ok = OkProgramme::new(self, items, classes, parts)?;
         let pooled = if self.pooled {
-            Some(Pooled::new(self, classes, &ok)?)
+            Some(Pooled::new(self, classes, &ok, outside)?)
         } else {
             None
         };
         let mut search = Search::new(self, classes, &ok, outside, 1);
         search.pooled = pooled.as_ref();
-        search.explore(1.0);
+        search.explore(weight);
         search.finished()?;
-        let mut total = search.total;
+        let mut total = StateProbabilities::ZERO;
+        total.add(&search.total, 1.0 / weight);
+        search.pruned /= weight;
         total.add(
             &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
             ok.not_ok(),
         );
-        let states = (ok.value[0].len() * classes.len()) as u64;
+        // The programme's entries actually computed (the keys reached at each position).
+        let states = (ok.reach.iter().map(Vec::len).sum::<usize>() * ok.slots) as u64;
         self.work
             .fetch_add(search.nodes + states, std::sync::atomic::Ordering::Relaxed);
         Ok((total, search.pruned))
@@ -150,7 +174,7 @@ impl<'a> Search<'a> {
                     NONE => return Next::Branch(r),
                     c => {
                         let class = &self.classes[r][c as usize];
-                        if class.entry && class.alive {
+                        if class.entry && class.alive && !class.outside {
                             found = Some(r);
                             break;
                         }
@@ -263,7 +287,7 @@ impl<'a> Search<'a> {
                     return 0;
                 }
                 let class = &self.classes[r][self.visited[r] as usize];
-                if !(class.alive && class.entry) {
+                if !(class.alive && class.entry) || class.outside {
                     return 0;
                 }
                 if load[r] > 0.0 {
