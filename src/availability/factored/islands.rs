@@ -74,23 +74,25 @@ impl<'a> Setup<'a> {
             2
         };
         let mut blocks: std::collections::BTreeSet<Vec<usize>> = Default::default();
+        // With an anchor, its part by a search from it (many combinations are visited).
+        let mut anchored = Anchored::new(m);
+        let mut alive: Vec<bool> = life.alive.iter().map(|&a| a > 0.0).collect();
+        let mut down = vec![false; m.links.len()];
         let mut visit = |combo: &[usize]| {
-            let mut alive: Vec<bool> = life.alive.iter().map(|&a| a > 0.0).collect();
-            let mut down = vec![false; m.links.len()];
-            for &i in combo {
-                match can_fail[i] {
-                    Failure::Region(r) => alive[r] = false,
-                    Failure::Link(l) => down[l] = true,
+            let set = |alive: &mut [bool], down: &mut [bool], failed: bool| {
+                for &i in combo {
+                    match can_fail[i] {
+                        Failure::Region(r) => alive[r] = !failed,
+                        Failure::Link(l) => down[l] = failed,
+                    }
                 }
-            }
-            let parts = parts(m, &alive, &down);
+            };
+            set(&mut alive, &mut down, true);
             match self.anchor {
-                Some(a) if parts.len() > 1 => {
-                    blocks.extend(parts.into_iter().filter(|p| p.contains(&a)));
-                }
-                Some(_) => {}
-                None => blocks.extend(parts.into_iter().skip(1)),
+                Some(a) => anchored.visit(a, &alive, &down),
+                None => blocks.extend(parts(m, &alive, &down).into_iter().skip(1)),
             }
+            set(&mut alive, &mut down, false);
         };
         // No failure at all too: the failed groups alone may split the network.
         visit(&[]);
@@ -125,6 +127,7 @@ impl<'a> Setup<'a> {
         } else {
             combinations(k, order, &mut Vec::new(), &mut visit);
         }
+        blocks.extend(anchored.blocks());
         // Only blocks whose two-part programme fits (the classes here hold at least the tiers
         // of the conditioned ones, and forced terms only remove classes) and, unless anchored,
         // whose inner links are few enough to enumerate.
@@ -210,12 +213,16 @@ impl<'a> Setup<'a> {
     pub(super) fn cut_off(&self, avail: &[f64], life: &Life, block: &[usize]) -> Cut {
         let m = self.engine.model();
         let n = m.regions.len();
+        let mut in_block = vec![false; n];
+        for &r in block {
+            in_block[r] = true;
+        }
         let mut tilt = vec![1.0; n];
         let mut inner: Vec<(usize, usize, f64)> = Vec::new();
         for (l, link) in m.links.iter().enumerate() {
             let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
             let up = avail[self.link_c[l]];
-            match (block.contains(&a), block.contains(&b)) {
+            match (in_block[a], in_block[b]) {
                 (true, true) if a != b => inner.push((a, b, up)),
                 (true, false) => tilt[b] *= 1.0 - up,
                 (false, true) => tilt[a] *= 1.0 - up,
@@ -225,7 +232,7 @@ impl<'a> Setup<'a> {
         let mut probability = self.connected_probability(avail, block, &inner);
         let mut rest_alive = vec![0.0; n];
         for r in 0..n {
-            if block.contains(&r) {
+            if in_block[r] {
                 probability *= life.alive[r];
                 continue;
             }
@@ -511,6 +518,69 @@ fn weighted_combinations(
         visit(combo);
         weighted_combinations(odds, (order, threshold), (combo, p), budget, visit);
         combo.pop();
+    }
+}
+
+/// The anchor's parts found so far (see `Setup::candidates`), each a set of regions.
+struct Anchored {
+    /// Per region, its neighbours and the links to them.
+    adjacency: Vec<Vec<(usize, usize)>>,
+    found: rustc_hash::FxHashSet<Vec<u64>>,
+    /// Scratch: the search's stack and marks.
+    stack: Vec<usize>,
+    seen: Vec<u64>,
+}
+
+impl Anchored {
+    fn new(m: &crate::model::Model) -> Anchored {
+        let n = m.regions.len();
+        let mut adjacency = vec![Vec::new(); n];
+        for (l, link) in m.links.iter().enumerate() {
+            let [a, b] = link.ends;
+            adjacency[a.idx()].push((b.idx(), l));
+            adjacency[b.idx()].push((a.idx(), l));
+        }
+        Anchored {
+            adjacency,
+            found: Default::default(),
+            stack: Vec::new(),
+            seen: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    /// Notes the part of `a` with these regions alive and links down, unless it is every
+    /// alive region (the network is not split) or `a` is dead.
+    fn visit(&mut self, a: usize, alive: &[bool], down: &[bool]) {
+        if !alive[a] {
+            return;
+        }
+        self.seen.iter_mut().for_each(|w| *w = 0);
+        self.seen[a / 64] |= 1 << (a % 64);
+        self.stack.clear();
+        self.stack.push(a);
+        let mut size = 1;
+        while let Some(r) = self.stack.pop() {
+            for &(x, l) in &self.adjacency[r] {
+                if !down[l] && alive[x] && self.seen[x / 64] >> (x % 64) & 1 == 0 {
+                    self.seen[x / 64] |= 1 << (x % 64);
+                    self.stack.push(x);
+                    size += 1;
+                }
+            }
+        }
+        let alive_now = alive.iter().filter(|&&x| x).count();
+        if size < alive_now && !self.found.contains(&self.seen) {
+            self.found.insert(self.seen.clone());
+        }
+    }
+
+    /// The parts found, each as its sorted regions.
+    fn blocks(self) -> impl Iterator<Item = Vec<usize>> {
+        self.found.into_iter().map(|bits| {
+            (0..bits.len() * 64)
+                .filter(|&r| bits[r / 64] >> (r % 64) & 1 == 1)
+                .collect()
+        })
     }
 }
 

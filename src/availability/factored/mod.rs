@@ -84,7 +84,7 @@ const MAX_INNER_LINKS: usize = 12;
 /// three failures, then heavier ones by their odds).
 const MAX_WEIGHTED_COMBINATIONS: usize = 2_000_000;
 /// Islands that hold the anchor (each exact on all of its event) taken at most.
-const MAX_ANCHORED_ISLANDS: usize = 2048;
+const MAX_ANCHORED_ISLANDS: usize = 16384;
 
 /// One way a region can be (its class), with what it contributes.
 #[derive(Clone, Debug, PartialEq)]

@@ -150,6 +150,8 @@ pub(super) struct OkProgramme<'a> {
     pub(super) effects: Vec<Vec<Effect>>,
     /// Mixed radix of the key: the bits, then each count (0..=majority).
     pub(super) radix: Vec<usize>,
+    /// Per region, its classes' distinct effects with their summed probabilities.
+    pub(super) merged: Vec<Vec<(Effect, f64)>>,
     /// Per position, the keys reachable there (sorted), and the values of each (see
     /// [`OkProgramme::value_at`]).
     pub(super) reach: Vec<Vec<usize>>,
@@ -248,13 +250,14 @@ impl<'a> OkProgramme<'a> {
             effects,
             radix,
             value: Vec::new(),
+            merged: Vec::new(),
             reach: Vec::new(),
             keys: 0,
             outside: matches!(parts, Parts::Outside(_)),
         };
         let n = setup.order.len();
         // Per region, its classes' distinct effects with their summed probabilities.
-        let merged: Vec<Vec<(Effect, f64)>> = classes
+        programme.merged = classes
             .iter()
             .zip(&programme.effects)
             .map(|(cs, es)| {
@@ -276,7 +279,7 @@ impl<'a> OkProgramme<'a> {
         for p in 0..n {
             let mut next = Vec::new();
             for &key in &reach[p] {
-                for (e, _) in &merged[setup.order[p]] {
+                for (e, _) in &programme.merged[setup.order[p]] {
                     let to = programme.apply(key, e);
                     if seen[to] != p {
                         seen[to] = p;
@@ -311,7 +314,7 @@ impl<'a> OkProgramme<'a> {
             let next = &tail[0];
             for (i, &key) in reach[p].iter().enumerate() {
                 let out = &mut head[p][i * slots..(i + 1) * slots];
-                for (e, probability) in &merged[r] {
+                for (e, probability) in &programme.merged[r] {
                     let to = index[programme.apply(key, e)] as usize * slots;
                     for (o, v) in out.iter_mut().zip(&next[to..to + slots]) {
                         *o += probability * v;
@@ -425,7 +428,9 @@ impl<'a> OkProgramme<'a> {
     }
 
     /// P(the outcome of slot `slot` | the regions with `visited[r] != NONE` are in that
-    /// class). `scratch` holds buffers reused between calls.
+    /// class). `scratch` keeps the forward distributions of the last call: a routing search
+    /// changes a few regions between two calls, so only the positions from the first changed
+    /// one on are walked again.
     pub(super) fn given(
         &self,
         visited: &[u16],
@@ -440,13 +445,33 @@ impl<'a> OkProgramme<'a> {
             .map(|(r, _)| position[r] + 1)
             .max()
             .unwrap_or(0);
-        let (dist, next, dense) = scratch;
+        let Buffers {
+            rows,
+            valid,
+            fixed,
+            dense,
+        } = scratch;
+        if rows.is_empty() {
+            rows.push(vec![(0, 1.0)]);
+            *valid = 0;
+        }
         dense.resize(self.keys, 0.0);
-        dist.clear();
-        dist.push((0, 1.0));
-        for &r in &self.order[..last] {
+        // Rows 0..=valid hold the distributions after that many positions, computed with the
+        // classes in `fixed`: keep those whose positions before them are fixed the same.
+        if let Some(p) = (0..*valid).find(|&p| fixed[p] != visited[self.order[p]]) {
+            *valid = p;
+        }
+        fixed.truncate(*valid);
+        while *valid < last {
+            let p = *valid;
+            let r = self.order[p];
+            let fix = visited[r];
+            if rows.len() <= p + 1 {
+                rows.push(Vec::new());
+            }
+            let (head, tail) = rows.split_at_mut(p + 1);
+            let (dist, next) = (&head[p], &mut tail[0]);
             next.clear();
-            let fixed = visited[r];
             let mut add = |key: usize, p: f64| {
                 if p > 0.0 {
                     if dense[key] == 0.0 {
@@ -456,20 +481,22 @@ impl<'a> OkProgramme<'a> {
                 }
             };
             for &(key, p) in dist.iter() {
-                if fixed != NONE {
-                    add(self.apply(key, &self.effects[r][fixed as usize]), p);
+                if fix != NONE {
+                    add(self.apply(key, &self.effects[r][fix as usize]), p);
                 } else {
-                    for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
-                        add(self.apply(key, e), p * c.probability);
+                    for (e, q) in &self.merged[r] {
+                        add(self.apply(key, e), p * q);
                     }
                 }
             }
             for (k, p) in next.iter_mut() {
                 *p = std::mem::take(&mut dense[*k]);
             }
-            std::mem::swap(dist, next);
+            fixed.push(fix);
+            *valid += 1;
         }
-        dist.iter()
+        rows[last]
+            .iter()
             .map(|&(k, p)| p * self.value_at(last, k, slot))
             .sum()
     }
@@ -486,6 +513,14 @@ impl<'a> OkProgramme<'a> {
 
 pub(super) const NONE: u16 = u16::MAX;
 
-/// Two sparse distributions over programme states and a dense accumulator, reused between
-/// calls.
-pub(super) type Buffers = (Vec<(usize, f64)>, Vec<(usize, f64)>, Vec<f64>);
+/// The forward distributions of [`OkProgramme::given`]'s last call, and a dense accumulator.
+#[derive(Default)]
+pub(super) struct Buffers {
+    /// Sparse distributions over programme states after each position.
+    rows: Vec<Vec<(usize, f64)>>,
+    /// How many positions `rows` is valid for.
+    valid: usize,
+    /// The class each of those positions was fixed to (or `NONE`).
+    fixed: Vec<u16>,
+    dense: Vec<f64>,
+}

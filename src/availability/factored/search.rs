@@ -133,7 +133,7 @@ impl<'a> Search<'a> {
             visited: vec![NONE; classes.len()],
             total: StateProbabilities::ZERO,
             pruned: 0.0,
-            scratch: (Vec::new(), Vec::new(), Vec::new()),
+            scratch: Buffers::default(),
             nodes: 0,
             pooled: None,
         }
