@@ -1,7 +1,11 @@
 //! Step 4, split networks: islands (a set of regions cut off from the rest) whose figures are
 //! computed with two parts of the network, and the bound on what they leave.
 
-use super::network::network_split;
+use super::network::{network_split, network_split_above};
+
+/// States of the frontier programme lighter than this are counted as split when it gives the
+/// probability that an island's regions are connected (`Setup::connected_probability`).
+const CONNECTED_PRUNE: f64 = 1e-16;
 use super::ok::{Layout, OkProgramme, Parts};
 use super::requirements::{Items, Satisfier};
 use super::search::Search;
@@ -53,6 +57,9 @@ impl<'a> Setup<'a> {
         // anchor, the part that holds it).
         let m = self.engine.model();
         let n = m.regions.len();
+        // With an anchor, regions alone: any part B that holds it is its part with the
+        // regions next to B dead (E_B then weighs every way they are dead or cut off), so
+        // region combinations reach every shape, with far fewer combinations.
         let can_fail: Vec<Failure> = (0..n)
             .filter(|&r| life.alive[r] > 0.0 && life.dead[r] > 0.0)
             .map(Failure::Region)
@@ -61,21 +68,24 @@ impl<'a> Setup<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(l, link)| {
-                        avail[self.link_c[*l]] < 1.0
+                        self.anchor.is_none()
+                            && avail[self.link_c[*l]] < 1.0
                             && link.ends.iter().all(|e| life.alive[e.idx()] > 0.0)
                     })
                     .map(|(l, _)| Failure::Link(l)),
             )
             .collect();
         let k = can_fail.len();
-        let order = if k * k.saturating_sub(1) * k.saturating_sub(2) / 6 <= MAX_CUT_COMBINATIONS {
-            3
-        } else {
-            2
-        };
+        // Every combination of up to `order` failures: 3 (2 on large networks), and with an
+        // anchor as many as fit in the same number of combinations (up to 5).
+        let most = if self.anchor.is_some() { 5 } else { 3 };
+        let order = (2..=most)
+            .rev()
+            .find(|&o| binomial(k, o) <= MAX_CUT_COMBINATIONS)
+            .unwrap_or(2);
         let mut blocks: std::collections::BTreeSet<Vec<usize>> = Default::default();
         // With an anchor, its part by a search from it (many combinations are visited).
-        let mut anchored = Anchored::new(m);
+        let mut anchored = Anchored::new(m, &life);
         let mut alive: Vec<bool> = life.alive.iter().map(|&a| a > 0.0).collect();
         let mut down = vec![false; m.links.len()];
         let mut visit = |combo: &[usize]| {
@@ -131,35 +141,27 @@ impl<'a> Setup<'a> {
         // Only blocks whose two-part programme fits (the classes here hold at least the tiers
         // of the conditioned ones, and forced terms only remove classes) and, unless anchored,
         // whose inner links are few enough to enumerate.
-        let islands = blocks
-            .into_iter()
-            .filter(|b| {
-                let in_block: Vec<bool> = (0..n).map(|r| b.contains(&r)).collect();
-                if self.anchor.is_some() {
-                    let outside: Vec<bool> = in_block.iter().map(|x| !x).collect();
-                    let l = Layout::new(&items, &classes, Parts::Outside(&outside));
-                    return l.is_ok();
-                }
-                let inner = m
-                    .links
-                    .iter()
-                    .filter(|l| l.ends.iter().all(|e| in_block[e.idx()]))
-                    .count();
-                inner <= MAX_INNER_LINKS
-                    && Layout::new(&items, &classes, Parts::Island(&in_block)).is_ok()
-            })
-            .map(|b| {
-                let cut = self.cut_off(avail, &life, &b);
-                // With an anchor, what the island covers of ¬N: E_B with a region alive
-                // outside it (`leftover` adds nothing back for it).
-                let p = match self.anchor {
-                    Some(_) => cut.probability * (1.0 - exactly(&cut.rest_alive, &[])),
-                    None => cut.probability,
-                };
-                (b, p)
-            })
-            .filter(|(_, p)| *p > 0.0)
-            .collect();
+        let islands = match self.anchor {
+            Some(_) => self.anchored_candidates(avail, &items, &classes, &life, blocks, weight),
+            None => blocks
+                .into_iter()
+                .filter(|b| {
+                    let in_block: Vec<bool> = (0..n).map(|r| b.contains(&r)).collect();
+                    let inner = m
+                        .links
+                        .iter()
+                        .filter(|l| l.ends.iter().all(|e| in_block[e.idx()]))
+                        .count();
+                    inner <= MAX_INNER_LINKS
+                        && Layout::new(&items, &classes, Parts::Island(&in_block)).is_ok()
+                })
+                .map(|b| {
+                    let p = self.cut_off(avail, &life, &b).probability;
+                    (b, p)
+                })
+                .filter(|(_, p)| *p > 0.0)
+                .collect(),
+        };
         // What the islands are to cover: with an anchor, the split states where it is alive
         // (where it is dead, nothing is OK on the model nor on the static network).
         let cover = match self.anchor {
@@ -211,6 +213,12 @@ impl<'a> Setup<'a> {
     /// which each outside region's alive classes are weighted (the probability that its links
     /// to the block are down), and the outside regions' probabilities of being alive given it.
     pub(super) fn cut_off(&self, avail: &[f64], life: &Life, block: &[usize]) -> Cut {
+        self.cut_off_as(avail, life, block, true)
+    }
+
+    /// [`Setup::cut_off`]; without `connected`, B's regions are taken as connected whenever
+    /// alive (so the probability is an upper bound).
+    fn cut_off_as(&self, avail: &[f64], life: &Life, block: &[usize], connected: bool) -> Cut {
         let m = self.engine.model();
         let n = m.regions.len();
         let mut in_block = vec![false; n];
@@ -229,7 +237,11 @@ impl<'a> Setup<'a> {
                 _ => {}
             }
         }
-        let mut probability = self.connected_probability(avail, block, &inner);
+        let mut probability = if connected {
+            self.connected_probability(avail, block, &inner)
+        } else {
+            1.0
+        };
         let mut rest_alive = vec![0.0; n];
         for r in 0..n {
             if in_block[r] {
@@ -287,6 +299,52 @@ impl<'a> Setup<'a> {
 }
 
 impl Setup<'_> {
+    /// The anchored islands among `blocks`, each with what it covers of ¬N: P(E_B with a
+    /// region alive outside B), a lower bound (`connected_probability`), for `leftover` adds
+    /// nothing back for them. The connectivity of B costs a frontier programme where B has
+    /// cycles, so it is computed only for the blocks that can matter: those whose weight
+    /// without it (an upper bound) is not in the lightest tail, which weighs at most
+    /// ISLAND_TARGET / 1000 / `weight` in all (it stays uncovered, in the bound).
+    fn anchored_candidates(
+        &self,
+        avail: &[f64],
+        items: &Items,
+        classes: &[Vec<Class>],
+        life: &Life,
+        blocks: std::collections::BTreeSet<Vec<usize>>,
+        weight: f64,
+    ) -> Vec<(Vec<usize>, f64)> {
+        let n = classes.len();
+        let covers = |cut: &Cut| cut.probability * (1.0 - exactly(&cut.rest_alive, &[]));
+        let mut upper: Vec<(Vec<usize>, f64)> = blocks
+            .into_iter()
+            .map(|b| {
+                let u = covers(&self.cut_off_as(avail, life, &b, false));
+                (b, u)
+            })
+            .filter(|(_, u)| *u > 0.0)
+            .collect();
+        upper.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut tail: f64 = upper.iter().map(|(_, u)| u).sum();
+        let negligible = ISLAND_TARGET * 1e-3 / weight;
+        let mut out = Vec::new();
+        for (b, u) in upper {
+            if tail <= negligible {
+                break;
+            }
+            tail -= u;
+            let outside: Vec<bool> = (0..n).map(|r| !b.contains(&r)).collect();
+            if Layout::new(items, classes, Parts::Outside(&outside)).is_err() {
+                continue;
+            }
+            let p = covers(&self.cut_off(avail, life, &b));
+            if p > 0.0 {
+                out.push((b, p));
+            }
+        }
+        out
+    }
+
     /// E[(f_B − f) 1{E_B}] for an island B that holds the anchor (see [`Setup::anchor`]):
     /// the rest never serves however it splits, so on all of E_B the figures are those with
     /// the rest outside the one part that can serve (f_B); and the pruned mass.
@@ -441,7 +499,9 @@ impl Setup<'_> {
         let alive: Vec<f64> = (0..self.engine.model().regions.len())
             .map(|r| if block.contains(&r) { 1.0 } else { 0.0 })
             .collect();
-        (1.0 - network_split(self, avail, &alive)).max(0.0)
+        // A lower bound is all the bound needs (see `Setup::candidates`), and far finer than
+        // 1e-16 is lost in the island's other factors: the programme drops lighter states.
+        (1.0 - network_split_above(self, avail, &alive, CONNECTED_PRUNE)).max(0.0)
     }
 }
 
@@ -521,10 +581,17 @@ fn weighted_combinations(
     }
 }
 
+/// The number of ways to choose `k` of `n`.
+fn binomial(n: usize, k: usize) -> usize {
+    (0..k).fold(1usize, |acc, i| acc.saturating_mul(n - i) / (i + 1))
+}
+
 /// The anchor's parts found so far (see `Setup::candidates`), each a set of regions.
 struct Anchored {
     /// Per region, its neighbours and the links to them.
     adjacency: Vec<Vec<(usize, usize)>>,
+    /// Regions that can be alive.
+    can_live: usize,
     found: rustc_hash::FxHashSet<Vec<u64>>,
     /// Scratch: the search's stack and marks.
     stack: Vec<usize>,
@@ -532,7 +599,7 @@ struct Anchored {
 }
 
 impl Anchored {
-    fn new(m: &crate::model::Model) -> Anchored {
+    fn new(m: &crate::model::Model, life: &Life) -> Anchored {
         let n = m.regions.len();
         let mut adjacency = vec![Vec::new(); n];
         for (l, link) in m.links.iter().enumerate() {
@@ -542,6 +609,7 @@ impl Anchored {
         }
         Anchored {
             adjacency,
+            can_live: life.alive.iter().filter(|&&a| a > 0.0).count(),
             found: Default::default(),
             stack: Vec::new(),
             seen: vec![0; n.div_ceil(64)],
@@ -549,7 +617,8 @@ impl Anchored {
     }
 
     /// Notes the part of `a` with these regions alive and links down, unless it is every
-    /// alive region (the network is not split) or `a` is dead.
+    /// region that can be alive or `a` is dead. (A part that is every alive region still
+    /// counts: its event E_B also holds where the regions outside are alive and cut off.)
     fn visit(&mut self, a: usize, alive: &[bool], down: &[bool]) {
         if !alive[a] {
             return;
@@ -568,8 +637,7 @@ impl Anchored {
                 }
             }
         }
-        let alive_now = alive.iter().filter(|&&x| x).count();
-        if size < alive_now && !self.found.contains(&self.seen) {
+        if size < self.can_live && !self.found.contains(&self.seen) {
             self.found.insert(self.seen.clone());
         }
     }

@@ -17,6 +17,13 @@ const WIDE_PRUNE: f64 = 1e-20;
 /// [`SPLIT_PRUNE`] are dropped and their mass counted as split, so the result is an upper bound
 /// that is exact up to that.
 pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 {
+    network_split_above(setup, avail, alive, 0.0)
+}
+
+/// [`network_split`], dropping (and counting as split) the states lighter than `prune` too
+/// (where an upper bound within about that, times the states, is precise enough: it costs far
+/// less), and without reusing recorded runs.
+pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], prune: f64) -> f64 {
     // Without links between the serving part and the rest, only the serving part's split
     // counts (`serving_part.rs`): the rest is never alive here.
     let masked: Vec<f64>;
@@ -34,6 +41,7 @@ pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 
     if let Some(split) = setup
         .recorded
         .iter()
+        .filter(|_| prune == 0.0)
         .find_map(|r| r.reuse(setup, avail, alive))
     {
         return split;
@@ -87,13 +95,14 @@ pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 
         alive,
         adjacency: &adjacency,
         order: &order,
+        prune,
     };
     #[cfg(test)]
     if let Some(wide) = FORCE_WIDE.with(|f| f.get().then(|| frontier.split::<Wide>())) {
         return wide;
     }
     if widest <= u128::SLOTS {
-        if !setup.record {
+        if !setup.record || prune > 0.0 {
             return frontier.split::<u128>();
         }
         let (split, recording) = frontier.record();
@@ -115,6 +124,8 @@ struct Frontier<'a> {
     alive: &'a [f64],
     adjacency: &'a [Vec<(usize, usize)>],
     order: &'a [usize],
+    /// States lighter than this (or than the keys' own [`Labels::PRUNE`]) are dropped.
+    prune: f64,
 }
 
 /// A run of the programme kept for [`Recording`]: its steps, the states before each with the
@@ -308,7 +319,7 @@ impl Frontier<'_> {
                 return (1.0, None);
             }
             next.retain(|_, p| {
-                if *p < K::PRUNE {
+                if *p < K::PRUNE.max(self.prune) {
                     split += *p;
                     false
                 } else {
