@@ -513,34 +513,66 @@ pub(crate) mod disconnected {
             users in 1usize..=4,
             seed in 0u64..1000,
         ) {
-            let stores: Vec<&str> = std::iter::once("single-az").chain(stores).collect();
             let args = GenerateArgs {
                 consensus_regions,
-                shared_fate: 0,
-                externals: 0,
-                seed,
-                ..crate::common::estate((regions, azs), links, routing, users, &stores)
+                ..unreliable_estate((regions, azs), links, routing, users, &stores, seed)
             };
             let Ok(text) = topology(&args) else { return Ok(()) };
             let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);
             let checked = super::checked(&text);
             let engine = drplan::evaluate::Engine::new(&checked.model);
-            let n = engine.components().len();
-            prop_assume!(n <= 16);
+            prop_assume!(engine.components().len() <= 16);
             prop_assume!(petgraph::algo::connected_components(&engine.graphs().network) > 1);
             // A consensus store whose majority is not linked to the first region leaves
             // nothing serving with nothing failed (`analyze` refuses it: nothing-serves).
             let none = drplan::evaluate::Failure::default();
             prop_assume!(engine.core(&none).outcome != drplan::evaluate::Outcome::Down);
-            let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
-            let f = factored::compute_with_bound(&engine, None)
-                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-            for (name, x, y) in super::pairs(&b, &f.total) {
-                let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
-                prop_assert!((x - y).abs() <= tolerance,
-                    "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}", f.error_bound);
-            }
+            within_its_bound(&engine, &text)?;
         }
+    }
+
+    /// A generated estate with the single-AZ store (in the first region, no backups) and
+    /// `stores`, no shared-fate group and no external.
+    pub(crate) fn unreliable_estate(
+        size: (usize, usize),
+        links: LinkShape,
+        routing: &str,
+        users: usize,
+        stores: &[&str],
+        seed: u64,
+    ) -> GenerateArgs {
+        let stores: Vec<&str> = std::iter::once("single-az")
+            .chain(stores.iter().copied())
+            .collect();
+        GenerateArgs {
+            shared_fate: 0,
+            externals: 0,
+            seed,
+            ..crate::common::estate(size, links, routing, users, &stores)
+        }
+    }
+
+    /// Enumeration and the factored method with its bound on `engine` (read from `text`):
+    /// equal within the bound and 1e-9 relative. The factored result.
+    pub(crate) fn within_its_bound(
+        engine: &drplan::evaluate::Engine,
+        text: &str,
+    ) -> Result<drplan::availability::Exact, TestCaseError> {
+        let n = engine.components().len();
+        let b = brute::enumerate(engine, &vec![brute::Forced::Free; n], None)
+            .unwrap()
+            .total;
+        let f = factored::compute_with_bound(engine, None)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        for (name, x, y) in super::pairs(&b, &f.total) {
+            let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
+            prop_assert!(
+                (x - y).abs() <= tolerance,
+                "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}",
+                f.error_bound
+            );
+        }
+        Ok(f)
     }
 }
 
@@ -550,8 +582,8 @@ pub(crate) mod disconnected {
 /// method must be exact (bound at most 1e-12) and equal enumeration, with unreliable links,
 /// regions and AZs so that splits into many parts weigh.
 pub(crate) mod anchored {
-    use drplan::availability::{brute, factored};
-    use drplan::generate::{GenerateArgs, LinkShape, topology};
+    use drplan::availability::factored;
+    use drplan::generate::{LinkShape, topology};
     use proptest::prelude::*;
 
     proptest! {
@@ -573,31 +605,18 @@ pub(crate) mod anchored {
             users in 1usize..=4,
             seed in 0u64..1000,
         ) {
-            let stores: Vec<&str> = std::iter::once("single-az").chain(stores).collect();
-            let args = GenerateArgs {
-                shared_fate: 0,
-                externals: 0,
-                seed,
-                ..crate::common::estate((regions, azs), links, routing, users, &stores)
-            };
+            let args = super::disconnected::unreliable_estate(
+                (regions, azs), links, routing, users, &stores, seed);
             let Ok(text) = topology(&args) else { return Ok(()) };
             let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);
             let checked = super::checked(&text);
             let engine = drplan::evaluate::Engine::new(&checked.model);
-            let n = engine.components().len();
-            prop_assume!(n <= 18);
+            prop_assume!(engine.components().len() <= 18);
             // (A link graph in several parts is `disconnected`'s.)
             prop_assume!(petgraph::algo::connected_components(&engine.graphs().network) == 1);
             prop_assert!(factored::anchored(&engine), "no anchor\n{text}");
-            let b = brute::enumerate(&engine, &vec![brute::Forced::Free; n], None).unwrap().total;
-            let f = factored::compute_with_bound(&engine, None)
-                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let f = super::disconnected::within_its_bound(&engine, &text)?;
             prop_assert!(f.error_bound <= 1e-12, "bound {:e}\n{text}", f.error_bound);
-            for (name, x, y) in super::pairs(&b, &f.total) {
-                let tolerance = f.error_bound + 1e-9 * x.abs() + 1e-15;
-                prop_assert!((x - y).abs() <= tolerance,
-                    "{name}: brute force {x:e}, factored {y:e}, bound {:e}\n{text}", f.error_bound);
-            }
         }
     }
 }

@@ -57,6 +57,25 @@ impl<'a> Setup<'a> {
         // anchor, the part that holds it).
         let m = self.engine.model();
         let n = m.regions.len();
+        // What the islands are to cover: with an anchor, the split states where it is alive
+        // (where it is dead, nothing is OK on the model nor on the static network). When the
+        // frontier programme is too coarse for that (wide keys) or cannot tell (wider still:
+        // the whole mass), no islands can bring it down: none are sought.
+        if self.anchor.is_some() && super::network::wide(m) {
+            return Ok((split, Vec::new(), split));
+        }
+        let cover = match self.anchor {
+            Some(a) => {
+                let mut given = life.alive.clone();
+                given[a] = 1.0;
+                let split = network_split(self, avail, &given);
+                if split >= 1.0 {
+                    return Ok((split, Vec::new(), split));
+                }
+                life.alive[a] * split
+            }
+            None => split,
+        };
         // With an anchor, regions alone: any part B that holds it is its part with the
         // regions next to B dead (E_B then weighs every way they are dead or cut off), so
         // region combinations reach every shape, with far fewer combinations.
@@ -162,16 +181,6 @@ impl<'a> Setup<'a> {
                 .filter(|(_, p)| *p > 0.0)
                 .collect(),
         };
-        // What the islands are to cover: with an anchor, the split states where it is alive
-        // (where it is dead, nothing is OK on the model nor on the static network).
-        let cover = match self.anchor {
-            Some(a) => {
-                let mut given = life.alive.clone();
-                given[a] = 1.0;
-                life.alive[a] * network_split(self, avail, &given)
-            }
-            None => split,
-        };
         Ok((split, islands, cover))
     }
 
@@ -262,8 +271,9 @@ impl<'a> Setup<'a> {
     }
 
     /// E[(f_B − f) 1{E_B}]: on the event that `block` is cut off (see `candidates`), the
-    /// figures with the block and the rest as two parts of the network (f_B) minus the figures
-    /// on the static network (f); and the pruned mass.
+    /// figures with the block and the rest as two parts of the network (f_B; with an anchor,
+    /// the rest a part that never serves) minus the figures on the static network (f); and
+    /// the pruned mass.
     pub(super) fn island(
         &self,
         avail: &[f64],
@@ -277,6 +287,20 @@ impl<'a> Setup<'a> {
             return Ok((StateProbabilities::ZERO, 0.0));
         }
         let conditioned = conditioned(classes, &cut, block);
+        if self.anchor.is_some() {
+            // An island that holds the anchor: the rest never serves however it splits, so
+            // on all of E_B the figures are those with the rest outside the one part that can
+            // serve (searches pruned at their weighted probability).
+            let w = cut.probability;
+            let (connected, p0) = self.connected_within(items, &conditioned, None, w)?;
+            let outside: Vec<bool> = (0..classes.len()).map(|r| !block.contains(&r)).collect();
+            let (cut_figures, p1) =
+                self.connected_within(items, &conditioned, Some(&outside), w)?;
+            let mut out = StateProbabilities::ZERO;
+            out.add(&cut_figures, w);
+            out.add(&connected, -w);
+            return Ok((out, (p0 + p1) * w));
+        }
         let (connected, mut pruned) = self.connected(items, &conditioned)?;
         let in_block: Vec<bool> = (0..classes.len()).map(|r| block.contains(&r)).collect();
         let ok = OkProgramme::new(self, items, &conditioned, Parts::Island(&in_block))?;
@@ -343,32 +367,6 @@ impl Setup<'_> {
             }
         }
         out
-    }
-
-    /// E[(f_B − f) 1{E_B}] for an island B that holds the anchor (see [`Setup::anchor`]):
-    /// the rest never serves however it splits, so on all of E_B the figures are those with
-    /// the rest outside the one part that can serve (f_B); and the pruned mass.
-    pub(super) fn anchored_island(
-        &self,
-        avail: &[f64],
-        items: &Items,
-        classes: &[Vec<Class>],
-        life: &Life,
-        block: &[usize],
-    ) -> Result<(StateProbabilities, f64), String> {
-        let cut = self.cut_off(avail, life, block);
-        if cut.probability == 0.0 {
-            return Ok((StateProbabilities::ZERO, 0.0));
-        }
-        let conditioned = conditioned(classes, &cut, block);
-        let w = cut.probability;
-        let (connected, p0) = self.connected_within(items, &conditioned, None, w)?;
-        let outside: Vec<bool> = (0..classes.len()).map(|r| !block.contains(&r)).collect();
-        let (cut_figures, p1) = self.connected_within(items, &conditioned, Some(&outside), w)?;
-        let mut out = StateProbabilities::ZERO;
-        out.add(&cut_figures, cut.probability);
-        out.add(&connected, -cut.probability);
-        Ok((out, (p0 + p1) * cut.probability))
     }
 
     /// A region that holds every tier of some requirement OK cannot do without, whatever the
@@ -469,7 +467,8 @@ impl Setup<'_> {
     /// P(the regions of `block` are connected by the links among them that are up): every
     /// link up when they form a tree; else by every state of those links when they are few;
     /// else by the frontier programme of step 4 with exactly the block alive (an upper bound
-    /// on its split, so a lower bound here).
+    /// on its split, so a lower bound here: only anchored islands, whose bound needs no more,
+    /// have that many links among their regions; see docs/availability.md, "The anchor").
     fn connected_probability(
         &self,
         avail: &[f64],

@@ -59,13 +59,13 @@ const MAX_SPLIT_STATES: usize = 1_000_000;
 const MAX_ITEMS: usize = 24;
 const MAX_KEYS: usize = 1 << 18;
 const MAX_THRESHOLDS: usize = 6;
-/// Work (routing-search nodes, OK- and network-programme states, see [`Setup::work`]) the importance
-/// runs may take, estimated as the main run's work times the number of runs; above it they are
-/// not computed. A count, not a time, so that whether the table appears does not depend on the
-/// machine or its load. A 50-region x 3-AZ estate is estimated at 102 million units; its runs
-/// take about 9 CPU seconds on the 2-core machine of BENCHMARKS.md (the estimate counts the
-/// network programmes the runs reuse from the main run, so it errs high).
-const IMPORTANCE_WORK: u64 = 150_000_000;
+/// Work (routing-search nodes, OK- and network-programme states, the states walked forward at
+/// the search's leaves, see [`Setup::work`]) the importance runs may take, estimated as the main
+/// run's work times the number of runs; above it they are not computed. A count, not a time, so
+/// that whether the table appears does not depend on the machine or its load. A 50-region x
+/// 3-AZ estate is estimated at 336 million units and its runs take about 5.5 CPU seconds on the
+/// 2-core machine of BENCHMARKS.md; a 40-region hub at 690 million, 12 CPU seconds.
+const IMPORTANCE_WORK: u64 = 800_000_000;
 /// Network states lighter than this are counted as split (so the bound stays an upper bound).
 const SPLIT_PRUNE: f64 = 1e-24;
 /// Islands (step 4) are taken, heaviest first, until what they leave of P(¬N) is at most
@@ -156,8 +156,9 @@ struct Setup<'a> {
     /// so the split states are summed exactly in the OK programme (classes `outside`), and
     /// P(¬N) is no part of the bound (`star.rs`).
     star: bool,
-    /// Work done so far: routing-search nodes, OK-programme states times regions and
-    /// network-programme states per step, summed over subproblems (deterministic, whatever the
+    /// Work done so far: routing-search nodes, the OK programme's states reached, the states
+    /// walked forward at the search's leaves (a pooled one counting four) and the network
+    /// programme's states per step, summed over subproblems (deterministic, whatever the
     /// threads).
     work: std::sync::atomic::AtomicU64,
     /// Whether the network programme keeps its runs (`recording`), for the importance runs

@@ -46,7 +46,41 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
     {
         return split;
     }
-    let m = setup.engine.model();
+    let (adjacency, order, widest) = frontier_order(setup.engine.model());
+    let frontier = Frontier {
+        setup,
+        avail,
+        alive,
+        adjacency: &adjacency,
+        order: &order,
+        prune,
+    };
+    #[cfg(test)]
+    if let Some(wide) = FORCE_WIDE.with(|f| f.get().then(|| frontier.split::<Wide>())) {
+        return wide;
+    }
+    if widest <= u128::SLOTS {
+        if !setup.record || prune > 0.0 {
+            return frontier.split::<u128>();
+        }
+        let (split, recording) = frontier.record();
+        if let Some(recording) = recording {
+            setup.recording.lock().unwrap().push(recording);
+        }
+        split
+    } else if widest <= Wide::SLOTS {
+        frontier.split::<Wide>()
+    } else {
+        1.0
+    }
+}
+
+/// Per region, its neighbours and the links to them.
+type Adjacency = Vec<Vec<(usize, usize)>>;
+
+/// The region graph's adjacency (neighbour, link), the order the frontier programme visits
+/// the regions in, and the widest frontier in that order.
+fn frontier_order(m: &crate::model::Model) -> (Adjacency, Vec<usize>, usize) {
     let n = m.regions.len();
     let mut adjacency: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     for (l, link) in m.links.iter().enumerate() {
@@ -89,32 +123,14 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
             *o &= remaining[r] > 0;
         }
     }
-    let frontier = Frontier {
-        setup,
-        avail,
-        alive,
-        adjacency: &adjacency,
-        order: &order,
-        prune,
-    };
-    #[cfg(test)]
-    if let Some(wide) = FORCE_WIDE.with(|f| f.get().then(|| frontier.split::<Wide>())) {
-        return wide;
-    }
-    if widest <= u128::SLOTS {
-        if !setup.record || prune > 0.0 {
-            return frontier.split::<u128>();
-        }
-        let (split, recording) = frontier.record();
-        if let Some(recording) = recording {
-            setup.recording.lock().unwrap().push(recording);
-        }
-        split
-    } else if widest <= Wide::SLOTS {
-        frontier.split::<Wide>()
-    } else {
-        1.0
-    }
+    (adjacency, order, widest)
+}
+
+/// Whether the frontier programme needs keys wider than one word (more than 31 regions on
+/// its frontier: a full mesh of 32 regions or more), where it drops states below 1e-20
+/// rather than 1e-24, so that its P(¬N) is an upper bound too coarse to be covered.
+pub(super) fn wide(m: &crate::model::Model) -> bool {
+    frontier_order(m).2 > u128::SLOTS
 }
 
 /// The frontier programme's inputs: the region graph and the order it is visited in.

@@ -450,6 +450,7 @@ impl<'a> OkProgramme<'a> {
             valid,
             fixed,
             dense,
+            walked,
         } = scratch;
         if rows.is_empty() {
             rows.push(vec![(0, 1.0)]);
@@ -480,6 +481,7 @@ impl<'a> OkProgramme<'a> {
                     dense[key] += p;
                 }
             };
+            *walked += dist.len() as u64;
             for &(key, p) in dist.iter() {
                 if fix != NONE {
                     add(self.apply(key, &self.effects[r][fix as usize]), p);
@@ -523,4 +525,6 @@ pub(super) struct Buffers {
     /// The class each of those positions was fixed to (or `NONE`).
     fixed: Vec<u16>,
     dense: Vec<f64>,
+    /// States walked forward so far (work, see `Setup::work`).
+    pub(super) walked: u64,
 }

@@ -27,11 +27,7 @@ impl<'a> Setup<'a> {
         if !islands.is_empty() {
             let life = Life::of(&classes);
             for block in islands {
-                let (correction, p) = if self.anchor.is_some() {
-                    self.anchored_island(avail, &items, &classes, &life, block)?
-                } else {
-                    self.island(avail, &items, &classes, &life, block)?
-                };
+                let (correction, p) = self.island(avail, &items, &classes, &life, block)?;
                 total.add(&correction, 1.0);
                 pruned += p;
             }
@@ -82,8 +78,10 @@ impl<'a> Setup<'a> {
         );
         // The programme's entries actually computed (the keys reached at each position).
         let states = (ok.reach.iter().map(Vec::len).sum::<usize>() * ok.slots) as u64;
-        self.work
-            .fetch_add(search.nodes + states, std::sync::atomic::Ordering::Relaxed);
+        self.work.fetch_add(
+            search.nodes + search.scratch.walked + states,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         Ok((total, search.pruned))
     }
 }
@@ -246,7 +244,8 @@ impl<'a> Search<'a> {
                         };
                         StateProbabilities::of(outcome, served)
                     };
-                    let e = pooled.given(setup, self.ok, &self.visited, &fixed, &figures);
+                    let walked = &mut self.scratch.walked;
+                    let e = pooled.given(setup, self.ok, &self.visited, &fixed, &figures, walked);
                     self.total.add(&e, probability);
                 }
             }
