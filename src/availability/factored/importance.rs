@@ -80,9 +80,6 @@ pub(super) fn reruns(
         }
     }
     let runs: Vec<usize> = (0..n).filter(|&c| source[c] == c).collect();
-    if (runs.len() as u64).saturating_mul(main_work.max(1)) > budget {
-        return Ok(None);
-    }
     // P(¬N) >= q P(¬N | c down): where that bound is negligible (a well-linked network, such
     // as a full mesh, whose P(¬N) is far below the tolerance), it is taken as P(¬N | c down)
     // rather than computed (each run of the network programme costs as much as the main
@@ -91,10 +88,16 @@ pub(super) fn reruns(
         let q = 1.0 - base[c];
         (q > 0.0 && main.split / q <= TOLERANCE).then(|| main.split / q)
     };
-    let run = |&c: &usize| setup.expectation_given(&held_down(c), None, negligible(c));
     let links: Vec<usize> = (0..n)
         .filter(|&c| matches!(effects[c], Effect::Link { .. }))
         .collect();
+    // Each run, and each link's own P(¬N) where it is computed, costs about the main run
+    // (a network programme whose states are part of its work).
+    let own_splits = links.iter().filter(|&&c| negligible(c).is_none()).count();
+    if ((runs.len() + own_splits) as u64).saturating_mul(main_work.max(1)) > budget {
+        return Ok(None);
+    }
+    let run = |&c: &usize| setup.expectation_given(&held_down(c), None, negligible(c));
     let split = |&c: &usize| match negligible(c) {
         Some(b) => Ok(b),
         None => setup.split_probability(&held_down(c)),

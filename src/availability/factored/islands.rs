@@ -351,22 +351,27 @@ impl Setup<'_> {
         upper.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut tail: f64 = upper.iter().map(|(_, u)| u).sum();
         let negligible = ISLAND_TARGET * 1e-3 / weight;
-        let mut out = Vec::new();
-        for (b, u) in upper {
-            if tail <= negligible {
-                break;
-            }
-            tail -= u;
-            let outside: Vec<bool> = (0..n).map(|r| !b.contains(&r)).collect();
-            if Layout::new(items, classes, Parts::Outside(&outside)).is_err() {
-                continue;
-            }
-            let p = covers(&self.cut_off(avail, life, &b));
-            if p > 0.0 {
-                out.push((b, p));
-            }
-        }
-        out
+        let kept = upper
+            .iter()
+            .take_while(|(_, u)| {
+                let keep = tail > negligible;
+                tail -= u;
+                keep
+            })
+            .count();
+        upper.truncate(kept);
+        // The exact weights (a frontier programme each where B has cycles), in parallel (in
+        // the caller's pool), in order.
+        use rayon::prelude::*;
+        upper
+            .into_par_iter()
+            .filter_map(|(b, _)| {
+                let outside: Vec<bool> = (0..n).map(|r| !b.contains(&r)).collect();
+                Layout::new(items, classes, Parts::Outside(&outside)).ok()?;
+                let p = covers(&self.cut_off(avail, life, &b));
+                (p > 0.0).then_some((b, p))
+            })
+            .collect()
     }
 
     /// A region that holds every tier of some requirement OK cannot do without, whatever the
