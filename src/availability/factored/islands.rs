@@ -587,6 +587,9 @@ fn weighted_combinations(
 
 /// The number of ways to choose `k` of `n`.
 fn binomial(n: usize, k: usize) -> usize {
+    if k > n {
+        return 0;
+    }
     (0..k).fold(1usize, |acc, i| acc.saturating_mul(n - i) / (i + 1))
 }
 
@@ -706,4 +709,16 @@ fn root(label: &mut [usize], mut x: usize) -> usize {
         x = label[x];
     }
     x
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fewer failures than asked for is no combination (the order search on small networks
+    /// asks for up to five of as few as one).
+    #[test]
+    fn binomial_counts_combinations() {
+        assert_eq!(super::binomial(40, 4), 91_390);
+        assert_eq!(super::binomial(5, 0), 1);
+        assert_eq!(super::binomial(3, 5), 0);
+    }
 }
