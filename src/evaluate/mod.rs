@@ -1005,17 +1005,19 @@ fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
     v.resize(len, value);
 }
 
-/// Joins the sets of `a` and `b`, the smaller root becoming the label.
-fn union(parent: &mut [usize], a: usize, b: usize) {
+/// Joins the sets of `a` and `b`, the smaller root becoming the label; whether they were
+/// apart.
+pub(crate) fn union(parent: &mut [usize], a: usize, b: usize) -> bool {
     let (ra, rb) = (find(parent, a), find(parent, b));
     if ra != rb {
         let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
         parent[hi] = lo;
     }
+    ra != rb
 }
 
 /// Union-find root with path halving.
-fn find(parent: &mut [usize], mut x: usize) -> usize {
+pub(crate) fn find(parent: &mut [usize], mut x: usize) -> usize {
     while parent[x] != x {
         parent[x] = parent[parent[x]];
         x = parent[x];

@@ -1,7 +1,7 @@
 //! Step 4, split networks: islands (a set of regions cut off from the rest) whose figures are
 //! computed with two parts of the network, and the bound on what they leave.
 
-use super::network::{network_split, network_split_above};
+use super::network::{Adjacency, adjacency, network_split, network_split_above};
 
 /// States of the frontier programme lighter than this are counted as split when it gives the
 /// probability that an island's regions are connected (`Setup::connected_probability`).
@@ -10,6 +10,7 @@ use super::ok::{Layout, OkProgramme, Parts};
 use super::requirements::{Items, Satisfier};
 use super::search::Search;
 use crate::availability::StateProbabilities;
+use crate::evaluate::{find, union};
 
 use super::{
     Class, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS, MAX_WEIGHTED_COMBINATIONS, Setup,
@@ -488,14 +489,10 @@ impl Setup<'_> {
         }
         if inner.len() + 1 == block.len() {
             let mut label: Vec<usize> = (0..self.engine.model().regions.len()).collect();
-            let mut joined = 0;
-            for &(a, b, _) in inner {
-                let (ra, rb) = (root(&mut label, a), root(&mut label, b));
-                if ra != rb {
-                    label[ra.max(rb)] = ra.min(rb);
-                    joined += 1;
-                }
-            }
+            let joined = inner
+                .iter()
+                .filter(|&&(a, b, _)| union(&mut label, a, b))
+                .count();
             if joined == inner.len() {
                 return inner.iter().map(|&(_, _, up)| up).product();
             }
@@ -595,8 +592,7 @@ fn binomial(n: usize, k: usize) -> usize {
 
 /// The anchor's parts found so far (see `Setup::candidates`), each a set of regions.
 struct Anchored {
-    /// Per region, its neighbours and the links to them.
-    adjacency: Vec<Vec<(usize, usize)>>,
+    adjacency: Adjacency,
     /// Regions that can be alive.
     can_live: usize,
     found: rustc_hash::FxHashSet<Vec<u64>>,
@@ -608,14 +604,8 @@ struct Anchored {
 impl Anchored {
     fn new(m: &crate::model::Model, life: &Life) -> Anchored {
         let n = m.regions.len();
-        let mut adjacency = vec![Vec::new(); n];
-        for (l, link) in m.links.iter().enumerate() {
-            let [a, b] = link.ends;
-            adjacency[a.idx()].push((b.idx(), l));
-            adjacency[b.idx()].push((a.idx(), l));
-        }
         Anchored {
-            adjacency,
+            adjacency: adjacency(m),
             can_live: life.alive.iter().filter(|&&a| a > 0.0).count(),
             found: Default::default(),
             stack: Vec::new(),
@@ -674,14 +664,13 @@ pub(super) fn parts(m: &crate::model::Model, alive: &[bool], down: &[bool]) -> V
     for (l, link) in m.links.iter().enumerate() {
         let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
         if !down[l] && alive[a] && alive[b] {
-            let (ra, rb) = (root(&mut label, a), root(&mut label, b));
-            label[ra.max(rb)] = ra.min(rb);
+            union(&mut label, a, b);
         }
     }
     let mut parts: Vec<Vec<usize>> = Vec::new();
     let mut index = vec![usize::MAX; n];
     for r in (0..n).filter(|&r| alive[r]) {
-        let root = root(&mut label, r);
+        let root = find(&mut label, r);
         if index[root] == usize::MAX {
             index[root] = parts.len();
             parts.push(Vec::new());
@@ -700,15 +689,6 @@ pub(super) fn exactly(alive: &[f64], block: &[usize]) -> f64 {
         .enumerate()
         .map(|(r, &a)| if block.contains(&r) { a } else { 1.0 - a })
         .product()
-}
-
-/// The root of `x` in the union-find `label`, halving paths on the way.
-fn root(label: &mut [usize], mut x: usize) -> usize {
-    while label[x] != x {
-        label[x] = label[label[x]];
-        x = label[x];
-    }
-    x
 }
 
 #[cfg(test)]

@@ -76,18 +76,24 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
 }
 
 /// Per region, its neighbours and the links to them.
-type Adjacency = Vec<Vec<(usize, usize)>>;
+pub(super) type Adjacency = Vec<Vec<(usize, usize)>>;
 
-/// The region graph's adjacency (neighbour, link), the order the frontier programme visits
-/// the regions in, and the widest frontier in that order.
-fn frontier_order(m: &crate::model::Model) -> (Adjacency, Vec<usize>, usize) {
-    let n = m.regions.len();
-    let mut adjacency: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+/// The region graph of `m` as [`Adjacency`].
+pub(super) fn adjacency(m: &crate::model::Model) -> Adjacency {
+    let mut adjacency: Adjacency = vec![Vec::new(); m.regions.len()];
     for (l, link) in m.links.iter().enumerate() {
         let [a, b] = link.ends;
         adjacency[a.idx()].push((b.idx(), l));
         adjacency[b.idx()].push((a.idx(), l));
     }
+    adjacency
+}
+
+/// The region graph's adjacency (neighbour, link), the order the frontier programme visits
+/// the regions in, and the widest frontier in that order.
+fn frontier_order(m: &crate::model::Model) -> (Adjacency, Vec<usize>, usize) {
+    let n = m.regions.len();
+    let adjacency = adjacency(m);
     // Greedy order: next the region with the most processed neighbours (fewest unprocessed
     // on ties), which keeps the frontier small on geographic graphs.
     let mut done = vec![false; n];
