@@ -50,6 +50,10 @@ pub struct Report {
     /// Extra: what `--max-failures` found, when it is above 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combinations: Option<Combinations>,
+    /// Whether the importance measures were asked for (not `--no-importance`): a report
+    /// without them says why only when they were.
+    #[serde(skip)]
+    pub importance_asked: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -699,6 +703,7 @@ pub struct Parts<'a> {
     pub collector: Collector<'a>,
     pub availability: Result<Availability, String>,
     pub importance: Option<Vec<Importance>>,
+    pub importance_asked: bool,
     pub cut_sets: CutSets,
     pub cost: MonthlyCost,
     pub verdict: Verdict,
@@ -807,6 +812,7 @@ impl Report {
             },
             cost: parts.cost,
             combinations,
+            importance_asked: parts.importance_asked,
         }
     }
 }

@@ -38,6 +38,48 @@ fn every_example_shows_cut_sets_and_importance() {
     }
 }
 
+/// With `--no-importance` the report of an estate the factored method computes has no
+/// importance table and does not say it could not compute one (nobody asked), in the terminal
+/// and in HTML; without it, the table.
+#[test]
+fn no_importance_asked_is_not_reported_as_not_computed() {
+    let args = crate::common::estate(
+        (10, 3),
+        drplan::generate::LinkShape::Nearest(4),
+        "geodns",
+        2,
+        &["single-az", "consensus"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.yaml");
+    std::fs::write(&file, drplan::generate::topology(&args).unwrap()).unwrap();
+    for (format, said) in [
+        ("table", "importance not computed"),
+        ("html", "Not computed"),
+    ] {
+        let run = |extra: &[&str]| {
+            let out = drplan()
+                .args(["analyze", "--color", "never", "--format", format])
+                .args(extra)
+                .arg(&file)
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let without = run(&["--no-importance"]);
+        assert!(
+            !without.contains(said),
+            "{format}: {said:?} with --no-importance"
+        );
+        assert!(
+            !without.contains("Birnbaum"),
+            "{format}: a table with --no-importance"
+        );
+        let with = run(&[]);
+        assert!(with.contains("Birnbaum"), "{format}: no table");
+    }
+}
+
 /// The cut sets agree with a sweep of every combination of up to three components: each is
 /// down, no proper subset of it is, and every down combination contains one.
 #[test]

@@ -450,7 +450,11 @@ fn downtime_chart(h: &mut String, report: &Report) {
         esc(MEASURES_NOTE)
     );
     let Some(rows) = &report.importance else {
-        h.push_str(r#"<p class="note">Not computed: the per-component measures need the exact availability and the importance runs.</p></section>"#);
+        h.push_str(if report.importance_asked {
+            r#"<p class="note">Not computed: the per-component measures need the exact availability and the importance runs.</p></section>"#
+        } else {
+            r#"<p class="note">Not asked for (--no-importance).</p></section>"#
+        });
         h.push('\n');
         return;
     };

@@ -625,7 +625,7 @@ fn write_cut_sets(report: &Report, out: &mut dyn Write, style: Style) -> io::Res
 /// measures.
 fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
     let Some(rows) = &report.importance else {
-        if report.summary.availability.is_some() {
+        if report.summary.availability.is_some() && report.importance_asked {
             writeln!(
                 out,
                 "What to fix first: importance not computed (one more exact run per component is over the work budget, or the figures given a component down or up are not within 1e-9; docs/availability.md, Importance)\n"
