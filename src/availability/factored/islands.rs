@@ -13,7 +13,8 @@ use crate::availability::StateProbabilities;
 use crate::evaluate::{find, union};
 
 use super::{
-    Class, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS, MAX_WEIGHTED_COMBINATIONS, Setup,
+    Class, ISLAND_PRUNE, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS,
+    MAX_WEIGHTED_COMBINATIONS, Setup,
 };
 
 impl<'a> Setup<'a> {
@@ -30,7 +31,8 @@ impl<'a> Setup<'a> {
     /// at most P(¬N) − Σ P(S_B) + Σ P(E_B \ S_B) ≤ P(¬N) − Σ P(E_B) + 2 Σ P(E_B \ S_B),
     /// the last bounded in `leftover`. The same islands are corrected for in every term of
     /// step 1, so the correction is one function of the state and this bound holds for the
-    /// whole sum. The candidates are the parts cut off by up to three failures (two on large
+    /// whole sum (anchored islands, exact on all of E_B, are chosen per term instead: see
+    /// `Setup::anchored_islands`). The candidates are the parts cut off by up to three failures (two on large
     /// networks); `expectation` takes them heaviest first.
     pub(super) fn candidates(
         &self,
@@ -65,16 +67,9 @@ impl<'a> Setup<'a> {
         if self.anchor.is_some() && super::network::wide(m) {
             return Ok((split, Vec::new(), split));
         }
-        let cover = match self.anchor {
-            Some(a) => {
-                let mut given = life.alive.clone();
-                given[a] = 1.0;
-                let split = network_split(self, avail, &given);
-                if split >= 1.0 {
-                    return Ok((split, Vec::new(), split));
-                }
-                life.alive[a] * split
-            }
+        let cover = match self.anchored_cover(avail, &life) {
+            Some(Some(cover)) => cover,
+            Some(None) => return Ok((split, Vec::new(), split)),
             None => split,
         };
         // With an anchor, regions alone: any part B that holds it is its part with the
@@ -162,7 +157,10 @@ impl<'a> Setup<'a> {
         // of the conditioned ones, and forced terms only remove classes) and, unless anchored,
         // whose inner links are few enough to enumerate.
         let islands = match self.anchor {
-            Some(_) => self.anchored_candidates(avail, &items, &classes, &life, blocks, weight),
+            Some(_) => {
+                let weight = (weight, None);
+                self.anchored_candidates(avail, &items, &classes, &life, blocks, weight)
+            }
             None => blocks
                 .into_iter()
                 .filter(|b| {
@@ -177,9 +175,13 @@ impl<'a> Setup<'a> {
                 })
                 .map(|b| {
                     let p = self.cut_off(avail, &life, &b).probability;
-                    (b, p)
+                    Candidate {
+                        block: b,
+                        covers: p,
+                        connected: None,
+                    }
                 })
-                .filter(|(_, p)| *p > 0.0)
+                .filter(|c| c.covers > 0.0)
                 .collect(),
         };
         Ok((split, islands, cover))
@@ -202,11 +204,6 @@ impl<'a> Setup<'a> {
         let (mut unsplit, mut out) = (0.0, 0.0);
         for (i, block) in islands.iter().enumerate() {
             let cut = self.cut_off(avail, &life, block);
-            if self.anchor.is_some() {
-                // Exact on all of E_B: the rest never serves, however it splits; and what
-                // `candidates` subtracted is E_B ∩ ¬N already.
-                continue;
-            }
             let rest_split = network_split(self, avail, &cut.rest_alive);
             unsplit += cut.probability * exactly(&cut.rest_alive, &[]);
             let few: f64 = islands[..i]
@@ -236,19 +233,17 @@ impl<'a> Setup<'a> {
             in_block[r] = true;
         }
         let mut tilt = vec![1.0; n];
-        let mut inner: Vec<(usize, usize, f64)> = Vec::new();
         for (l, link) in m.links.iter().enumerate() {
             let (a, b) = (link.ends[0].idx(), link.ends[1].idx());
             let up = avail[self.link_c[l]];
             match (in_block[a], in_block[b]) {
-                (true, true) if a != b => inner.push((a, b, up)),
                 (true, false) => tilt[b] *= 1.0 - up,
                 (false, true) => tilt[a] *= 1.0 - up,
                 _ => {}
             }
         }
         let mut probability = if connected {
-            self.connected_probability(avail, block, &inner)
+            self.block_connected(avail, block)
         } else {
             1.0
         };
@@ -281,9 +276,17 @@ impl<'a> Setup<'a> {
         items: &Items,
         classes: &[Vec<Class>],
         life: &Life,
-        block: &[usize],
+        island: &Island,
     ) -> Result<(StateProbabilities, f64), String> {
-        let cut = self.cut_off(avail, life, block);
+        let block = &island.block[..];
+        let cut = match island.connected {
+            Some(connected) => {
+                let mut cut = self.cut_off_as(avail, life, block, false);
+                cut.probability *= connected;
+                cut
+            }
+            None => self.cut_off(avail, life, block),
+        };
         if cut.probability == 0.0 {
             return Ok((StateProbabilities::ZERO, 0.0));
         }
@@ -293,10 +296,11 @@ impl<'a> Setup<'a> {
             // on all of E_B the figures are those with the rest outside the one part that can
             // serve (searches pruned at their weighted probability).
             let w = cut.probability;
-            let (connected, p0) = self.connected_within(items, &conditioned, None, w)?;
+            let weight = (w, ISLAND_PRUNE);
+            let (connected, p0) = self.connected_within(items, &conditioned, None, weight)?;
             let outside: Vec<bool> = (0..classes.len()).map(|r| !block.contains(&r)).collect();
             let (cut_figures, p1) =
-                self.connected_within(items, &conditioned, Some(&outside), w)?;
+                self.connected_within(items, &conditioned, Some(&outside), weight)?;
             let mut out = StateProbabilities::ZERO;
             out.add(&cut_figures, w);
             out.add(&connected, -w);
@@ -325,8 +329,9 @@ impl<'a> Setup<'a> {
 
 impl Setup<'_> {
     /// The anchored islands among `blocks`, each with what it covers of ¬N: P(E_B with a
-    /// region alive outside B), a lower bound (`connected_probability`), for `leftover` adds
-    /// nothing back for them. The connectivity of B costs a frontier programme where B has
+    /// region alive outside B), a lower bound (`connected_probability`: the island is exact
+    /// on all of E_B, so nothing is added back for it), and the probability that B's regions
+    /// are connected (from `known` where given). The connectivity of B costs a frontier programme where B has
     /// cycles, so it is computed only for the blocks that can matter: those whose weight
     /// without it (an upper bound) is not in the lightest tail, which weighs at most
     /// ISLAND_TARGET / 1000 / `weight` in all (it stays uncovered, in the bound).
@@ -336,9 +341,9 @@ impl Setup<'_> {
         items: &Items,
         classes: &[Vec<Class>],
         life: &Life,
-        blocks: std::collections::BTreeSet<Vec<usize>>,
-        weight: f64,
-    ) -> Vec<(Vec<usize>, f64)> {
+        blocks: impl IntoIterator<Item = Vec<usize>>,
+        (weight, known): (f64, Option<&Connected>),
+    ) -> Vec<Candidate> {
         let n = classes.len();
         let covers = |cut: &Cut| cut.probability * (1.0 - exactly(&cut.rest_alive, &[]));
         let mut upper: Vec<(Vec<usize>, f64)> = blocks
@@ -366,13 +371,69 @@ impl Setup<'_> {
         use rayon::prelude::*;
         upper
             .into_par_iter()
-            .filter_map(|(b, _)| {
+            .filter_map(|(b, u)| {
                 let outside: Vec<bool> = (0..n).map(|r| !b.contains(&r)).collect();
                 Layout::new(items, classes, Parts::Outside(&outside)).ok()?;
-                let p = covers(&self.cut_off(avail, life, &b));
-                (p > 0.0).then_some((b, p))
+                // The weight is the upper one times P(B's regions are connected).
+                let connected = match known.and_then(|k| k.get(&b)) {
+                    Some(&c) => c,
+                    None => self.block_connected(avail, &b),
+                };
+                let p = u * connected;
+                (p > 0.0).then_some(Candidate {
+                    block: b,
+                    covers: p,
+                    connected: Some(connected),
+                })
             })
             .collect()
+    }
+
+    /// With an anchor, what the islands are to cover: P(¬N, the anchor alive) (where it is
+    /// dead, nothing is OK on the model nor on the static network); `Some(None)` when the
+    /// frontier programme cannot tell it from the whole of ¬N, `None` without an anchor.
+    fn anchored_cover(&self, avail: &[f64], life: &Life) -> Option<Option<f64>> {
+        let a = self.anchor?;
+        if life.alive[a] == 0.0 {
+            return Some(Some(0.0));
+        }
+        let mut given = life.alive.clone();
+        given[a] = 1.0;
+        let split = network_split(self, avail, &given);
+        Some((split < 1.0).then(|| life.alive[a] * split))
+    }
+
+    /// Anchored islands for a subproblem of another term of step 1 than the one they were
+    /// found in (see `policy.rs`): what it is to cover, and `blocks` weighed with its own
+    /// availabilities (with `known`, the probabilities that they are connected, when its
+    /// links' availabilities are those they were computed with). Nothing when it has no split
+    /// state where the anchor is alive.
+    pub(super) fn reweighed(
+        &self,
+        avail: &[f64],
+        policy: &[usize],
+        failed_groups: u32,
+        (weight, known): (f64, Option<&Connected>),
+        blocks: &[Vec<usize>],
+    ) -> Result<(f64, Vec<Candidate>), String> {
+        let (items, classes) = self.prepare(avail, policy, failed_groups)?;
+        let life = Life::of(&classes);
+        let split = network_split(self, avail, &life.alive);
+        if split == 0.0 {
+            return Ok((0.0, Vec::new()));
+        }
+        // As in `candidates`: where the frontier programme cannot tell, the whole of ¬N.
+        let cover = match self.anchored_cover(avail, &life) {
+            Some(Some(cover)) if !super::network::wide(self.engine.model()) => cover,
+            _ => return Ok((split, Vec::new())),
+        };
+        if cover == 0.0 {
+            return Ok((0.0, Vec::new()));
+        }
+        let blocks = blocks.iter().cloned();
+        let weight = (weight, known);
+        let found = self.anchored_candidates(avail, &items, &classes, &life, blocks, weight);
+        Ok((cover, found))
     }
 
     /// A region that holds every tier of some requirement OK cannot do without, whatever the
@@ -433,7 +494,27 @@ fn conditioned(classes: &[Vec<Class>], cut: &Cut, block: &[usize]) -> Vec<Vec<Cl
 /// P(¬N) for one set of failed groups, the candidate islands with their probabilities, and
 /// the part of P(¬N) the islands are to cover (all of it, or with an anchor the states where
 /// it is alive).
-pub(super) type Candidates = (f64, Vec<(Vec<usize>, f64)>, f64);
+pub(super) type Candidates = (f64, Vec<Candidate>, f64);
+
+/// A candidate island: its regions, what it covers of P(¬N) (see `candidates`), and the
+/// probability that its regions are connected when that was computed with it (anchored ones).
+pub(super) struct Candidate {
+    pub(super) block: Vec<usize>,
+    pub(super) covers: f64,
+    pub(super) connected: Option<f64>,
+}
+
+/// Per block of regions, the probability that they are connected (for one set of link
+/// availabilities).
+pub(super) type Connected = rustc_hash::FxHashMap<Vec<usize>, f64>;
+
+/// An island chosen for a subproblem: its regions, and P(they are connected) with the
+/// subproblem's availabilities when known (else computed where it is used).
+#[derive(Clone)]
+pub(super) struct Island {
+    pub(super) block: Vec<usize>,
+    pub(super) connected: Option<f64>,
+}
 
 /// Event E_B (see `Setup::cut_off`).
 pub(super) struct Cut {
@@ -470,7 +551,30 @@ impl Life {
 }
 
 impl Setup<'_> {
-    /// P(the regions of `block` are connected by the links among them that are up): every
+    /// P(the regions of `block` are connected by the links among them that are up).
+    fn block_connected(&self, avail: &[f64], block: &[usize]) -> f64 {
+        let m = self.engine.model();
+        let mut in_block = vec![false; m.regions.len()];
+        for &r in block {
+            in_block[r] = true;
+        }
+        let inner: Vec<(usize, usize, f64)> = m
+            .links
+            .iter()
+            .enumerate()
+            .map(|(l, link)| {
+                (
+                    link.ends[0].idx(),
+                    link.ends[1].idx(),
+                    avail[self.link_c[l]],
+                )
+            })
+            .filter(|&(a, b, _)| a != b && in_block[a] && in_block[b])
+            .collect();
+        self.connected_probability(avail, block, &inner)
+    }
+
+    /// [`Setup::block_connected`] given the links among its regions: every
     /// link up when they form a tree; else by every state of those links when they are few;
     /// else by the frontier programme of step 4 with exactly the block alive (an upper bound
     /// on its split, so a lower bound here: only anchored islands, whose bound needs no more,

@@ -50,6 +50,10 @@ use crate::model::{Component, Dependency, RoutingKind};
 pub const TOLERANCE: f64 = 1e-12;
 /// Routing-search branches lighter than this are not explored; their mass is in the bound.
 const PRUNE: f64 = 1e-20;
+/// The same for the searches of the anchored islands' corrections (`islands.rs`), weighted by
+/// their islands' probabilities: there are thousands of them, most far lighter than the main
+/// run, and what they prune stays in the bound.
+const ISLAND_PRUNE: f64 = 1e-18;
 /// Limits beyond which the method says the topology is out of reach.
 const MAX_SHARED: usize = 10;
 /// Routing-search nodes per subproblem, and network states per step, beyond which the method

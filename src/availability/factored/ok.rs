@@ -140,7 +140,6 @@ impl Layout {
 /// first p regions).
 pub(super) struct OkProgramme<'a> {
     pub(super) items: &'a Items<'a>,
-    pub(super) classes: &'a [Vec<Class>],
     pub(super) order: &'a [usize],
     /// 1 on the static network (the probability of OK), 4 with an island (every outcome).
     pub(super) slots: usize,
@@ -242,7 +241,6 @@ impl<'a> OkProgramme<'a> {
         };
         let mut programme = OkProgramme {
             items,
-            classes,
             order: &setup.order,
             slots,
             layout,
@@ -409,15 +407,17 @@ impl<'a> OkProgramme<'a> {
     /// states.
     pub(super) fn not_ok(&self) -> f64 {
         let mut dist: FxHashMap<usize, f64> = FxHashMap::default();
+        let mut next: FxHashMap<usize, f64> = FxHashMap::default();
         dist.insert(0, 1.0);
         for &r in self.order {
-            let mut next: FxHashMap<usize, f64> = FxHashMap::default();
+            next.clear();
+            // (Classes with the same effect merged: the programme sees no difference.)
             for (&key, &p) in &dist {
-                for (c, e) in self.classes[r].iter().zip(&self.effects[r]) {
-                    *next.entry(self.apply(key, e)).or_default() += p * c.probability;
+                for (e, q) in &self.merged[r] {
+                    *next.entry(self.apply(key, e)).or_default() += p * q;
                 }
             }
-            dist = next;
+            std::mem::swap(&mut dist, &mut next);
         }
         let mut failing: Vec<(usize, f64)> = dist
             .into_iter()

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::islands::Candidates;
+use super::islands::{Candidate, Candidates, Connected, Island};
 use crate::availability::StateProbabilities;
 use rustc_hash::FxHashMap;
 
@@ -69,6 +69,7 @@ impl<'a> Setup<'a> {
                 }
             }
         }
+        let tasks = self.without_cancelling(&terms, tasks, unforced)?;
         // Step 4 on the term with nothing forced: P(¬N) per set of failed groups, and the
         // islands (see `candidates`) taken heaviest first until what they leave of it is
         // small; the same islands are then corrected for in every term.
@@ -110,24 +111,132 @@ impl<'a> Setup<'a> {
         // hold the anchor (then only they serve), nor when the split states are to be
         // computed one by one instead: the splits stay in the bound.
         let pool_ok = !self.pooled || self.anchor.is_some();
-        if whole > ISLAND_TARGET && pool_ok && self.islands && split_bound.is_none() {
+        let wanted = whole > ISLAND_TARGET && pool_ok && self.islands && split_bound.is_none();
+        if wanted {
             found = search(Some(&splits))?;
         }
-        // What the islands are to cover of P(¬N) (with an anchor, where it is alive).
+        // Per task (an index into `tasks`): the islands it corrects for.
+        let (networks, bound) = if wanted && self.anchor.is_some() {
+            self.anchored_islands(&terms, &tasks, (unforced, found), whole, pool)?
+        } else {
+            self.shared_islands(avail0, policy0, &tasks, (&planned, found), whole, pool)?
+        };
+        let none = Vec::new();
+        let run = |(k, &(t, mask, _)): (usize, &(usize, u32, f64))| {
+            let islands = networks.get(&k).unwrap_or(&none);
+            self.regions(&terms[t].1, &terms[t].2, mask, islands)
+        };
+        let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
+            Some(pool) => pool.install(|| tasks.par_iter().enumerate().map(run).collect()),
+            None => tasks.iter().enumerate().map(run).collect(),
+        };
+        let mut pruned_mass = 0.0;
+        for ((_, _, p), result) in tasks.iter().zip(results) {
+            let (e, pruned) = result?;
+            total.add(&e, *p);
+            pruned_mass += pruned * p.abs();
+        }
+        Ok(Expectation {
+            total,
+            bound: bound + pruned_mass,
+            pruned: pruned_mass,
+            split,
+        })
+    }
+
+    /// `tasks` without the pairs that cancel: two terms of step 1 with the same
+    /// availabilities and opposite weights differ only by their restore policies (if at all),
+    /// and where
+    /// every store one restores and the other does not always has a home without restoring
+    /// (the first tier of its homes, in one region that is alive, with that tier, in every
+    /// one of its classes), the store is never left with no home, so it is never restored
+    /// (MODEL.md §3.2: only a store left with no home restores or waits, and homes depend on
+    /// being alive, not connected): the two figures are equal on every state, and their
+    /// contributions cancel exactly, whatever the network. (Typically the terms above and
+    /// below a restore threshold where the components with longer repairs are forced up,
+    /// regions and AZs among them, so the primary is always alive.)
+    ///
+    /// The term with nothing forced (`unforced`) is kept: step 4 chooses its islands and
+    /// bounds the network there. (With no component repairing slower than a restore, it has
+    /// the availabilities of the term below it with the opposite weight and the same policy.)
+    fn without_cancelling(
+        &self,
+        terms: &[Term],
+        tasks: Vec<(usize, u32, f64)>,
+        unforced: usize,
+    ) -> Result<Vec<(usize, u32, f64)>, String> {
+        let mut cancelled = vec![false; terms.len() * (1 << self.engine.model().shared.len())];
+        let key = |t: usize, mask: u32| (mask as usize) * terms.len() + t;
+        for (a, (wa, avail_a, policy_a)) in terms.iter().enumerate() {
+            for (b, (wb, avail_b, policy_b)) in terms.iter().enumerate().skip(a + 1) {
+                let same = avail_a
+                    .iter()
+                    .zip(avail_b)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                if *wa == 0.0 || *wa != -*wb || !same || a == unforced || b == unforced {
+                    continue;
+                }
+                let differ: Vec<usize> = (policy_a.iter().filter(|d| !policy_b.contains(d)))
+                    .chain(policy_b.iter().filter(|d| !policy_a.contains(d)))
+                    .copied()
+                    .collect();
+                // A matching: each task cancels with one other at most.
+                let masks = tasks.iter().filter(|(t, _, _)| *t == a).map(|(_, m, _)| *m);
+                for mask in masks {
+                    if cancelled[key(a, mask)] || cancelled[key(b, mask)] {
+                        continue;
+                    }
+                    let always_homed = |d: &usize| -> Result<bool, String> {
+                        let (items, classes) = self.prepare(avail_a, &[*d], mask)?;
+                        let Some((region, bit)) = items.first_tier(*d) else {
+                            return Ok(false);
+                        };
+                        Ok(classes[region]
+                            .iter()
+                            .filter(|c| c.probability > 0.0)
+                            .all(|c| c.alive && c.bits & bit != 0))
+                    };
+                    let mut all = true;
+                    for d in &differ {
+                        all &= always_homed(d)?;
+                    }
+                    if all {
+                        cancelled[key(a, mask)] = true;
+                        cancelled[key(b, mask)] = true;
+                    }
+                }
+            }
+        }
+        Ok(tasks
+            .into_iter()
+            .filter(|&(t, mask, _)| !cancelled[key(t, mask)])
+            .collect())
+    }
+
+    /// Without an anchor: the islands found on the term with nothing forced, taken heaviest
+    /// first until what they leave of P(¬N) is small, corrected for in every term (so that
+    /// the correction is one function of the state, see `candidates`), and the bound: what
+    /// they leave, and what `leftover` says they may get wrong. With `planned`, the tasks of
+    /// that term (failed groups, weight) and what `candidates` found for each.
+    fn shared_islands(
+        &self,
+        avail0: &[f64],
+        policy0: &[usize],
+        tasks: &[(usize, u32, f64)],
+        (planned, found): (&[(u32, f64)], Vec<Candidates>),
+        whole: f64,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<(FxHashMap<usize, Vec<Island>>, f64), String> {
+        // What the islands are to cover of P(¬N).
         let cover: f64 = planned.iter().zip(&found).map(|((_, p), f)| p * f.2).sum();
         let mut heaviest: Vec<(f64, u32, Vec<usize>)> = Vec::new();
         for ((mask, p), (_, islands, _)) in planned.iter().zip(found) {
-            heaviest.extend(islands.into_iter().map(|(b, q)| (p * q, *mask, b)));
+            heaviest.extend(islands.into_iter().map(|c| (p * c.covers, *mask, c.block)));
         }
         heaviest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
         let mut residual = cover;
-        let most = if self.anchor.is_some() {
-            MAX_ANCHORED_ISLANDS
-        } else {
-            MAX_ISLANDS
-        };
-        for (q, mask, block) in heaviest.into_iter().take(most) {
+        for (q, mask, block) in heaviest.into_iter().take(MAX_ISLANDS) {
             if residual <= ISLAND_TARGET {
                 break;
             }
@@ -151,34 +260,113 @@ impl<'a> Setup<'a> {
             residual += p * unsplit;
             wrong += p * u;
         }
-        let mut bound = residual.max(0.0) + wrong;
+        let bound = residual.max(0.0) + wrong;
         if bound > whole || bound > self.give_up_above {
             // The islands do not help, or not enough for the answer to be accepted: bound by
             // the whole of P(¬N) and save the corrections.
-            bound = whole;
-            networks.clear();
+            return Ok((FxHashMap::default(), whole));
         }
-        let none = Vec::new();
-        let run = |&(t, mask, _): &(usize, u32, f64)| {
-            let islands = networks.get(&mask).unwrap_or(&none);
-            self.regions(&terms[t].1, &terms[t].2, mask, islands)
+        let per_task = tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (_, mask, _))| {
+                let islands = networks.get(mask)?.iter().map(|block| Island {
+                    block: block.clone(),
+                    connected: None,
+                });
+                Some((k, islands.collect()))
+            })
+            .collect();
+        Ok((per_task, bound))
+    }
+
+    /// With an anchor: each task (a term of step 1 and a set of failed groups) corrects for
+    /// its own islands, each exact on all of its event, so a task's error is at most |its
+    /// weight| x what its islands leave of its P(¬N, anchor alive), and the bound is the sum
+    /// of those. The islands found on the term with nothing forced (`found`, per task of that
+    /// term) are weighed again in every other term with its availabilities (where longer
+    /// repairs are forced up, few of them weigh anything), and taken heaviest first over
+    /// all tasks until the sum is small.
+    fn anchored_islands(
+        &self,
+        terms: &[Term],
+        tasks: &[(usize, u32, f64)],
+        (unforced, found): (usize, Vec<Candidates>),
+        whole: f64,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<(FxHashMap<usize, Vec<Island>>, f64), String> {
+        let mut of_mask: FxHashMap<u32, Candidates> = tasks
+            .iter()
+            .filter(|(t, _, _)| *t == unforced)
+            .map(|&(_, mask, _)| mask)
+            .zip(found)
+            .collect();
+        let blocks: FxHashMap<u32, Vec<Vec<usize>>> = of_mask
+            .iter()
+            .map(|(mask, (_, c, _))| (*mask, c.iter().map(|c| c.block.clone()).collect()))
+            .collect();
+        // Whether blocks are connected depends on the links alone: where a term has the same
+        // link availabilities as the unforced one (links not forced up), it is known.
+        let connected: FxHashMap<u32, Connected> = of_mask
+            .iter()
+            .map(|(mask, (_, c, _))| {
+                let known = c
+                    .iter()
+                    .filter_map(|c| Some((c.block.clone(), c.connected?)));
+                (*mask, known.collect())
+            })
+            .collect();
+        let links_as_unforced = |avail: &[f64]| {
+            (self.link_c.iter()).all(|&c| avail[c].to_bits() == terms[unforced].1[c].to_bits())
         };
-        let results: Vec<Result<(StateProbabilities, f64), String>> = match pool {
-            Some(pool) => pool.install(|| tasks.par_iter().map(run).collect()),
-            None => tasks.iter().map(run).collect(),
+        let weigh = |&(t, mask, p): &(usize, u32, f64)| -> Result<(f64, Vec<Candidate>), String> {
+            if t == unforced {
+                return Ok((0.0, Vec::new()));
+            }
+            let (avail, policy) = (&terms[t].1, &terms[t].2);
+            let known = links_as_unforced(avail).then(|| &connected[&mask]);
+            self.reweighed(avail, policy, mask, (p.abs(), known), &blocks[&mask])
         };
-        let mut pruned_mass = 0.0;
-        for ((_, _, p), result) in tasks.iter().zip(results) {
-            let (e, pruned) = result?;
-            total.add(&e, *p);
-            pruned_mass += pruned * p.abs();
+        let weighed: Vec<Result<(f64, Vec<Candidate>), String>> = match pool {
+            Some(pool) => pool.install(|| tasks.par_iter().map(weigh).collect()),
+            None => tasks.iter().map(weigh).collect(),
+        };
+        let mut residual = 0.0;
+        let mut heaviest: Vec<(f64, usize, Candidate)> = Vec::new();
+        for (k, (&(t, mask, p), w)) in tasks.iter().zip(weighed).enumerate() {
+            let (cover, candidates) = if t == unforced {
+                let (_, c, cover) = of_mask.remove(&mask).expect("one task per mask");
+                (cover, c)
+            } else {
+                w?
+            };
+            residual += p.abs() * cover;
+            heaviest.extend(candidates.into_iter().map(|c| (p.abs() * c.covers, k, c)));
         }
-        Ok(Expectation {
-            total,
-            bound: bound + pruned_mass,
-            pruned: pruned_mass,
-            split,
-        })
+        heaviest.sort_by(|a, b| {
+            (b.0.total_cmp(&a.0))
+                .then(a.1.cmp(&b.1))
+                .then(a.2.block.cmp(&b.2.block))
+        });
+        let mut networks: FxHashMap<usize, Vec<Island>> = FxHashMap::default();
+        for (q, k, c) in heaviest
+            .into_iter()
+            .take(MAX_ANCHORED_ISLANDS * terms.len())
+        {
+            if residual <= ISLAND_TARGET {
+                break;
+            }
+            residual -= q;
+            networks.entry(k).or_default().push(Island {
+                block: c.block,
+                connected: c.connected,
+            });
+        }
+        let bound = residual.max(0.0);
+        if bound > whole || bound > self.give_up_above {
+            return Ok((FxHashMap::default(), whole));
+        }
+        Ok((networks, bound))
     }
 
     /// Step 1's terms of the sum: (sign x weight, availabilities with the longer-MTTR
@@ -295,4 +483,76 @@ pub(super) struct Expectation {
     /// P(¬N): the probability that failed links and regions split the alive regions (an upper
     /// bound, exact to 1e-24 per state dropped), whatever the series components.
     pub(super) split: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateArgs, LinkShape};
+
+    /// The terms above and below the `orders` restore threshold (2h: regions and AZs, 8h and
+    /// 4h, held up) cancel for every set of failed groups where the primary's region is alive
+    /// (not where the shared-fate group holding it failed): their figures, computed, are
+    /// equal, and the pair is left out. With a restore slower than every repair, nothing is
+    /// held up: the terms with the same availabilities and opposite weights are the one with
+    /// nothing forced and the one below it, which stays.
+    #[test]
+    fn terms_whose_restore_never_happens_cancel() {
+        let args = GenerateArgs {
+            regions: 6,
+            azs: 2,
+            links: LinkShape::Ring,
+            ..GenerateArgs::default()
+        };
+        let checked = super::super::generated(&args);
+        let engine = crate::evaluate::Engine::new(&checked.model);
+        let setup = Setup::new(&engine).unwrap();
+        let avail = super::super::availabilities(&engine);
+        let tasks_of = |setup: &Setup| {
+            let (terms, unforced) = setup.terms(&avail).unwrap();
+            let groups = engine.model().shared.len();
+            let tasks: Vec<(usize, u32, f64)> = (0..terms.len())
+                .flat_map(|t| (0u32..1 << groups).map(move |mask| (t, mask, 1.0)))
+                .collect();
+            let kept = (setup.without_cancelling(&terms, tasks.clone(), unforced)).unwrap();
+            (terms, tasks, kept)
+        };
+        let (terms, tasks, kept) = tasks_of(&setup);
+        assert_eq!(terms.len(), 3, "one restore threshold");
+        let dropped: Vec<&(usize, u32, f64)> = tasks.iter().filter(|t| !kept.contains(t)).collect();
+        // Every group subset where r00 lives: generate's group holds r00 and another region.
+        assert_eq!(dropped.len(), 2, "{dropped:?}");
+        let figures = |&&(t, mask, _): &&(usize, u32, f64)| {
+            setup
+                .regions(&terms[t].1, &terms[t].2, mask, &[])
+                .unwrap()
+                .0
+        };
+        let (a, b) = (figures(&dropped[0]), figures(&dropped[1]));
+        assert_eq!(
+            dropped[0].1, dropped[1].1,
+            "a pair shares its failed groups"
+        );
+        assert!(terms[dropped[0].0].0 == -terms[dropped[1].0].0);
+        for (x, y) in [
+            (a.unavailability, b.unavailability),
+            (a.not_full_capacity, b.not_full_capacity),
+            (a.expected_shortfall, b.expected_shortfall),
+        ] {
+            assert!((x - y).abs() <= 1e-15, "{x:e} against {y:e}");
+        }
+        // Restored in 12h: slower than every repair.
+        let source = crate::load::Source {
+            name: "g.yaml".into(),
+            text: crate::generate::topology(&args)
+                .unwrap()
+                .replace("restore: 2h", "restore: 12h"),
+        };
+        let slow = crate::pipeline::check_source(source, "g").unwrap();
+        let engine = crate::evaluate::Engine::new(&slow.model);
+        let setup = Setup::new(&engine).unwrap();
+        let (terms, tasks, kept) = tasks_of(&setup);
+        assert_eq!(terms.len(), 3);
+        assert_eq!(tasks.len(), kept.len());
+    }
 }

@@ -18,7 +18,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::ok::{NONE, OkProgramme};
+use super::ok::{Effect, NONE, OkProgramme};
 use super::{Class, Setup};
 use crate::availability::StateProbabilities;
 
@@ -26,9 +26,10 @@ use crate::availability::StateProbabilities;
 const MAX_ENTRIES: usize = 40_000_000;
 
 pub(super) struct Pooled {
-    /// Per region and class: the entry instances it adds to the pool when idle (steady, when
-    /// alive and running the entry; 0 otherwise).
-    units: Vec<Vec<usize>>,
+    /// Per region, its classes' distinct (OK effect, entry instances added to the pool when
+    /// idle: steady, when alive and running the entry, else 0) with their summed
+    /// probabilities: what the programme and the leaves' walks see of them.
+    merged: Vec<Vec<(Effect, usize, f64)>>,
     /// The pool size (in instances) from which the whole offered load is carried: states are
     /// saturated there.
     cap: usize,
@@ -93,6 +94,20 @@ impl Pooled {
                 value[n][i * width] = 1.0;
             }
         }
+        // Per region, its classes with the same effect and the same instances merged.
+        let merged: Vec<Vec<(Effect, usize, f64)>> = (0..classes.len())
+            .map(|r| {
+                let mut out: Vec<(Effect, usize, f64)> = Vec::new();
+                for (k, (c, e)) in classes[r].iter().zip(&ok.effects[r]).enumerate() {
+                    let u = units[r][k].min(cap);
+                    match out.iter_mut().find(|(x, v, _)| x == e && *v == u) {
+                        Some((_, _, q)) => *q += c.probability,
+                        None => out.push((*e, u, c.probability)),
+                    }
+                }
+                out
+            })
+            .collect();
         let mut index = vec![u32::MAX; keys];
         for p in (0..n).rev() {
             let r = setup.order[p];
@@ -102,19 +117,19 @@ impl Pooled {
             let (head, tail) = value.split_at_mut(p + 1);
             let next = &tail[0];
             for (i, &key) in ok.reach[p].iter().enumerate() {
-                for (k, (c, e)) in classes[r].iter().zip(&ok.effects[r]).enumerate() {
+                let row = &mut head[p][i * width..(i + 1) * width];
+                for &(ref e, u, q) in &merged[r] {
                     let to = index[ok.apply(key, e)] as usize * width;
-                    let u = units[r][k];
-                    for x in 0..width {
-                        let v = next[to + x];
-                        if v != 0.0 {
-                            head[p][i * width + (x + u).min(cap)] += c.probability * v;
-                        }
+                    let from = &next[to..to + width];
+                    // x + u below the cap shifts by u; the rest saturates at the cap.
+                    for (out, &v) in row[u..cap].iter_mut().zip(&from[..cap - u]) {
+                        *out += q * v;
                     }
+                    row[cap] += q * from[cap - u..].iter().sum::<f64>();
                 }
             }
         }
-        Ok(Pooled { units, cap, value })
+        Ok(Pooled { merged, cap, value })
     }
 
     /// E[figures x 1{OK} | the regions with `visited[r] != NONE` in that class], each visited
@@ -138,11 +153,12 @@ impl Pooled {
             .unwrap_or(0);
         let width = self.cap + 1;
         let mut dist: FxHashMap<usize, f64> = FxHashMap::default();
+        let mut next: FxHashMap<usize, f64> = FxHashMap::default();
         dist.insert(0, 1.0);
         for &r in &setup.order[..last] {
             // (A pooled state costs about four of the OK programme's: hashed, and wider.)
             *walked += 4 * dist.len() as u64;
-            let mut next: FxHashMap<usize, f64> = FxHashMap::default();
+            next.clear();
             for (&state, &p) in &dist {
                 let (key, acc) = (state / width, state % width);
                 if visited[r] != NONE {
@@ -150,13 +166,13 @@ impl Pooled {
                     let to = ok.apply(key, e) * width + (acc + fixed[r]).min(self.cap);
                     *next.entry(to).or_default() += p;
                 } else {
-                    for (k, (c, e)) in ok.classes[r].iter().zip(&ok.effects[r]).enumerate() {
-                        let to = ok.apply(key, e) * width + (acc + self.units[r][k]).min(self.cap);
-                        *next.entry(to).or_default() += p * c.probability;
+                    for &(ref e, u, q) in &self.merged[r] {
+                        let to = ok.apply(key, e) * width + (acc + u).min(self.cap);
+                        *next.entry(to).or_default() += p * q;
                     }
                 }
             }
-            dist = next;
+            std::mem::swap(&mut dist, &mut next);
         }
         let mut states: Vec<(usize, f64)> = dist.into_iter().collect();
         states.sort_unstable_by_key(|(s, _)| *s);

@@ -21,6 +21,8 @@ pub(super) struct Items<'a> {
     pub(super) quorum_members: Vec<Vec<usize>>,
     /// Items that must all be met (the quorum restore items are alternatives, not required).
     pub(super) required: u32,
+    /// Per item, the datastore whose homes it is, for a store without a majority rule.
+    pub(super) store: Vec<Option<usize>>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +49,7 @@ impl<'a> Items<'a> {
         let mut quorums = Vec::new();
         let mut quorum_members = Vec::new();
         let mut required = 0u32;
+        let mut store = Vec::new();
         for d in &graphs.entry_datastores {
             let ds = &m.datastores[d.idx()];
             let restore = policy
@@ -88,6 +91,7 @@ impl<'a> Items<'a> {
                 Replication::ActiveActive { regions } | Replication::Consensus { regions } => {
                     let restore_item = restore.map(|s| {
                         tiers.push(vec![vec![s]]);
+                        store.push(None);
                         tiers.len() - 1
                     });
                     quorums.push(Quorum {
@@ -101,10 +105,12 @@ impl<'a> Items<'a> {
             item.extend(restore.map(|s| vec![s]));
             required |= 1 << tiers.len().min(31);
             tiers.push(item);
+            store.push(Some(d.idx()));
         }
         for s in &graphs.entry_services {
             required |= 1 << tiers.len().min(31);
             tiers.push(vec![vec![Satisfier::Service(s.idx())]]);
+            store.push(None);
         }
         let mut offset = Vec::with_capacity(tiers.len());
         let mut bits = 0u32;
@@ -125,7 +131,23 @@ impl<'a> Items<'a> {
             quorums,
             quorum_members,
             required,
+            store,
         })
+    }
+
+    /// The region that holds the first tier of datastore `d`'s item when it is one region (a
+    /// single-AZ store's AZ's, a primary's), with that tier's bit in `Class::bits`.
+    pub(super) fn first_tier(&self, d: usize) -> Option<(usize, u64)> {
+        let i = self.store.iter().position(|&s| s == Some(d))?;
+        let [satisfier] = &self.tiers[i][0][..] else {
+            return None;
+        };
+        let region = match *satisfier {
+            Satisfier::Region(r) | Satisfier::Primary { region: r, .. } => r,
+            Satisfier::Az(a) => self.setup.engine.model().azs[a].region.idx(),
+            Satisfier::Service(_) => return None,
+        };
+        Some((region, 1 << self.offset[i]))
     }
 
     /// The tiers region `r` holds whenever it is alive.

@@ -1,7 +1,7 @@
 //! Step 5, routing: a search over the regions routing looks at, each leaf an assignment of
 //! user groups to serving regions with its capacity and served fraction (MODEL.md §3.4-3.5, §12.3).
 
-use super::islands::Life;
+use super::islands::{Island, Life};
 use super::ok::{Buffers, NONE, OkProgramme, Parts};
 use super::pooled::Pooled;
 use super::requirements::Items;
@@ -17,7 +17,7 @@ impl<'a> Setup<'a> {
         avail: &[f64],
         policy: &[usize],
         failed_groups: u32,
-        islands: &[Vec<usize>],
+        islands: &[Island],
     ) -> Result<(StateProbabilities, f64), String> {
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         if self.star {
@@ -25,9 +25,16 @@ impl<'a> Setup<'a> {
         }
         let (mut total, mut pruned) = self.connected(&items, &classes)?;
         if !islands.is_empty() {
+            // In parallel (in the caller's pool: thousands of anchored islands may fall to one
+            // subproblem), summed in order.
+            use rayon::prelude::*;
             let life = Life::of(&classes);
-            for block in islands {
-                let (correction, p) = self.island(avail, &items, &classes, &life, block)?;
+            let corrections: Vec<Result<(StateProbabilities, f64), String>> = islands
+                .par_iter()
+                .map(|island| self.island(avail, &items, &classes, &life, island))
+                .collect();
+            for result in corrections {
+                let (correction, p) = result?;
                 total.add(&correction, 1.0);
                 pruned += p;
             }
@@ -44,19 +51,20 @@ impl<'a> Setup<'a> {
     ) -> Result<(StateProbabilities, f64), String> {
         // Without links between the serving part and the rest, the rest is a second part of
         // OK that never serves (`serving_part.rs`).
-        self.connected_within(items, classes, self.outside.as_deref(), 1.0)
+        self.connected_within(items, classes, self.outside.as_deref(), (1.0, PRUNE))
     }
 
     /// [`Setup::connected`] with the regions marked `outside` never serving (they hold tiers:
     /// a second part of OK that is never OK), for figures that will be weighted by `weight`:
-    /// the search prunes branches whose weighted probability is below [`PRUNE`] (the pruned
-    /// mass returned is still per unit of weight).
+    /// the search prunes branches whose weighted probability is below `prune` ([`PRUNE`], or
+    /// [`ISLAND_PRUNE`](super::ISLAND_PRUNE) for the anchored islands' corrections; the pruned mass returned is
+    /// still per unit of weight).
     pub(super) fn connected_within(
         &self,
         items: &Items,
         classes: &[Vec<Class>],
         outside: Option<&[bool]>,
-        weight: f64,
+        (weight, prune): (f64, f64),
     ) -> Result<(StateProbabilities, f64), String> {
         let parts = outside.map_or(Parts::One, Parts::Outside);
         let ok = OkProgramme::new(self, items, classes, parts)?;
@@ -67,6 +75,7 @@ impl<'a> Setup<'a> {
         };
         let mut search = Search::new(self, classes, &ok, outside, 1);
         search.pooled = pooled.as_ref();
+        search.prune = prune;
         search.explore(weight);
         search.finished()?;
         let mut total = StateProbabilities::ZERO;
@@ -103,6 +112,8 @@ pub(super) struct Search<'a> {
     pub(super) nodes: u64,
     /// Under `global-lb`: the pooled-capacity programme (leaves are summed through it).
     pub(super) pooled: Option<&'a Pooled>,
+    /// Branches lighter than this are not explored (their mass is `pruned`).
+    pub(super) prune: f64,
 }
 
 pub(super) enum Next {
@@ -134,6 +145,7 @@ impl<'a> Search<'a> {
             scratch: Buffers::default(),
             nodes: 0,
             pooled: None,
+            prune: PRUNE,
         }
     }
 
@@ -192,7 +204,7 @@ impl<'a> Search<'a> {
         if self.nodes > MAX_SEARCH_NODES {
             return;
         }
-        if probability < PRUNE {
+        if probability < self.prune {
             self.pruned += probability;
             return;
         }

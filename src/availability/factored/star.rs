@@ -99,7 +99,8 @@ impl Setup<'_> {
             })
             .collect();
         let none = vec![false; classes.len()];
-        let (figures, pruned) = self.connected_within(items, &conditioned, Some(&none), alive)?;
+        let (figures, pruned) =
+            self.connected_within(items, &conditioned, Some(&none), (alive, super::PRUNE))?;
         total.add(&figures, alive);
         Ok((total, pruned * alive))
     }
