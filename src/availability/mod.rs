@@ -198,7 +198,8 @@ pub fn compute(
     // The split states one by one may still give the importance table below.
     // Without importance they are tried first; with it, after the split states (which may
     // give the importance table too).
-    if !importance && static_bound > factored::TOLERANCE && factored::anchored(engine) {
+    let anchored = static_bound > factored::TOLERANCE && factored::anchored(engine);
+    if !importance && anchored {
         progress(Step::Islands);
         if let Ok(exact) = factored::compute_within(engine, pool, factored::TOLERANCE)
             && exact.is_exact()
@@ -208,15 +209,25 @@ pub fn compute(
     }
     // The importance runs only where the figures will be exact: first on the static network
     // alone, else on the split states (whose walk is then made again with them).
+    // With an anchor the islands below make the figures exact, so the split states are
+    // walked here only for the importance table: not evaluated when they cannot reach the
+    // tolerance (a large ring's), and then not at all.
     let mut first = None;
+    let mut walked = true;
     if importance {
         if static_bound > factored::TOLERANCE {
             progress(Step::SplitStates);
-            first = Some(split_states::compute(engine, pool, &static_));
+            first = if anchored {
+                split_states::compute_exact(engine, pool, &static_)
+            } else {
+                Some(split_states::compute(engine, pool, &static_))
+            };
+            walked = first.is_some();
         }
-        if first
-            .as_ref()
-            .is_none_or(|s| s.bound <= factored::TOLERANCE)
+        if walked
+            && first
+                .as_ref()
+                .is_none_or(|s| s.bound <= factored::TOLERANCE)
         {
             progress(Step::Importance(0, 0));
             static_.add_importance(engine, pool, &mut |done, of| {
@@ -236,11 +247,15 @@ pub fn compute(
         .fold(0.0, f64::max);
     let split = (static_bound > factored::TOLERANCE || conditional_bound > CONDITIONAL_TOLERANCE)
         .then(|| {
-            first.unwrap_or_else(|| {
-                progress(Step::SplitStates);
-                split_states::compute(engine, pool, &static_)
+            first.or_else(|| {
+                // (Not when the anchored walk above gave up: the islands come next.)
+                walked.then(|| {
+                    progress(Step::SplitStates);
+                    split_states::compute(engine, pool, &static_)
+                })
             })
-        });
+        })
+        .flatten();
     let found = match split {
         None => Exact {
             total: static_.main.total.clone(),
@@ -291,6 +306,24 @@ pub fn compute(
         }
         Ok(islands) if islands.error_bound < found.error_bound => islands,
         _ => found,
+    };
+    // The anchored walk that gave up above, evaluated now, may narrow the interval.
+    let best = if walked {
+        best
+    } else {
+        progress(Step::SplitStates);
+        let split = split_states::compute(engine, pool, &static_);
+        if split.bound < best.error_bound {
+            Exact {
+                total: split.total,
+                conditional: None,
+                method: Method::Factored,
+                error_bound: split.bound,
+                note: None,
+            }
+        } else {
+            best
+        }
     };
     progress(Step::Interval);
     let reason = format!(

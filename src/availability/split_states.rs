@@ -52,7 +52,18 @@ pub struct SplitStates {
 
 /// The static figures `static_` corrected on the most probable split states.
 pub fn compute(engine: &Engine, pool: Option<&rayon::ThreadPool>, static_: &Static) -> SplitStates {
-    walk(engine, pool, static_, None)
+    walk(engine, pool, static_, None, false).expect("a walk that does not give up ends")
+}
+
+/// [`compute`] when it reaches the tolerance; `None`, without evaluating the split states it
+/// found, when it does not (for when the figures come from elsewhere and only the importance
+/// table would need them: docs/availability.md, "The anchor").
+pub fn compute_exact(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    static_: &Static,
+) -> Option<SplitStates> {
+    walk(engine, pool, static_, None, true)
 }
 
 /// [`compute`] again, once `static_` has its importance runs: the split states `previous`
@@ -64,15 +75,17 @@ pub fn compute_again(
     static_: &Static,
     previous: SplitStates,
 ) -> SplitStates {
-    walk(engine, pool, static_, Some(previous))
+    walk(engine, pool, static_, Some(previous), false).expect("a walk that does not give up ends")
 }
 
+/// The walk; with `give_up`, `None` as soon as it cannot reach the tolerance.
 fn walk(
     engine: &Engine,
     pool: Option<&rayon::ThreadPool>,
     static_: &Static,
     previous: Option<SplitStates>,
-) -> SplitStates {
+    give_up: bool,
+) -> Option<SplitStates> {
     let within = static_.within.as_deref();
     let tree = Tree::given(engine, None, &static_.summed);
     // The thresholds of the tree in turn (powers of ten, then half-steps), until the split
@@ -108,6 +121,7 @@ fn walk(
     // Going on from the previous walk's last threshold (whose tree was not enough, or did
     // not fit).
     let mut skip = known.is_some();
+    let mut heaviest_left = f64::INFINITY;
     for threshold in thresholds().skip(tried.saturating_sub(1)) {
         if done {
             break;
@@ -116,14 +130,23 @@ fn walk(
             continue;
         }
         tried += 1;
+        // No node of the tree lies between this threshold and the heaviest one the last
+        // tree left out: the same tree, not walked again.
+        if threshold > heaviest_left {
+            continue;
+        }
         match find_split_states(engine, &tree, threshold, MAX_NODES, within) {
-            Some(states) => {
+            Some((states, heaviest)) => {
                 done = enough(&states);
                 split_states = states;
                 known = None;
+                heaviest_left = heaviest;
             }
             None => break,
         }
+    }
+    if give_up && !done {
+        return None;
     }
     let conditional = static_.conditional.is_some();
     let diffs = match known {
@@ -242,7 +265,7 @@ fn walk(
             })
             .collect()
     });
-    SplitStates {
+    Some(SplitStates {
         total,
         bound,
         states: split_states.len(),
@@ -250,7 +273,7 @@ fn walk(
         found: split_states,
         diffs,
         tried,
-    }
+    })
 }
 
 /// The error bound of a static run corrected on split states of probability `covered`: its
@@ -384,7 +407,7 @@ fn given_down_walk(
     let mut states = Vec::new();
     for threshold in thresholds() {
         match find_split_states(engine, &tree, threshold, MAX_NODES / 4, within) {
-            Some(found) => {
+            Some((found, _)) => {
                 let covered: f64 = found.iter().map(|(_, p)| p).sum();
                 states = found;
                 if left_out(down, covered) <= CONDITIONAL_TOLERANCE / 2.0 {
@@ -398,15 +421,16 @@ fn given_down_walk(
     correct(&tree, &states, &diffs, None, false).main
 }
 
-/// The split states of the tree's nodes above `threshold`, with their probabilities (`None`
-/// when the tree holds more than `limit` nodes).
+/// The split states of the tree's nodes above `threshold`, with their probabilities, and the
+/// heaviest node the tree left out (every tree for a threshold above it and at most
+/// `threshold` is this one); `None` when the tree holds more than `limit` nodes.
 fn find_split_states(
     engine: &Engine,
     tree: &Tree,
     threshold: f64,
     limit: usize,
     within: Option<&[bool]>,
-) -> Option<Vec<(Vec<usize>, f64)>> {
+) -> Option<(Vec<FailureSet>, f64)> {
     let model = engine.model();
     // Per tree position: whether its failure alone can change the network (a region, a
     // link, a shared-fate group), or the region of an AZ (a region dies with its last AZ).
@@ -429,6 +453,7 @@ fn find_split_states(
     let mut scratch = engine.scratch().state;
     let mut failure = Failure::default();
     let mut out: Vec<(Vec<usize>, f64)> = Vec::new();
+    let mut heaviest = 0.0f64;
     let fits = tree.walk(
         threshold,
         limit,
@@ -452,10 +477,13 @@ fn find_split_states(
                 out.push((set.to_vec(), p));
             }
         },
-        &mut |_, _, _| {},
+        &mut |_, j, running| heaviest = heaviest.max(running * tree.order[j].1),
     );
-    fits.then_some(out)
+    fits.then_some((out, heaviest))
 }
+
+/// A set of failed components (positions in the tree) with its probability.
+type FailureSet = (Vec<usize>, f64);
 
 /// Sums of (f - f_static) x weight and of the weights: over all, and per slot.
 struct Sums {
@@ -496,4 +524,50 @@ enum Role {
     Network,
     Az(usize),
     Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateArgs, LinkShape};
+
+    /// The tree for any threshold above the heaviest node a tree left out and at most its
+    /// threshold holds the same split states (what lets the walk skip it), and the next
+    /// threshold at or below that node at least those (more, some of the time).
+    #[test]
+    fn a_threshold_above_the_heaviest_left_out_finds_the_same_states() {
+        let args = GenerateArgs {
+            regions: 10,
+            azs: 2,
+            links: LinkShape::Ring,
+            ..GenerateArgs::default()
+        };
+        let source = crate::load::Source {
+            name: "g.yaml".into(),
+            text: crate::generate::topology(&args).unwrap(),
+        };
+        let checked = crate::pipeline::check_source(source, "g").unwrap();
+        let engine = Engine::new(&checked.model);
+        let tree = Tree::given(&engine, None, &[]);
+        let mut skipped = 0;
+        let mut grew = 0;
+        for threshold in thresholds().take(30) {
+            let (states, heaviest) =
+                find_split_states(&engine, &tree, threshold, MAX_NODES, None).unwrap();
+            assert!(heaviest < threshold);
+            for next in thresholds().filter(|&t| t < threshold) {
+                let (more, _) = find_split_states(&engine, &tree, next, MAX_NODES, None).unwrap();
+                if next > heaviest {
+                    assert_eq!(more, states, "{next:e} above {heaviest:e}");
+                    skipped += 1;
+                } else {
+                    // A larger tree: every state found before, and more nodes (split or not).
+                    assert!(states.iter().all(|s| more.contains(s)), "{next:e}");
+                    grew += usize::from(more.len() > states.len());
+                    break;
+                }
+            }
+        }
+        assert!(skipped > 0 && grew > 0, "{skipped} skipped, {grew} grew");
+    }
 }
