@@ -138,9 +138,19 @@ fn walk(
         match find_split_states(engine, &tree, threshold, MAX_NODES, within) {
             Some((states, heaviest)) => {
                 done = enough(&states);
+                // Every state a larger tree adds weighs at most the heaviest node left out,
+                // and each is a node: when what is still to cover needs more of them than a
+                // tree may hold, no threshold reaches the tolerance.
+                let covered: f64 = states.iter().map(|(_, p)| p).sum();
+                let run = &static_.main;
+                let more = (run.split - covered) - (TOLERANCE / 2.0 - run.pruned);
+                let hopeless = more > 0.0 && more > heaviest * MAX_NODES as f64;
                 split_states = states;
                 known = None;
                 heaviest_left = heaviest;
+                if give_up && !done && hopeless {
+                    break;
+                }
             }
             None => break,
         }
