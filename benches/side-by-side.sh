@@ -11,7 +11,10 @@
 #   - scenarios: analyze of the 30-region estate with --max-failures 3 on one thread (1,090,028
 #     scenario evaluations; the scenarios benchmark of BENCHMARKS.md);
 #   - availability N x 3: analyze --no-importance of the N-region estate with a consensus store
-#     over all regions (the factored engine; the availability benchmark of BENCHMARKS.md).
+#     over all regions (the factored engine; the availability benchmark of BENCHMARKS.md);
+#   - issue 12's two split networks, 40 x 3: a ring (`--links ring`) and a `global-lb` estate
+#     linked to the two nearest regions (`--links nearest:2 --routing global-lb`), each with
+#     --no-importance and with importance.
 set -euo pipefail
 old=${1:?usage: side-by-side.sh OLD_DRPLAN NEW_DRPLAN [RUNS]}
 new=${2:?usage: side-by-side.sh OLD_DRPLAN NEW_DRPLAN [RUNS]}
@@ -46,6 +49,8 @@ measure() {
 for n in 10 20 30 50; do
   "$new" generate --regions "$n" --azs 3 --links nearest:4 >"$tmp/estate-$n.yaml"
 done
+"$new" generate --regions 40 --azs 3 --links ring >"$tmp/ring-40.yaml"
+"$new" generate --regions 40 --azs 3 --links nearest:2 --routing global-lb >"$tmp/glb-40.yaml"
 
 echo "| measurement | old s (median) | new s (median) | new / old |"
 echo "|---|---:|---:|---:|"
@@ -54,4 +59,8 @@ measure "scenarios: 30 x 3, --max-failures 3, 1 thread" \
 for n in 10 20 30 50; do
   measure "availability: $n x 3, consensus over all" \
     analyze "$tmp/estate-$n.yaml" --no-importance -f json
+done
+for estate in ring-40 glb-40; do
+  measure "$estate x 3, --no-importance" analyze "$tmp/$estate.yaml" --no-importance -f json
+  measure "$estate x 3, with importance" analyze "$tmp/$estate.yaml" -f json
 done

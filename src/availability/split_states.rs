@@ -552,11 +552,7 @@ mod tests {
             links: LinkShape::Ring,
             ..GenerateArgs::default()
         };
-        let source = crate::load::Source {
-            name: "g.yaml".into(),
-            text: crate::generate::topology(&args).unwrap(),
-        };
-        let checked = crate::pipeline::check_source(source, "g").unwrap();
+        let checked = super::super::factored::generated(&args);
         let engine = Engine::new(&checked.model);
         let tree = Tree::given(&engine, None, &[]);
         let mut skipped = 0;

@@ -456,7 +456,7 @@ impl<'a> Setup<'a> {
 
 /// Tests: a topology from `drplan generate`, checked.
 #[cfg(test)]
-fn generated(args: &crate::generate::GenerateArgs) -> crate::pipeline::Checked {
+pub(super) fn generated(args: &crate::generate::GenerateArgs) -> crate::pipeline::Checked {
     let source = crate::load::Source {
         name: "g.yaml".into(),
         text: crate::generate::topology(args).unwrap(),
