@@ -324,8 +324,10 @@ impl<'a> Setup<'a> {
                 return Ok((0.0, Vec::new()));
             }
             let (avail, policy) = (&terms[t].1, &terms[t].2);
-            let known = links_as_unforced(avail).then(|| &connected[&mask]);
-            self.reweighed(avail, policy, mask, (p.abs(), known), &blocks[&mask])
+            // (A set of failed groups the unforced term has no task for has no blocks.)
+            let known = connected.get(&mask).filter(|_| links_as_unforced(avail));
+            let blocks = blocks.get(&mask).map_or(&[][..], Vec::as_slice);
+            self.reweighed(avail, policy, mask, (p.abs(), known), blocks)
         };
         let weighed: Vec<Result<(f64, Vec<Candidate>), String>> = match pool {
             Some(pool) => pool.install(|| tasks.par_iter().map(weigh).collect()),
