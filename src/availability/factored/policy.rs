@@ -187,10 +187,12 @@ impl<'a> Setup<'a> {
                         continue;
                     }
                     let always_homed = |d: &usize| -> Result<bool, String> {
-                        let (items, classes) = self.prepare(avail_a, &[*d], mask)?;
+                        let items = super::requirements::Items::new(self, &[*d])?;
                         let Some((region, bit)) = items.first_tier(*d) else {
                             return Ok(false);
                         };
+                        // (That region's classes alone.)
+                        let classes = self.classes_where(avail_a, &items, mask, |r| r == region);
                         Ok(classes[region]
                             .iter()
                             .filter(|c| c.probability > 0.0)
