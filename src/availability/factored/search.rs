@@ -81,9 +81,17 @@ impl<'a> Setup<'a> {
         let mut total = StateProbabilities::ZERO;
         total.add(&search.total, 1.0 / weight);
         search.pruned /= weight;
+        // P(not OK) summed directly keeps its digits where it is tiny; figures weighted by
+        // at most 1e-3 (islands) lose under 1e-19 by taking it as 1 - P(OK), which the
+        // programme already has.
+        let not_ok = if weight <= 1e-3 {
+            (1.0 - ok.value_at(0, 0, 0)).max(0.0)
+        } else {
+            ok.not_ok()
+        };
         total.add(
             &StateProbabilities::of(crate::evaluate::Outcome::Down, 0.0),
-            ok.not_ok(),
+            not_ok,
         );
         // The programme's entries actually computed (the keys reached at each position).
         let states = (ok.reach.iter().map(Vec::len).sum::<usize>() * ok.slots) as u64;
