@@ -313,6 +313,16 @@ pub fn compute(
     } else {
         progress(Step::SplitStates);
         let split = split_states::compute(engine, pool, &static_);
+        if split.bound <= factored::TOLERANCE {
+            // (`compute_exact` gave up only where this cannot be: kept in case.)
+            return Exact {
+                total: split.total,
+                conditional: None,
+                method: Method::Factored,
+                error_bound: split.bound,
+                note: None,
+            };
+        }
         if split.bound < best.error_bound {
             Exact {
                 total: split.total,

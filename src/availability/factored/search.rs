@@ -82,8 +82,8 @@ impl<'a> Setup<'a> {
         total.add(&search.total, 1.0 / weight);
         search.pruned /= weight;
         // P(not OK) summed directly keeps its digits where it is tiny; figures weighted by
-        // at most 1e-3 (islands) lose under 1e-19 by taking it as 1 - P(OK), which the
-        // programme already has.
+        // at most 1e-3 (islands) lose a few units in the last place of their weight by taking
+        // it as 1 - P(OK), which the programme already has.
         let not_ok = if weight <= 1e-3 {
             (1.0 - ok.value_at(0, 0, 0)).max(0.0)
         } else {
