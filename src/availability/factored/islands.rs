@@ -158,7 +158,7 @@ impl<'a> Setup<'a> {
         // whose inner links are few enough to enumerate.
         let islands = match self.anchor {
             Some(_) => {
-                let weight = (weight, None);
+                let blocks = blocks.into_iter().map(|b| (b, None));
                 self.anchored_candidates(avail, &items, &classes, &life, blocks, weight)
             }
             None => blocks
@@ -341,25 +341,25 @@ impl Setup<'_> {
         items: &Items,
         classes: &[Vec<Class>],
         life: &Life,
-        blocks: impl IntoIterator<Item = Vec<usize>>,
-        (weight, known): (f64, Option<&Connected>),
+        blocks: impl IntoIterator<Item = (Vec<usize>, Option<f64>)>,
+        weight: f64,
     ) -> Vec<Candidate> {
         let n = classes.len();
         let covers = |cut: &Cut| cut.probability * (1.0 - exactly(&cut.rest_alive, &[]));
-        let mut upper: Vec<(Vec<usize>, f64)> = blocks
+        let mut upper: Vec<(Vec<usize>, f64, Option<f64>)> = blocks
             .into_iter()
-            .map(|b| {
+            .map(|(b, known)| {
                 let u = covers(&self.cut_off_as(avail, life, &b, false));
-                (b, u)
+                (b, u, known)
             })
-            .filter(|(_, u)| *u > 0.0)
+            .filter(|(_, u, _)| *u > 0.0)
             .collect();
         upper.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut tail: f64 = upper.iter().map(|(_, u)| u).sum();
+        let mut tail: f64 = upper.iter().map(|(_, u, _)| u).sum();
         let negligible = ISLAND_TARGET * 1e-3 / weight;
         let kept = upper
             .iter()
-            .take_while(|(_, u)| {
+            .take_while(|(_, u, _)| {
                 let keep = tail > negligible;
                 tail -= u;
                 keep
@@ -371,14 +371,11 @@ impl Setup<'_> {
         use rayon::prelude::*;
         upper
             .into_par_iter()
-            .filter_map(|(b, u)| {
+            .filter_map(|(b, u, known)| {
                 let outside: Vec<bool> = (0..n).map(|r| !b.contains(&r)).collect();
                 Layout::new(items, classes, Parts::Outside(&outside)).ok()?;
                 // The weight is the upper one times P(B's regions are connected).
-                let connected = match known.and_then(|k| k.get(&b)) {
-                    Some(&c) => c,
-                    None => self.block_connected(avail, &b),
-                };
+                let connected = known.unwrap_or_else(|| self.block_connected(avail, &b));
                 let p = u * connected;
                 (p > 0.0).then_some(Candidate {
                     block: b,
@@ -404,17 +401,17 @@ impl Setup<'_> {
     }
 
     /// Anchored islands for a subproblem of another term of step 1 than the one they were
-    /// found in (see `policy.rs`): what it is to cover, and `blocks` weighed with its own
-    /// availabilities (with `known`, the probabilities that they are connected, when its
-    /// links' availabilities are those they were computed with). Nothing when it has no split
-    /// state where the anchor is alive.
+    /// found in (see `policy.rs`): what it is to cover, and the blocks of `found` weighed with
+    /// its own availabilities (reusing the probabilities that they are connected when its
+    /// links' availabilities are those they were computed with: `same_links`). Nothing when
+    /// it has no split state where the anchor is alive.
     pub(super) fn reweighed(
         &self,
         avail: &[f64],
         policy: &[usize],
         failed_groups: u32,
-        (weight, known): (f64, Option<&Connected>),
-        blocks: &[Vec<usize>],
+        weight: f64,
+        (found, same_links): (&[Candidate], bool),
     ) -> Result<(f64, Vec<Candidate>), String> {
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
@@ -430,8 +427,9 @@ impl Setup<'_> {
         if cover == 0.0 {
             return Ok((0.0, Vec::new()));
         }
-        let blocks = blocks.iter().cloned();
-        let weight = (weight, known);
+        let blocks = found
+            .iter()
+            .map(|c| (c.block.clone(), c.connected.filter(|_| same_links)));
         let found = self.anchored_candidates(avail, &items, &classes, &life, blocks, weight);
         Ok((cover, found))
     }
@@ -503,10 +501,6 @@ pub(super) struct Candidate {
     pub(super) covers: f64,
     pub(super) connected: Option<f64>,
 }
-
-/// Per block of regions, the probability that they are connected (for one set of link
-/// availabilities).
-pub(super) type Connected = rustc_hash::FxHashMap<Vec<usize>, f64>;
 
 /// An island chosen for a subproblem: its regions, and P(they are connected) with the
 /// subproblem's availabilities when known (else computed where it is used).

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::islands::{Candidate, Candidates, Connected, Island};
+use super::islands::{Candidate, Candidates, Island};
 use crate::availability::StateProbabilities;
 use rustc_hash::FxHashMap;
 
@@ -303,21 +303,8 @@ impl<'a> Setup<'a> {
             .map(|&(_, mask, _)| mask)
             .zip(found)
             .collect();
-        let blocks: FxHashMap<u32, Vec<Vec<usize>>> = of_mask
-            .iter()
-            .map(|(mask, (_, c, _))| (*mask, c.iter().map(|c| c.block.clone()).collect()))
-            .collect();
         // Whether blocks are connected depends on the links alone: where a term has the same
         // link availabilities as the unforced one (links not forced up), it is known.
-        let connected: FxHashMap<u32, Connected> = of_mask
-            .iter()
-            .map(|(mask, (_, c, _))| {
-                let known = c
-                    .iter()
-                    .filter_map(|c| Some((c.block.clone(), c.connected?)));
-                (*mask, known.collect())
-            })
-            .collect();
         let links_as_unforced = |avail: &[f64]| {
             (self.link_c.iter()).all(|&c| avail[c].to_bits() == terms[unforced].1[c].to_bits())
         };
@@ -327,9 +314,9 @@ impl<'a> Setup<'a> {
             }
             let (avail, policy) = (&terms[t].1, &terms[t].2);
             // (A set of failed groups the unforced term has no task for has no blocks.)
-            let known = connected.get(&mask).filter(|_| links_as_unforced(avail));
-            let blocks = blocks.get(&mask).map_or(&[][..], Vec::as_slice);
-            self.reweighed(avail, policy, mask, (p.abs(), known), blocks)
+            let found = of_mask.get(&mask).map_or(&[][..], |(_, c, _)| c.as_slice());
+            let same_links = links_as_unforced(avail);
+            self.reweighed(avail, policy, mask, p.abs(), (found, same_links))
         };
         let weighed: Vec<Result<(f64, Vec<Candidate>), String>> = match pool {
             Some(pool) => pool.install(|| tasks.par_iter().map(weigh).collect()),
