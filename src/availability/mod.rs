@@ -313,24 +313,19 @@ pub fn compute(
     } else {
         progress(Step::SplitStates);
         let split = split_states::compute(engine, pool, &static_);
-        if split.bound <= factored::TOLERANCE {
+        let walked = Exact {
+            total: split.total,
+            conditional: None,
+            method: Method::Factored,
+            error_bound: split.bound,
+            note: None,
+        };
+        if walked.is_exact() {
             // (`compute_exact` gave up only where this cannot be: kept in case.)
-            return Exact {
-                total: split.total,
-                conditional: None,
-                method: Method::Factored,
-                error_bound: split.bound,
-                note: None,
-            };
+            return walked;
         }
-        if split.bound < best.error_bound {
-            Exact {
-                total: split.total,
-                conditional: None,
-                method: Method::Factored,
-                error_bound: split.bound,
-                note: None,
-            }
+        if walked.error_bound < best.error_bound {
+            walked
         } else {
             best
         }

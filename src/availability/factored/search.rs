@@ -57,8 +57,8 @@ impl<'a> Setup<'a> {
     /// [`Setup::connected`] with the regions marked `outside` never serving (they hold tiers:
     /// a second part of OK that is never OK), for figures that will be weighted by `weight`:
     /// the search prunes branches whose weighted probability is below `prune` ([`PRUNE`], or
-    /// [`ISLAND_PRUNE`](super::ISLAND_PRUNE) for the anchored islands' corrections; the pruned mass returned is
-    /// still per unit of weight).
+    /// [`ISLAND_PRUNE`](super::ISLAND_PRUNE) for the anchored islands' corrections; the
+    /// pruned mass returned is still per unit of weight).
     pub(super) fn connected_within(
         &self,
         items: &Items,
