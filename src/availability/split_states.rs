@@ -417,11 +417,17 @@ fn given_down_walk(
     let within = static_.within.as_deref();
     let tree = Tree::given(engine, Some(c), &static_.summed);
     let mut states = Vec::new();
+    let mut heaviest_left = f64::INFINITY;
     for threshold in thresholds() {
+        // (The same tree as the last one, as in `walk`.)
+        if threshold > heaviest_left {
+            continue;
+        }
         match find_split_states(engine, &tree, threshold, MAX_NODES / 4, within) {
-            Some((found, _)) => {
+            Some((found, heaviest)) => {
                 let covered = covered(&found);
                 states = found;
+                heaviest_left = heaviest;
                 if left_out(down, covered) <= CONDITIONAL_TOLERANCE / 2.0 {
                     break;
                 }
