@@ -660,6 +660,58 @@ pub(crate) mod anchored {
             let f = super::disconnected::within_its_bound(&engine, &text)?;
             prop_assert!(f.error_bound <= 1e-12, "bound {:e}\n{text}", f.error_bound);
         }
+
+        /// The importance runs through the islands (the whole method again with each
+        /// component held down, each within 1e-9) give the conditional figures (given each
+        /// component down and up), and those equal enumeration's within 1e-9.
+        #[test]
+        fn importance_through_the_islands_equals_enumeration(
+            regions in 3usize..=6,
+            azs in 1usize..=2,
+            links in prop::sample::select(vec![
+                LinkShape::Ring, LinkShape::Chain, LinkShape::Nearest(1), LinkShape::Nearest(2),
+            ]),
+            routing in prop::sample::select(vec!["geodns", "failover-dns", "anycast", "global-lb"]),
+            stores in prop::sample::subsequence(
+                vec!["multi-az", "active-passive", "active-active", "consensus"], 0..=2),
+            region_avail in prop::collection::vec(0.7f64..0.999, 4),
+            az_avail in prop::collection::vec(0.7f64..0.999, 4),
+            users in 1usize..=4,
+            seed in 0u64..1000,
+        ) {
+            let args = super::disconnected::unreliable_estate(
+                (regions, azs), links, routing, users, &stores, seed);
+            let Ok(text) = topology(&args) else { return Ok(()) };
+            let text = super::random::with_availabilities(&text, &region_avail, &az_avail, false);
+            let checked = super::checked(&text);
+            let engine = drplan::evaluate::Engine::new(&checked.model);
+            let n = engine.components().len();
+            prop_assume!(n <= 18);
+            prop_assume!(petgraph::algo::connected_components(&engine.graphs().network) == 1);
+            let mut islands = factored::islands(&engine, None, factored::TOLERANCE, true)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assume!(islands.exact.is_exact());
+            islands.add_importance(&engine, None, &mut |_, _| {});
+            // (On networks this small every anchored island is a candidate: the runs are
+            // within their tolerance, and the table is given.)
+            let conditional = islands.exact.conditional.ok_or_else(|| {
+                TestCaseError::fail(format!("no conditional figures\n{text}"))
+            })?;
+            prop_assert_eq!(conditional.len(), n);
+            let forced = vec![drplan::availability::brute::Forced::Free; n];
+            let all = drplan::availability::brute::enumerate(&engine, &forced, None).unwrap();
+            for (c, (f, b)) in conditional.iter().zip(&all.conditional).enumerate() {
+                for (given, x, y) in [("down", &b.given_down, &f.given_down), ("up", &b.given_up, &f.given_up)] {
+                    for (name, x, y) in super::pairs(x, y) {
+                        prop_assert!(
+                            (x - y).abs() <= 1e-9 + 1e-9 * x.abs(),
+                            "{} given {given}, {name}: enumeration {x:e}, islands {y:e}\n{text}",
+                            checked.model.component_id(engine.components()[c])
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -425,28 +425,59 @@ fn importance_from_the_most_probable_states_matches_a_rerun_with_a_perfect_regio
 }
 
 /// Above enumeration, on a ring the factored method corrects state by state (its split states,
-/// docs/availability.md step 4), importance comes from the same states: for a link (which
-/// matters only through the splits it takes part in) and for a region, the figures given the
-/// component up equal a rerun with it made perfect.
+/// docs/availability.md step 4) when no region anchors the serving part, and importance comes
+/// from the same states: for a link (which matters only through the splits it takes part in)
+/// and for a region, the figures given the component up equal a rerun with it made perfect.
 #[test]
 fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
+    importance_matches_reruns_with_perfect_components(
+        &[
+            "--regions",
+            "8",
+            "--links",
+            "ring",
+            "--datastores",
+            "active-passive,consensus",
+        ],
+        &["link:r00~r01", "region:r02"],
+    );
+}
+
+/// With an anchor (the generated single-AZ store's region), the islands make the figures
+/// exact and importance comes from the whole method rerun through them with each component
+/// held down: on a 24-region ring (whose split states one by one cannot reach the tolerance)
+/// and on a 16-region chain (every link and inner region a bridge: held down, it splits the
+/// network for sure), the figures given a link or a region up equal a rerun with it made
+/// perfect, and so do those given the single-AZ store's AZ up (held down, nothing serves).
+#[test]
+fn importance_through_the_islands_matches_a_rerun_with_a_perfect_component() {
+    importance_matches_reruns_with_perfect_components(
+        &["--regions", "24", "--links", "ring"],
+        &["link:r00~r01", "region:r02", "link:r11~r12", "az:r00-az0"],
+    );
+    importance_matches_reruns_with_perfect_components(
+        &["--regions", "16", "--links", "chain"],
+        &["link:r04~r05", "region:r07"],
+    );
+}
+
+/// The estate `drplan generate` writes with `args`, analyzed: exact by the factored method,
+/// with the importance table; and each of `components` made perfect, P(down) = P(down | up) +
+/// q x Birnbaum, and its downtime share is what the rerun loses.
+fn importance_matches_reruns_with_perfect_components(args: &[&str], components: &[&str]) {
     use crate::common::analyze_json;
-    let generated = drplan()
-        .args(["generate", "--regions", "8", "--links", "ring"])
-        .output()
-        .unwrap();
+    let generated = drplan().arg("generate").args(args).output().unwrap();
     assert!(generated.status.success());
     let text = String::from_utf8(generated.stdout).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ring.yaml");
+    let path = dir.path().join("estate.yaml");
     std::fs::write(&path, &text).unwrap();
     let report = analyze_json(&path);
     let figure = |r: &serde_json::Value, k: &str| r["summary"][k].as_f64().unwrap();
     assert_eq!(report["summary"]["availability_method"], "factored");
     let bound = figure(&report, "availability_error_bound");
-    assert!(bound <= 1e-12);
-    // The table, markdown and HTML name the same bound and method as the JSON (with the
-    // same options: without importance the islands, exact here too, come first).
+    assert!(bound <= 1e-12, "{args:?}: bound {bound:e}");
+    // The table, markdown and HTML name the same bound and method as the JSON.
     for format in ["table", "markdown", "html"] {
         let out = drplan()
             .args(["analyze", "--color", "never", "-f", format])
@@ -458,50 +489,59 @@ fn importance_from_the_split_states_matches_a_rerun_with_a_perfect_component() {
             out.contains(&format!(
                 "every probability within {bound:.1e}, method factored"
             )),
-            "{format}: {out}"
+            "{args:?} {format}: {out}"
         );
     }
     let rows = report["importance"]
         .as_array()
-        .expect("importance is computed");
-    for (component, perfect) in [
-        (
-            "link:r00~r01",
-            text.replacen(
-                "  - between: [r00, r01]",
-                "  - { between: [r00, r01], availability: 1 }",
+        .unwrap_or_else(|| panic!("{args:?}: importance is computed"));
+    for &component in components {
+        let (kind, name) = component.split_once(':').unwrap();
+        let perfect = match kind {
+            "link" => {
+                let (a, b) = name.split_once('~').unwrap();
+                text.replacen(
+                    &format!("  - between: [{a}, {b}]"),
+                    &format!("  - {{ between: [{a}, {b}], availability: 1 }}"),
+                    1,
+                )
+            }
+            "region" => text.replacen(
+                &format!("  {name}:\n"),
+                &format!("  {name}:\n    availability: 1\n"),
                 1,
             ),
-        ),
-        (
-            "region:r02",
-            text.replacen("  r02:\n", "  r02:\n    availability: 1\n", 1),
-        ),
-    ] {
+            _ => text.replacen(
+                &format!("      {name}: {{}}"),
+                &format!("      {name}: {{ availability: 1 }}"),
+                1,
+            ),
+        };
         assert_ne!(perfect, text, "{component}");
         let row = rows
             .iter()
             .find(|r| r["component"] == component)
             .unwrap_or_else(|| panic!("a row for {component}"));
-        std::fs::write(&path, perfect).unwrap();
-        let rerun = analyze_json(&path);
+        let rerun_path = dir.path().join("perfect.yaml");
+        std::fs::write(&rerun_path, perfect).unwrap();
+        let rerun = analyze_json(&rerun_path);
         let (u, u_up) = (
             figure(&report, "unavailability"),
             figure(&rerun, "unavailability"),
         );
         let q = row["unavailability"].as_f64().unwrap();
         let birnbaum = row["birnbaum"].as_f64().unwrap();
-        assert!(birnbaum > 1e-4, "{component} matters in a ring: {row}");
+        assert!(birnbaum > 1e-6, "{args:?} {component} matters: {row}");
         assert!(
             (u_up + q * birnbaum - u).abs() <= 1e-9 * u,
-            "{component}: U {u} vs U(up) {u_up} + q {q} x B {birnbaum}"
+            "{args:?} {component}: U {u} vs U(up) {u_up} + q {q} x B {birnbaum}"
         );
         let downtime = figure(&report, "downtime_minutes_per_year");
         let rerun_downtime = figure(&rerun, "downtime_minutes_per_year");
         let share = row["downtime_minutes_per_year"].as_f64().unwrap();
         assert!(
             (downtime - rerun_downtime - share).abs() <= 1e-9 * downtime,
-            "{component}: {downtime} - {rerun_downtime} vs {share}"
+            "{args:?} {component}: {downtime} - {rerun_downtime} vs {share}"
         );
     }
 }
@@ -602,18 +642,49 @@ services:
 }
 
 /// The analysis reports its progress through the availability steps, in the calling thread and
-/// in order: the scenarios, the exact figures, the split states (an 8-region ring splits), the
-/// importance runs counted up to their number, the split states again for importance, and the
-/// minimal cut sets.
+/// in order: the scenarios, the exact figures, then on an 8-region ring (which splits) without
+/// an anchor the split states, the importance runs counted up to their number and the split
+/// states again for importance; with an anchor (the generated single-AZ store's) the islands
+/// and the importance runs through them; and the minimal cut sets.
 #[test]
 fn progress_names_each_step_of_the_availability_computation() {
     use drplan::availability::Step;
+    for anchored in [false, true] {
+        let steps = progress_of_an_8_region_ring(anchored);
+        let Some(Step::Importance(done, of)) = steps.iter().rev().find_map(|s| match s {
+            Step::Importance(..) => Some(*s),
+            _ => None,
+        }) else {
+            panic!("no importance runs: {steps:?}")
+        };
+        assert!(of > 0 && done == of, "{steps:?}");
+        if anchored {
+            assert_eq!(
+                steps[..3],
+                [Step::Exact, Step::Islands, Step::Importance(0, 0)]
+            );
+            assert_eq!(steps.last(), Some(&Step::Importance(of, of)), "{steps:?}");
+        } else {
+            assert_eq!(steps[..2], [Step::Exact, Step::SplitStates], "{steps:?}");
+            assert_eq!(steps.iter().rev().nth(1), Some(&Step::Importance(of, of)));
+            assert_eq!(steps.last(), Some(&Step::SplitStates));
+        }
+    }
+}
+
+/// The availability steps [`progress_names_each_step_of_the_availability_computation`] sees,
+/// with the rest of the progress checked: from the calling thread, the scenarios first, the
+/// cut sets last.
+fn progress_of_an_8_region_ring(anchored: bool) -> Vec<drplan::availability::Step> {
     use drplan::pipeline::{Options, Progress, analyze_with};
-    let args = GenerateArgs {
+    let mut args = GenerateArgs {
         regions: 8,
         links: LinkShape::Ring,
         ..GenerateArgs::default()
     };
+    if !anchored {
+        args.datastores = vec!["active-passive".into(), "consensus".into()];
+    }
     let text = topology(&args).unwrap();
     let checked = crate::availability::checked(&text);
     let engine = drplan::evaluate::Engine::new(&checked.model);
@@ -635,19 +706,6 @@ fn progress_names_each_step_of_the_availability_computation() {
     .unwrap();
     assert!(report.importance.is_some());
     assert_eq!(seen.last(), Some(&Progress::CutSets));
-    let steps: Vec<Step> = seen
-        .iter()
-        .filter_map(|p| match p {
-            Progress::Availability(s) => Some(*s),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(steps[..2], [Step::Exact, Step::SplitStates], "{steps:?}");
-    let Some(Step::Importance(done, of)) = steps.iter().rev().nth(1).copied() else {
-        panic!("no importance runs: {steps:?}")
-    };
-    assert!(of > 0 && done == of, "{steps:?}");
-    assert_eq!(steps.last(), Some(&Step::SplitStates));
     let first = seen
         .iter()
         .position(|p| matches!(p, Progress::Availability(_)))
@@ -658,6 +716,12 @@ fn progress_names_each_step_of_the_availability_computation() {
             .all(|p| matches!(p, Progress::Scenarios(_)))
     );
     assert_eq!(seen[first - 1], Progress::Scenarios(plan.total()));
+    seen.iter()
+        .filter_map(|p| match p {
+            Progress::Availability(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A component that never fails (availability 1) is down in no state of the split-state walk,
@@ -670,9 +734,12 @@ fn progress_names_each_step_of_the_availability_computation() {
 fn a_component_that_never_fails_gets_its_figures_given_down() {
     use crate::common::analyze_json;
     let dir = tempfile::tempdir().unwrap();
+    // (Without a single-AZ store no region anchors the serving part: the split states one by
+    // one give the importance table, not the islands.)
     let ring = topology(&GenerateArgs {
         regions: 8,
         links: LinkShape::Ring,
+        datastores: vec!["active-passive".into(), "consensus".into()],
         ..GenerateArgs::default()
     })
     .unwrap();

@@ -195,16 +195,26 @@ pub fn compute(
     let static_bound = alone(&static_.main);
     // With an anchor (a region no serving part can do without), the islands that hold it
     // cover the split states exactly, at the cost of a few static runs each: tried first.
-    // The split states one by one may still give the importance table below.
-    // Without importance they are tried first; with it, after the split states (which may
-    // give the importance table too).
+    // With importance, the same again per component through the islands (each run cheaper
+    // than the main one); when those are out of reach, the split states one by one below may
+    // still give the table, and the islands' figures are kept for the end.
     let anchored = static_bound > factored::TOLERANCE && factored::anchored(engine);
-    if !importance && anchored {
+    let mut islands_exact = None;
+    if anchored {
         progress(Step::Islands);
-        if let Ok(exact) = factored::compute_within(engine, pool, factored::TOLERANCE)
-            && exact.is_exact()
+        if let Ok(mut islands) = factored::islands(engine, pool, factored::TOLERANCE, importance)
+            && islands.exact.is_exact()
         {
-            return exact;
+            if importance {
+                progress(Step::Importance(0, 0));
+                islands.add_importance(engine, pool, &mut |done, of| {
+                    progress(Step::Importance(done, of))
+                });
+            }
+            if !importance || islands.exact.conditional.is_some() {
+                return islands.exact;
+            }
+            islands_exact = Some(islands.exact);
         }
     }
     // The importance runs only where the figures will be exact: first on the static network
@@ -299,7 +309,11 @@ pub fn compute(
     // then with the split states' importance figures when those are within their
     // tolerance); else the most probable states.
     progress(Step::Islands);
-    let best = match factored::compute_within(engine, pool, found.error_bound) {
+    let islands = match islands_exact {
+        Some(exact) => Ok(exact),
+        None => factored::compute_within(engine, pool, found.error_bound),
+    };
+    let best = match islands {
         Ok(mut islands) if islands.is_exact() => {
             islands.conditional = found.conditional;
             return islands;

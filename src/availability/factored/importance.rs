@@ -54,10 +54,15 @@ enum Effect {
 /// (after sharing) would take more than `budget` units of work, the main run having taken
 /// `main_work`. `progress` gets the runs done and their number after each batch, in the
 /// calling thread.
+///
+/// With a `setup` that computes the islands of step 4 (`Setup::islands`), the runs are the
+/// whole method's instead, islands included (see [`super::Islands::add_importance`]): each
+/// run's `pruned` is then its whole error bound and `split` is 0. A link is then seen through
+/// the islands' connectivity too, so its run is its own.
 pub(super) fn reruns(
     setup: &Setup,
     base: &[f64],
-    main: &StaticRun,
+    (main, found): (&StaticRun, Option<&super::policy::Found>),
     (main_work, budget): (u64, u64),
     pool: Option<&rayon::ThreadPool>,
     progress: &mut dyn FnMut(usize, usize),
@@ -68,7 +73,12 @@ pub(super) fn reruns(
         avail[c] = 0.0;
         avail
     };
-    let effects: Vec<Effect> = (0..n).map(|c| setup.effect(c, &held_down(c))).collect();
+    let effects: Vec<Effect> = (0..n)
+        .map(|c| match setup.effect(c, &held_down(c)) {
+            Effect::Link { .. } if setup.islands => Effect::Own,
+            effect => effect,
+        })
+        .collect();
     // The run each component takes its figures from: the first with the same effect.
     let mut source: Vec<usize> = (0..n).collect();
     for c in 0..n {
@@ -86,7 +96,7 @@ pub(super) fn reruns(
     // one's, and a mesh has hundreds of links).
     let negligible = |c: usize| {
         let q = 1.0 - base[c];
-        (q > 0.0 && main.split / q <= TOLERANCE).then(|| main.split / q)
+        (!setup.islands && q > 0.0 && main.split / q <= TOLERANCE).then(|| main.split / q)
     };
     let links: Vec<usize> = (0..n)
         .filter(|&c| matches!(effects[c], Effect::Link { .. }))
@@ -97,7 +107,18 @@ pub(super) fn reruns(
     if ((runs.len() + own_splits) as u64).saturating_mul(main_work.max(1)) > budget {
         return Ok(None);
     }
-    let run = |&c: &usize| setup.expectation_given(&held_down(c), None, negligible(c));
+    // Through the islands, the main run's anchored islands are weighed again rather than
+    // sought (where that misses too much, they are sought).
+    let run = |&c: &usize| {
+        let avail = held_down(c);
+        let first = setup.expectation_given(&avail, None, (negligible(c), found));
+        match first {
+            Ok(e) if found.is_some() && e.bound > setup.give_up_above => {
+                setup.expectation_given(&avail, None, (negligible(c), None))
+            }
+            first => first,
+        }
+    };
     let split = |&c: &usize| match negligible(c) {
         Some(b) => Ok(b),
         None => setup.split_probability(&held_down(c)),
@@ -122,15 +143,28 @@ pub(super) fn reruns(
             match (job, result) {
                 (&Job::Run(c), Done::Run(e)) => {
                     let e = e?;
-                    down[c] = Some(StaticRun {
-                        total: e.total,
-                        pruned: e.pruned,
-                        split: e.split,
+                    down[c] = Some(match setup.islands {
+                        true => StaticRun {
+                            total: e.total,
+                            pruned: e.bound,
+                            split: 0.0,
+                        },
+                        false => StaticRun {
+                            total: e.total,
+                            pruned: e.pruned,
+                            split: e.split,
+                        },
                     });
                 }
                 (&Job::Split(c), Done::Split(s)) => own_split[c] = Some(s?),
                 _ => unreachable!("each job gives its own kind"),
             }
+        }
+        // The estimate is the main run's work per run; runs that turn out to take twice the
+        // budget (a component held down that makes the network far more fragile needs far
+        // more islands) are stopped.
+        if setup.work.load(std::sync::atomic::Ordering::Relaxed) > budget.saturating_mul(2) {
+            return Ok(None);
         }
         progress((k * BATCH + batch.len()).min(jobs.len()), jobs.len());
     }
@@ -273,9 +307,16 @@ mod tests {
                 "{links:?}: nothing recorded"
             );
             let own_setup = Setup::static_network(&engine).unwrap();
-            let got = reruns(&setup, &base, &main, (1, u64::MAX), None, &mut |_, _| {})
-                .unwrap()
-                .unwrap();
+            let got = reruns(
+                &setup,
+                &base,
+                (&main, None),
+                (1, u64::MAX),
+                None,
+                &mut |_, _| {},
+            )
+            .unwrap()
+            .unwrap();
             let n = base.len();
             let effects: Vec<Effect> = (0..n)
                 .map(|c| {
@@ -351,9 +392,16 @@ mod tests {
             "P(¬N) {:e}",
             main.split
         );
-        let got = reruns(&setup, &base, &main, (1, u64::MAX), None, &mut |_, _| {})
-            .unwrap()
-            .unwrap();
+        let got = reruns(
+            &setup,
+            &base,
+            (&main, None),
+            (1, u64::MAX),
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap()
+        .unwrap();
         let mut bounded = 0;
         for (c, [down, _]) in got.iter().enumerate() {
             let mut avail = base.clone();

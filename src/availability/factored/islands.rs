@@ -12,10 +12,7 @@ use super::search::Search;
 use crate::availability::StateProbabilities;
 use crate::evaluate::{find, union};
 
-use super::{
-    Class, ISLAND_PRUNE, ISLAND_TARGET, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS,
-    MAX_WEIGHTED_COMBINATIONS, Setup,
-};
+use super::{Class, MAX_CUT_COMBINATIONS, MAX_INNER_LINKS, MAX_WEIGHTED_COMBINATIONS, Setup};
 
 impl<'a> Setup<'a> {
     /// Step 4 for one set of failed shared-fate groups, on the term with nothing forced:
@@ -52,7 +49,7 @@ impl<'a> Setup<'a> {
         if split == 0.0 {
             return Ok((0.0, Vec::new(), 0.0));
         }
-        if known_split.is_none() || weight * split <= ISLAND_TARGET * 1e-3 {
+        if known_split.is_none() || weight * split <= self.island_target * 1e-3 {
             return Ok((split, Vec::new(), split));
         }
         // The parts cut off by every combination of none to three failures (two on large
@@ -67,11 +64,7 @@ impl<'a> Setup<'a> {
         if self.anchor.is_some() && super::network::wide(m) {
             return Ok((split, Vec::new(), split));
         }
-        let cover = match self.anchored_cover(avail, &life) {
-            Some(Some(cover)) => cover,
-            Some(None) => return Ok((split, Vec::new(), split)),
-            None => split,
-        };
+        let cover = self.anchored_cover(avail, &life).unwrap_or(split);
         // With an anchor, regions alone: any part B that holds it is its part with the
         // regions next to B dead (E_B then weighs every way they are dead or cut off), so
         // region combinations reach every shape, with far fewer combinations.
@@ -85,6 +78,7 @@ impl<'a> Setup<'a> {
                     .filter(|(l, link)| {
                         self.anchor.is_none()
                             && avail[self.link_c[*l]] < 1.0
+                            && avail[self.link_c[*l]] > 0.0
                             && link.ends.iter().all(|e| life.alive[e.idx()] > 0.0)
                     })
                     .map(|(l, _)| Failure::Link(l)),
@@ -102,7 +96,8 @@ impl<'a> Setup<'a> {
         // With an anchor, its part by a search from it (many combinations are visited).
         let mut anchored = Anchored::new(m, &life);
         let mut alive: Vec<bool> = life.alive.iter().map(|&a| a > 0.0).collect();
-        let mut down = vec![false; m.links.len()];
+        // (A link that never works, one held down for importance, is down in every state.)
+        let mut down: Vec<bool> = self.link_c.iter().map(|&c| avail[c] == 0.0).collect();
         let mut visit = |combo: &[usize]| {
             let set = |alive: &mut [bool], down: &mut [bool], failed: bool| {
                 for &i in combo {
@@ -137,7 +132,7 @@ impl<'a> Setup<'a> {
             let mut by_odds: Vec<usize> = (0..k).collect();
             by_odds.sort_by(|&a, &b| odds[b].total_cmp(&odds[a]).then(a.cmp(&b)));
             let sorted: Vec<f64> = by_odds.iter().map(|&i| odds[i]).collect();
-            let threshold = ISLAND_TARGET * 1e-4 / weight;
+            let threshold = self.island_target * 1e-4 / weight;
             let mut budget = MAX_WEIGHTED_COMBINATIONS;
             weighted_combinations(
                 &sorted,
@@ -296,7 +291,7 @@ impl<'a> Setup<'a> {
             // on all of E_B the figures are those with the rest outside the one part that can
             // serve (searches pruned at their weighted probability).
             let w = cut.probability;
-            let weight = (w, ISLAND_PRUNE);
+            let weight = (w, self.prune.1);
             let (connected, p0) = self.connected_within(items, &conditioned, None, weight)?;
             let outside: Vec<bool> = (0..classes.len()).map(|r| !block.contains(&r)).collect();
             let (cut_figures, p1) =
@@ -334,7 +329,7 @@ impl Setup<'_> {
     /// are connected (from `known` where given). The connectivity of B costs a frontier programme where B has
     /// cycles, so it is computed only for the blocks that can matter: those whose weight
     /// without it (an upper bound) is not in the lightest tail, which weighs at most
-    /// ISLAND_TARGET / 1000 / `weight` in all (it stays uncovered, in the bound).
+    /// [`Setup::island_target`] / 1000 / `weight` in all (it stays uncovered, in the bound).
     fn anchored_candidates(
         &self,
         avail: &[f64],
@@ -356,7 +351,7 @@ impl Setup<'_> {
             .collect();
         upper.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut tail: f64 = upper.iter().map(|(_, u, _)| u).sum();
-        let negligible = ISLAND_TARGET * 1e-3 / weight;
+        let negligible = self.island_target * 1e-3 / weight;
         let kept = upper
             .iter()
             .take_while(|(_, u, _)| {
@@ -387,49 +382,62 @@ impl Setup<'_> {
     }
 
     /// With an anchor, what the islands are to cover: P(¬N, the anchor alive) (where it is
-    /// dead, nothing is OK on the model nor on the static network); `Some(None)` when the
-    /// frontier programme cannot tell it from the whole of ¬N, `None` without an anchor.
-    fn anchored_cover(&self, avail: &[f64], life: &Life) -> Option<Option<f64>> {
+    /// dead, nothing is OK on the model nor on the static network); `None` without an anchor.
+    /// Only where the frontier programme is not [`wide`](super::network::wide) (the callers
+    /// see to it): its P(¬N) is then within 1e-24 per state dropped, so that a value of 1 is
+    /// a probability (a region held down that cuts a chain in two) and not "cannot tell".
+    fn anchored_cover(&self, avail: &[f64], life: &Life) -> Option<f64> {
         let a = self.anchor?;
         if life.alive[a] == 0.0 {
-            return Some(Some(0.0));
+            return Some(0.0);
         }
         let mut given = life.alive.clone();
         given[a] = 1.0;
-        let split = network_split(self, avail, &given);
-        Some((split < 1.0).then(|| life.alive[a] * split))
+        Some(life.alive[a] * network_split(self, avail, &given))
     }
 
     /// Anchored islands for a subproblem of another term of step 1 than the one they were
-    /// found in (see `policy.rs`): what it is to cover, and the blocks of `found` weighed with
-    /// its own availabilities (reusing the probabilities that they are connected when its
-    /// links' availabilities are those they were computed with: `same_links`). Nothing when
-    /// it has no split state where the anchor is alive.
+    /// found in (see `policy.rs`), or of another run: what it is to cover, and the blocks of
+    /// `found` weighed with its own availabilities (reusing the probabilities that they are
+    /// connected where no link among B's regions `differs` from those they were computed
+    /// with). Nothing when it has no split state where the anchor is alive. `known_split`:
+    /// its P(¬N), when computed already.
     pub(super) fn reweighed(
         &self,
         avail: &[f64],
         policy: &[usize],
         failed_groups: u32,
         weight: f64,
-        (found, same_links): (&[Candidate], bool),
+        (found, differs): (&[Candidate], &[bool]),
+        known_split: Option<f64>,
     ) -> Result<(f64, Vec<Candidate>), String> {
         let (items, classes) = self.prepare(avail, policy, failed_groups)?;
         let life = Life::of(&classes);
-        let split = network_split(self, avail, &life.alive);
+        let split = known_split.unwrap_or_else(|| network_split(self, avail, &life.alive));
         if split == 0.0 {
             return Ok((0.0, Vec::new()));
         }
         // As in `candidates`: where the frontier programme cannot tell, the whole of ¬N.
         let cover = match self.anchored_cover(avail, &life) {
-            Some(Some(cover)) if !super::network::wide(self.engine.model()) => cover,
+            Some(cover) if !super::network::wide(self.engine.model()) => cover,
             _ => return Ok((split, Vec::new())),
         };
         if cover == 0.0 {
             return Ok((0.0, Vec::new()));
         }
-        let blocks = found
-            .iter()
-            .map(|c| (c.block.clone(), c.connected.filter(|_| same_links)));
+        let m = self.engine.model();
+        let mut in_block = vec![false; m.regions.len()];
+        let mut same = |block: &[usize]| {
+            block.iter().for_each(|&r| in_block[r] = true);
+            let same = (m.links.iter().zip(differs))
+                .all(|(l, &d)| !d || !l.ends.iter().all(|e| in_block[e.idx()]));
+            block.iter().for_each(|&r| in_block[r] = false);
+            same
+        };
+        let blocks = found.iter().map(|c| {
+            let known = c.connected.filter(|_| same(&c.block));
+            (c.block.clone(), known)
+        });
         let found = self.anchored_candidates(avail, &items, &classes, &life, blocks, weight);
         Ok((cover, found))
     }
@@ -496,6 +504,7 @@ pub(super) type Candidates = (f64, Vec<Candidate>, f64);
 
 /// A candidate island: its regions, what it covers of P(¬N) (see `candidates`), and the
 /// probability that its regions are connected when that was computed with it (anchored ones).
+#[derive(Clone)]
 pub(super) struct Candidate {
     pub(super) block: Vec<usize>,
     pub(super) covers: f64,

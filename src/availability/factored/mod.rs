@@ -54,6 +54,10 @@ const PRUNE: f64 = 1e-20;
 /// their islands' probabilities: there are thousands of them, most far lighter than the main
 /// run, and what they prune stays in the bound.
 const ISLAND_PRUNE: f64 = 1e-18;
+/// The same two (the main searches', the islands') for the importance runs through the
+/// islands ([`Islands::add_importance`]), whose figures need only be within 1e-9: what they
+/// prune is in each run's bound, which is checked.
+const IMPORTANCE_PRUNE: (f64, f64) = (1e-15, 1e-14);
 /// Limits beyond which the method says the topology is out of reach.
 const MAX_SHARED: usize = 10;
 /// Routing-search nodes per subproblem, and network states per step, beyond which the method
@@ -138,6 +142,13 @@ struct Setup<'a> {
     position: Vec<usize>,
     /// Bounds above which the answer will be declined anyway (see `bounded`).
     give_up_above: f64,
+    /// What the islands of step 4 may leave of P(¬N) ([`ISLAND_TARGET`] for the figures; the
+    /// importance runs through islands need less, see `importance::island_reruns`).
+    island_target: f64,
+    /// Routing-search branches lighter than these are not explored: ([`PRUNE`] for the
+    /// figures, [`ISLAND_PRUNE`] for the anchored islands' corrections), looser for the
+    /// importance runs through islands.
+    prune: (f64, f64),
     /// Services other than the entry that can be the tighter tier, each co-located with the
     /// entry (see [`tiers_to_track`]): their capacities are class features.
     tracked: Vec<usize>,
@@ -170,6 +181,10 @@ struct Setup<'a> {
     record: bool,
     recording: std::sync::Mutex<Vec<network::Recording>>,
     recorded: Vec<network::Recording>,
+    /// Whether a run keeps the anchored islands it found (`kept`), for the importance runs
+    /// through the islands to weigh them again rather than search ([`Islands`]).
+    keep: bool,
+    kept: std::sync::Mutex<Option<policy::Found>>,
 }
 
 /// Exact probabilities by conditioning and per-region sums, or why the topology is out of reach.
@@ -201,6 +216,101 @@ pub fn compute_within(
     give_up_above: f64,
 ) -> Result<Exact, String> {
     bounded(engine, pool, give_up_above)
+}
+
+/// The figures through the islands of step 4 ([`compute_within`]), with what the importance
+/// runs through them reuse ([`Islands::add_importance`]).
+pub struct Islands {
+    pub exact: Exact,
+    /// The run's work (see [`Setup::work`]), to estimate the importance runs'.
+    work: u64,
+    /// The anchored islands the run found (see [`Setup::keep`]).
+    found: Option<policy::Found>,
+    /// The run's network programmes (see [`network::Recording`]).
+    recorded: Vec<network::Recording>,
+}
+
+/// [`compute_within`]; with `importance`, keeping what the importance runs reuse.
+pub fn islands(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    give_up_above: f64,
+    importance: bool,
+) -> Result<Islands, String> {
+    let mut setup = Setup::new(engine)?;
+    setup.give_up_above = give_up_above;
+    setup.keep = importance;
+    setup.record = importance;
+    let (total, bound) = setup.expectation(&availabilities(engine), pool)?;
+    Ok(Islands {
+        exact: Exact {
+            total,
+            conditional: None,
+            method: Method::Factored,
+            error_bound: bound,
+            note: None,
+        },
+        work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
+        found: setup.kept.get_mut().unwrap().take(),
+        recorded: std::mem::take(setup.recording.get_mut().unwrap()),
+    })
+}
+
+impl Islands {
+    /// The importance runs through the islands: the whole method again with each component
+    /// held down (held up derived, as on the static network: `importance::reruns`), when they
+    /// fit the work budget. They need only be within
+    /// [`CONDITIONAL_TOLERANCE`](crate::availability::CONDITIONAL_TOLERANCE), so they cost
+    /// less than the main run: the islands are taken until what they leave is a quarter of
+    /// it, the searches prune at [`IMPORTANCE_PRUNE`], the anchored islands are the main
+    /// run's weighed again ([`Setup::keep`]; sought again where those leave too much), and
+    /// P(¬N) comes from the main run's network programmes. Sets `exact.conditional` when
+    /// every figure is within the tolerance. `progress` gets the runs done and their number,
+    /// in the calling thread.
+    pub fn add_importance(
+        &mut self,
+        engine: &Engine,
+        pool: Option<&rayon::ThreadPool>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) {
+        let tolerance = crate::availability::CONDITIONAL_TOLERANCE;
+        let Ok(mut setup) = Setup::new(engine) else {
+            return;
+        };
+        if !setup.islands || !self.exact.is_exact() {
+            return;
+        }
+        setup.island_target = tolerance / 4.0;
+        setup.give_up_above = tolerance / 2.0;
+        setup.prune = IMPORTANCE_PRUNE;
+        setup.recorded = std::mem::take(&mut self.recorded);
+        let base = availabilities(engine);
+        let main = StaticRun {
+            total: self.exact.total.clone(),
+            pruned: self.exact.error_bound,
+            split: 0.0,
+        };
+        let budget = (self.work, IMPORTANCE_WORK);
+        let found = self.found.as_ref();
+        let runs = importance::reruns(&setup, &base, (&main, found), budget, pool, progress);
+        let Ok(Some(runs)) = runs else {
+            return;
+        };
+        if runs
+            .iter()
+            .flatten()
+            .all(|r| r.pruned + r.split <= tolerance)
+        {
+            let conditional = runs
+                .into_iter()
+                .map(|[down, up]| super::Conditional {
+                    given_down: down.total,
+                    given_up: up.total,
+                })
+                .collect();
+            self.exact.conditional = Some(conditional);
+        }
+    }
 }
 
 /// Whether a region holds a requirement no part of the network is OK without (see
@@ -298,9 +408,10 @@ impl Static {
         setup.recorded = std::mem::take(&mut self.recorded);
         let base = availabilities(engine);
         let budget = (self.work, IMPORTANCE_WORK);
-        self.conditional = importance::reruns(&setup, &base, &self.main, budget, pool, progress)
-            .ok()
-            .flatten();
+        self.conditional =
+            importance::reruns(&setup, &base, (&self.main, None), budget, pool, progress)
+                .ok()
+                .flatten();
     }
 }
 
@@ -319,16 +430,7 @@ fn bounded(
     pool: Option<&rayon::ThreadPool>,
     give_up_above: f64,
 ) -> Result<Exact, String> {
-    let mut setup = Setup::new(engine)?;
-    setup.give_up_above = give_up_above;
-    let (total, bound) = setup.expectation(&availabilities(engine), pool)?;
-    Ok(Exact {
-        total,
-        conditional: None,
-        method: Method::Factored,
-        error_bound: bound,
-        note: None,
-    })
+    islands(engine, pool, give_up_above, false).map(|i| i.exact)
 }
 
 impl<'a> Setup<'a> {
@@ -433,6 +535,8 @@ impl<'a> Setup<'a> {
             order,
             position,
             give_up_above: f64::INFINITY,
+            island_target: ISLAND_TARGET,
+            prune: (PRUNE, ISLAND_PRUNE),
             tracked,
             pooled,
             islands: true,
@@ -440,6 +544,8 @@ impl<'a> Setup<'a> {
             record: false,
             recording: Default::default(),
             recorded: Vec::new(),
+            keep: false,
+            kept: Default::default(),
             outside: None,
             anchor: None,
             star: false,

@@ -9,7 +9,7 @@ use super::islands::{Candidate, Candidates, Island};
 use crate::availability::StateProbabilities;
 use rustc_hash::FxHashMap;
 
-use super::{ISLAND_TARGET, MAX_ANCHORED_ISLANDS, MAX_ISLANDS, MAX_THRESHOLDS, Setup};
+use super::{MAX_ANCHORED_ISLANDS, MAX_ISLANDS, MAX_THRESHOLDS, Setup};
 
 impl<'a> Setup<'a> {
     /// E[(down, not full, shortfall)] with component availabilities `avail`, and the error
@@ -29,17 +29,20 @@ impl<'a> Setup<'a> {
         avail: &[f64],
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Expectation, String> {
-        self.expectation_given(avail, pool, None)
+        self.expectation_given(avail, pool, (None, None))
     }
 
     /// [`Setup::expectation_parts`]; with `split_bound`, P(¬N) is not computed but taken as
     /// that upper bound for every set of failed groups (so the whole is at most it too), and
-    /// no islands are sought.
+    /// no islands are sought. With `found`, the anchored islands of the term with nothing
+    /// forced are not sought either, but those another run found ([`Setup::keep`]) are
+    /// weighed again (for the importance runs through the islands, whose bound says what
+    /// that misses).
     pub(super) fn expectation_given(
         &self,
         avail: &[f64],
         pool: Option<&rayon::ThreadPool>,
-        split_bound: Option<f64>,
+        (split_bound, reuse): (Option<f64>, Option<&Found>),
     ) -> Result<Expectation, String> {
         let m = self.engine.model();
         let (terms, unforced) = self.terms(avail)?;
@@ -111,9 +114,46 @@ impl<'a> Setup<'a> {
         // hold the anchor (then only they serve), nor when the split states are to be
         // computed one by one instead: the splits stay in the bound.
         let pool_ok = !self.pooled || self.anchor.is_some();
-        let wanted = whole > ISLAND_TARGET && pool_ok && self.islands && split_bound.is_none();
+        let wanted = whole > self.island_target && pool_ok && self.islands && split_bound.is_none();
         if wanted {
-            found = search(Some(&splits))?;
+            found = match (reuse, self.anchor) {
+                (Some(reuse), Some(_)) => {
+                    let weigh = |(&(mask, p), &split): (&(u32, f64), &f64)| {
+                        let known = reuse.per_mask.get(&mask).map_or(&[][..], Vec::as_slice);
+                        let differs = self.links_differ(avail0, &reuse.avail);
+                        let (cover, c) = self.reweighed(
+                            avail0,
+                            policy0,
+                            mask,
+                            p,
+                            (known, &differs),
+                            Some(split),
+                        )?;
+                        Ok((split, c, cover))
+                    };
+                    let weighed: Vec<Result<Candidates, String>> = match pool {
+                        Some(pool) => {
+                            pool.install(|| planned.par_iter().zip(&splits).map(weigh).collect())
+                        }
+                        None => planned.iter().zip(&splits).map(weigh).collect(),
+                    };
+                    weighed
+                        .into_iter()
+                        .collect::<Result<Vec<Candidates>, String>>()?
+                }
+                _ => search(Some(&splits))?,
+            };
+            if self.keep && self.anchor.is_some() {
+                let per_mask = planned
+                    .iter()
+                    .map(|(mask, _)| *mask)
+                    .zip(found.iter().map(|(_, c, _)| c.clone()))
+                    .collect();
+                *self.kept.lock().unwrap() = Some(Found {
+                    avail: avail0.clone(),
+                    per_mask,
+                });
+            }
         }
         // Per task (an index into `tasks`): the islands it corrects for.
         let (networks, bound) = if wanted && self.anchor.is_some() {
@@ -239,7 +279,7 @@ impl<'a> Setup<'a> {
         let mut networks: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
         let mut residual = cover;
         for (q, mask, block) in heaviest.into_iter().take(MAX_ISLANDS) {
-            if residual <= ISLAND_TARGET {
+            if residual <= self.island_target {
                 break;
             }
             residual -= q;
@@ -303,11 +343,8 @@ impl<'a> Setup<'a> {
             .map(|&(_, mask, _)| mask)
             .zip(found)
             .collect();
-        // Whether blocks are connected depends on the links alone: where a term has the same
-        // link availabilities as the unforced one (links not forced up), it is known.
-        let links_as_unforced = |avail: &[f64]| {
-            (self.link_c.iter()).all(|&c| avail[c].to_bits() == terms[unforced].1[c].to_bits())
-        };
+        // Whether blocks are connected depends on their links alone: where a term has the
+        // same availabilities as the unforced one for those (links not forced up), it is known.
         let weigh = |&(t, mask, p): &(usize, u32, f64)| -> Result<(f64, Vec<Candidate>), String> {
             if t == unforced {
                 return Ok((0.0, Vec::new()));
@@ -315,8 +352,8 @@ impl<'a> Setup<'a> {
             let (avail, policy) = (&terms[t].1, &terms[t].2);
             // (A set of failed groups the unforced term has no task for has no blocks.)
             let found = of_mask.get(&mask).map_or(&[][..], |(_, c, _)| c.as_slice());
-            let same_links = links_as_unforced(avail);
-            self.reweighed(avail, policy, mask, p.abs(), (found, same_links))
+            let differs = self.links_differ(avail, &terms[unforced].1);
+            self.reweighed(avail, policy, mask, p.abs(), (found, &differs), None)
         };
         let weighed: Vec<Result<(f64, Vec<Candidate>), String>> = match pool {
             Some(pool) => pool.install(|| tasks.par_iter().map(weigh).collect()),
@@ -344,7 +381,7 @@ impl<'a> Setup<'a> {
             .into_iter()
             .take(MAX_ANCHORED_ISLANDS * terms.len())
         {
-            if residual <= ISLAND_TARGET {
+            if residual <= self.island_target {
                 break;
             }
             residual -= q;
@@ -358,6 +395,13 @@ impl<'a> Setup<'a> {
             return Ok((FxHashMap::default(), whole));
         }
         Ok((networks, bound))
+    }
+
+    /// Per link, whether its availability in `avail` differs from that in `other`.
+    fn links_differ(&self, avail: &[f64], other: &[f64]) -> Vec<bool> {
+        (self.link_c.iter())
+            .map(|&c| avail[c].to_bits() != other[c].to_bits())
+            .collect()
     }
 
     /// Step 1's terms of the sum: (sign x weight, availabilities with the longer-MTTR
@@ -464,6 +508,15 @@ impl Setup<'_> {
 /// The figures of [`Setup::expectation_parts`] and the parts of their bound.
 /// (sign x weight, availabilities, restore policy): one term of step 1.
 pub(super) type Term = (f64, Vec<f64>, Vec<usize>);
+
+/// The anchored islands a run found on its term with nothing forced (before choosing among
+/// them), per set of failed groups, and the availabilities they were weighed with: kept by a
+/// [`Setup`] that [`keeps`](Setup::keep) them, for runs that weigh them again instead of
+/// searching (see [`Setup::expectation_given`]).
+pub(super) struct Found {
+    pub(super) avail: Vec<f64>,
+    pub(super) per_mask: FxHashMap<u32, Vec<Candidate>>,
+}
 
 pub(super) struct Expectation {
     pub(super) total: StateProbabilities,

@@ -51,7 +51,7 @@ impl<'a> Setup<'a> {
     ) -> Result<(StateProbabilities, f64), String> {
         // Without links between the serving part and the rest, the rest is a second part of
         // OK that never serves (`serving_part.rs`).
-        self.connected_within(items, classes, self.outside.as_deref(), (1.0, PRUNE))
+        self.connected_within(items, classes, self.outside.as_deref(), (1.0, self.prune.0))
     }
 
     /// [`Setup::connected`] with the regions marked `outside` never serving (they hold tiers:

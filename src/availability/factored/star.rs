@@ -100,7 +100,7 @@ impl Setup<'_> {
             .collect();
         let none = vec![false; classes.len()];
         let (figures, pruned) =
-            self.connected_within(items, &conditioned, Some(&none), (alive, super::PRUNE))?;
+            self.connected_within(items, &conditioned, Some(&none), (alive, self.prune.0))?;
         total.add(&figures, alive);
         Ok((total, pruned * alive))
     }
