@@ -233,6 +233,7 @@ pub fn analyze_with<E>(
         collector,
         availability: Ok(availability),
         importance,
+        importance_note: exact.importance_note.clone(),
         importance_asked: options.importance,
         cut_sets,
         cost,

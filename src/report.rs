@@ -43,6 +43,10 @@ pub struct Report {
     /// share first (absent when the availability is not computed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub importance: Option<Vec<ImportanceRow>>,
+    /// Why `importance` is absent although it was asked for (the exact availability is there):
+    /// which runs were over the work budget, or whose figures were not within 1e-9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub importance_note: Option<String>,
     /// Extra: the topology with nothing failed.
     pub baseline: Baseline,
     /// Extra: the monthly cost by part.
@@ -703,6 +707,7 @@ pub struct Parts<'a> {
     pub collector: Collector<'a>,
     pub availability: Result<Availability, String>,
     pub importance: Option<Vec<Importance>>,
+    pub importance_note: Option<String>,
     pub importance_asked: bool,
     pub cut_sets: CutSets,
     pub cost: MonthlyCost,
@@ -800,6 +805,7 @@ impl Report {
             scenarios,
             objectives: parts.verdict,
             minimal_cut_sets: parts.cut_sets,
+            importance_note: parts.importance_note.filter(|_| importance.is_none()),
             importance,
             baseline: Baseline {
                 outcome: b.outcome.name(),

@@ -80,6 +80,70 @@ fn no_importance_asked_is_not_reported_as_not_computed() {
     }
 }
 
+/// Where the importance table is out of reach, the report says why, naming the runs and their
+/// estimate against the budget, the same in JSON (`importance_note`), the terminal, markdown
+/// and HTML: a 32-region estate linked to the two nearest regions is exact through its
+/// anchored islands, but its runs through them are over the budget, and its split states one
+/// by one cannot reach 1e-12.
+#[test]
+fn a_missing_importance_table_says_why() {
+    let args = drplan::generate::GenerateArgs {
+        regions: 32,
+        links: drplan::generate::LinkShape::Nearest(2),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.yaml");
+    std::fs::write(&file, drplan::generate::topology(&args).unwrap()).unwrap();
+    let report = analyze_json(&file);
+    assert!(
+        report["summary"]["availability_error_bound"]
+            .as_f64()
+            .unwrap()
+            <= 1e-12
+    );
+    assert!(report.get("importance").is_none(), "a table");
+    let note = report["importance_note"].as_str().expect("importance_note");
+    let over = regex_lite_over_budget(note);
+    assert!(over, "{note}");
+    assert!(
+        note.contains("the split states one by one cannot reach 1e-12"),
+        "{note}"
+    );
+    for format in ["table", "markdown", "html"] {
+        let out = drplan()
+            .args(["analyze", "--color", "never", "--format", format])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let out = String::from_utf8(out.stdout).unwrap();
+        assert!(out.contains(note), "{format}: no {note:?}");
+        assert!(!out.contains("Birnbaum"), "{format}: a table");
+    }
+}
+
+/// Whether `note` says "through the islands, its N runs are estimated at X units of work, over
+/// the budget of 800 million" with an estimate that is over it.
+fn regex_lite_over_budget(note: &str) -> bool {
+    let Some(rest) = note.strip_prefix("through the islands, its ") else {
+        return false;
+    };
+    let Some((runs, rest)) = rest.split_once(" runs are estimated at ") else {
+        return false;
+    };
+    let Some((estimate, rest)) = rest.split_once(" units of work, over the budget of ") else {
+        return false;
+    };
+    let value = |x: &str| match x.split_once(' ') {
+        Some((v, "million")) => v.parse::<f64>().ok().map(|v| v * 1e6),
+        Some((v, "billion")) => v.parse::<f64>().ok().map(|v| v * 1e9),
+        _ => None,
+    };
+    runs.parse::<usize>().is_ok_and(|r| r > 32)
+        && rest.starts_with("800 million")
+        && value(estimate).is_some_and(|e| e > 8e8)
+}
+
 /// The cut sets agree with a sweep of every combination of up to three components: each is
 /// down, no proper subset of it is, and every down combination contains one.
 #[test]

@@ -71,6 +71,9 @@ pub struct Exact {
     pub error_bound: f64,
     /// Why the figures are an interval rather than exact, when they are.
     pub note: Option<String>,
+    /// Why `conditional` is `None`, when importance was asked for: which runs were over the
+    /// work budget, or whose figures were not within [`CONDITIONAL_TOLERANCE`].
+    pub importance_note: Option<String>,
 }
 
 impl Exact {
@@ -167,6 +170,24 @@ pub fn compute(
     importance: bool,
     progress: &mut dyn FnMut(Step),
 ) -> Exact {
+    let mut why_not = Vec::new();
+    let mut exact = compute_noting(engine, pool, importance, progress, &mut why_not);
+    if importance && exact.conditional.is_none() {
+        why_not.dedup();
+        exact.importance_note = (!why_not.is_empty()).then(|| why_not.join("; "));
+    }
+    exact
+}
+
+/// [`compute`], noting in `why_not` each way of getting the importance figures that was
+/// tried and why it did not give them.
+fn compute_noting(
+    engine: &Engine,
+    pool: Option<&rayon::ThreadPool>,
+    importance: bool,
+    progress: &mut dyn FnMut(Step),
+    why_not: &mut Vec<String>,
+) -> Exact {
     progress(Step::Exact);
     let n = engine.components().len();
     if n <= brute::MAX_COMPONENTS {
@@ -178,6 +199,7 @@ pub fn compute(
                 method: Method::Enumeration,
                 error_bound: 0.0,
                 note: None,
+                importance_note: None,
             };
         }
     }
@@ -188,7 +210,7 @@ pub fn compute(
         Ok(static_) => static_,
         Err(reason) => {
             progress(Step::Interval);
-            return interval(engine, pool, None, reason);
+            return interval(engine, pool, None, reason, why_not);
         }
     };
     let alone = |r: &factored::StaticRun| r.pruned + r.split;
@@ -214,6 +236,7 @@ pub fn compute(
             if !importance || islands.exact.conditional.is_some() {
                 return islands.exact;
             }
+            why_not.extend(islands.exact.importance_note.take());
             islands_exact = Some(islands.exact);
         }
     }
@@ -233,6 +256,18 @@ pub fn compute(
                 Some(split_states::compute(engine, pool, &static_))
             };
             walked = first.is_some();
+            match &first {
+                None => why_not.push(format!(
+                    "the split states one by one cannot reach {:.0e}",
+                    factored::TOLERANCE
+                )),
+                Some(s) if s.bound > factored::TOLERANCE => why_not.push(format!(
+                    "the split states one by one leave {:.1e}, above {:.0e}",
+                    s.bound,
+                    factored::TOLERANCE
+                )),
+                Some(_) => {}
+            }
         }
         if walked
             && first
@@ -243,6 +278,7 @@ pub fn compute(
             static_.add_importance(engine, pool, &mut |done, of| {
                 progress(Step::Importance(done, of))
             });
+            why_not.extend(static_.importance_note.take());
             if first.is_some() {
                 progress(Step::SplitStates);
             }
@@ -280,6 +316,7 @@ pub fn compute(
             method: Method::Factored,
             error_bound: static_bound,
             note: None,
+            importance_note: None,
         },
         Some(split) => {
             // Importance from the same split states, when every conditional figure is within
@@ -290,6 +327,11 @@ pub fn compute(
                 .flatten()
                 .flat_map(|(_, b)| *b)
                 .fold(0.0, f64::max);
+            if split.conditional.is_some() && widest > CONDITIONAL_TOLERANCE {
+                why_not.push(format!(
+                    "the split states one by one give the figures given a component down or up within {widest:.1e}, not {CONDITIONAL_TOLERANCE:.0e}"
+                ));
+            }
             Exact {
                 total: split.total,
                 conditional: split
@@ -299,6 +341,7 @@ pub fn compute(
                 method: Method::Factored,
                 error_bound: split.bound,
                 note: None,
+                importance_note: None,
             }
         }
     };
@@ -333,6 +376,7 @@ pub fn compute(
             method: Method::Factored,
             error_bound: split.bound,
             note: None,
+            importance_note: None,
         };
         if walked.is_exact() {
             // (`compute_exact` gave up only where this cannot be: kept in case.)
@@ -350,7 +394,7 @@ pub fn compute(
         best.error_bound,
         factored::TOLERANCE
     );
-    interval(engine, pool, Some(best), reason)
+    interval(engine, pool, Some(best), reason, why_not)
 }
 
 /// [`Method::MostProbableStates`]: the most probable states evaluated ([`partial`]),
@@ -360,6 +404,7 @@ fn interval(
     pool: Option<&rayon::ThreadPool>,
     factored: Option<Exact>,
     reason: String,
+    why_not: &mut Vec<String>,
 ) -> Exact {
     let p = partial::evaluate(engine, pool);
     let figures =
@@ -402,6 +447,13 @@ fn interval(
         .iter()
         .flat_map(|(_, w)| *w)
         .fold(0.0, f64::max);
+    if half > factored::TOLERANCE {
+        why_not.push("the figures are an interval, not exact".into());
+    } else if widest > CONDITIONAL_TOLERANCE {
+        why_not.push(format!(
+            "the most probable states give the figures given a component down or up within {widest:.1e}, not {CONDITIONAL_TOLERANCE:.0e}"
+        ));
+    }
     let conditional = (half <= factored::TOLERANCE && widest <= CONDITIONAL_TOLERANCE).then(|| {
         p.conditional
             .iter()
@@ -427,6 +479,7 @@ fn interval(
         conditional,
         method: Method::MostProbableStates,
         error_bound: half,
+        importance_note: None,
         note: (half > factored::TOLERANCE).then(|| {
             format!(
                 "not exact ({reason}): a proven interval from the {} most probable component states{}",

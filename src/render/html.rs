@@ -450,11 +450,18 @@ fn downtime_chart(h: &mut String, report: &Report) {
         esc(MEASURES_NOTE)
     );
     let Some(rows) = &report.importance else {
-        h.push_str(if report.importance_asked {
-            r#"<p class="note">Not computed: the per-component measures need the exact availability and the importance runs.</p></section>"#
+        if !report.importance_asked {
+            h.push_str(r#"<p class="note">Not asked for (--no-importance).</p></section>"#);
+        } else if report.summary.availability.is_some() {
+            let why = crate::render::labels::importance_not_computed(report);
+            let _ = write!(
+                h,
+                r#"<p class="note">What to fix first: {}.</p></section>"#,
+                esc(&why)
+            );
         } else {
-            r#"<p class="note">Not asked for (--no-importance).</p></section>"#
-        });
+            h.push_str(r#"<p class="note">Not computed: the per-component measures need the exact availability and the importance runs.</p></section>"#);
+        }
         h.push('\n');
         return;
     };

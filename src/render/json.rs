@@ -104,6 +104,9 @@ pub fn write_document(
     if let Some(importance) = &report.importance {
         field(out, "importance", importance, false)?;
     }
+    if let Some(note) = &report.importance_note {
+        field(out, "importance_note", note, false)?;
+    }
     field(out, "baseline", &report.baseline, false)?;
     match &report.combinations {
         Some(c) => {
@@ -126,6 +129,8 @@ pub fn write_summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         minimal_cut_sets: &'a crate::availability::cutsets::CutSets,
         #[serde(skip_serializing_if = "Option::is_none")]
         importance: &'a Option<Vec<crate::report::ImportanceRow>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        importance_note: &'a Option<String>,
         baseline: &'a crate::report::Baseline,
         cost: &'a crate::cost::MonthlyCost,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,6 +143,7 @@ pub fn write_summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         objectives: &report.objectives,
         minimal_cut_sets: &report.minimal_cut_sets,
         importance: &report.importance,
+        importance_note: &report.importance_note,
         baseline: &report.baseline,
         cost: &report.cost,
         combinations: &report.combinations,

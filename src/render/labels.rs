@@ -1,11 +1,12 @@
 //! Labels that say what a figure means, shared by the table, markdown and HTML reports: what
 //! users saw in a scenario that ends `up` only after hours, which scenarios the worst RTO leaves
 //! out, what a negative Birnbaum importance is, how the downtime per year splits, and the two
-//! per-component downtime measures. One text per figure, so that every format names it alike.
+//! per-component downtime measures, and why the importance table is absent. One text per
+//! figure, so that every format names it alike.
 
 use crate::availability::{Bounds, DowntimeSplit};
 use crate::model::Seconds;
-use crate::report::{ScenarioReport, Summary};
+use crate::report::{Report, ScenarioReport, Summary};
 
 /// The headline downtime figure (`downtime_minutes_per_year`).
 pub const DOWNTIME: &str = "Expected downtime";
@@ -171,6 +172,14 @@ pub fn downtime(s: &Summary) -> String {
         (None, Some(d)) => Seconds(d * 60.0).to_string(),
         (None, None) => "-".into(),
     }
+}
+
+/// Why the importance table is absent although it was asked for (`importance_note`).
+pub fn importance_not_computed(report: &Report) -> String {
+    let why = report.importance_note.as_deref().unwrap_or(
+        "one more exact run per component is over the work budget, or the figures given a component down or up are not within 1e-9",
+    );
+    format!("importance not computed ({why}; docs/availability.md, Importance)")
 }
 
 #[cfg(test)]

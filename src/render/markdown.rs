@@ -359,6 +359,10 @@ fn write_scenarios(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn write_importance(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     const SHOWN: usize = 10;
     let Some(rows) = &report.importance else {
+        if report.summary.availability.is_some() && report.importance_asked {
+            let why = super::labels::importance_not_computed(report);
+            writeln!(out, "What to fix first: {why}\n")?;
+        }
         return Ok(());
     };
     open_details(out, "What to fix first", false)?;

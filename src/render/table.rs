@@ -628,7 +628,8 @@ fn write_importance(report: &Report, out: &mut dyn Write, style: Style) -> io::R
         if report.summary.availability.is_some() && report.importance_asked {
             writeln!(
                 out,
-                "What to fix first: importance not computed (one more exact run per component is over the work budget, or the figures given a component down or up are not within 1e-9; docs/availability.md, Importance)\n"
+                "What to fix first: {}\n",
+                super::labels::importance_not_computed(report)
             )?;
         }
         return Ok(());

@@ -50,10 +50,10 @@ enum Effect {
     Link { mttr: u64 },
 }
 
-/// Per component, the static figures held down and held up; `None` when the held-down runs
-/// (after sharing) would take more than `budget` units of work, the main run having taken
-/// `main_work`. `progress` gets the runs done and their number after each batch, in the
-/// calling thread.
+/// Per component, the static figures held down and held up; an error saying why not when
+/// the held-down runs (after sharing) would take more than `budget` units of work, the main
+/// run having taken `main_work`, or one is out of reach. `progress` gets the runs done and
+/// their number after each batch, in the calling thread.
 ///
 /// With a `setup` that computes the islands of step 4 (`Setup::islands`), the runs are the
 /// whole method's instead, islands included (see [`super::Islands::add_importance`]): each
@@ -66,7 +66,7 @@ pub(super) fn reruns(
     (main_work, budget): (u64, u64),
     pool: Option<&rayon::ThreadPool>,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<Option<Vec<[StaticRun; 2]>>, String> {
+) -> Result<Vec<[StaticRun; 2]>, String> {
     let n = base.len();
     let held_down = |c: usize| {
         let mut avail = base.to_vec();
@@ -104,8 +104,14 @@ pub(super) fn reruns(
     // Each run, and each link's own P(¬N) where it is computed, costs about the main run
     // (a network programme whose states are part of its work).
     let own_splits = links.iter().filter(|&&c| negligible(c).is_none()).count();
-    if ((runs.len() + own_splits) as u64).saturating_mul(main_work.max(1)) > budget {
-        return Ok(None);
+    let estimate = ((runs.len() + own_splits) as u64).saturating_mul(main_work.max(1));
+    if estimate > budget {
+        return Err(format!(
+            "its {} runs are estimated at {} units of work, over the budget of {}",
+            runs.len() + own_splits,
+            units(estimate),
+            units(budget)
+        ));
     }
     // Through the islands, the main run's anchored islands are weighed again rather than
     // sought (where that misses too much, they are sought).
@@ -142,7 +148,7 @@ pub(super) fn reruns(
         for (job, result) in batch.iter().zip(done) {
             match (job, result) {
                 (&Job::Run(c), Done::Run(e)) => {
-                    let e = e?;
+                    let e = e.map_err(|e| format!("a run is out of reach: {e}"))?;
                     down[c] = Some(match setup.islands {
                         true => StaticRun {
                             total: e.total,
@@ -156,7 +162,9 @@ pub(super) fn reruns(
                         },
                     });
                 }
-                (&Job::Split(c), Done::Split(s)) => own_split[c] = Some(s?),
+                (&Job::Split(c), Done::Split(s)) => {
+                    own_split[c] = Some(s.map_err(|e| format!("a run is out of reach: {e}"))?)
+                }
                 _ => unreachable!("each job gives its own kind"),
             }
         }
@@ -164,7 +172,10 @@ pub(super) fn reruns(
         // budget (a component held down that makes the network far more fragile needs far
         // more islands) are stopped.
         if setup.work.load(std::sync::atomic::Ordering::Relaxed) > budget.saturating_mul(2) {
-            return Ok(None);
+            return Err(format!(
+                "its runs took over twice the budget of {} units of work",
+                units(budget)
+            ));
         }
         progress((k * BATCH + batch.len()).min(jobs.len()), jobs.len());
     }
@@ -180,7 +191,16 @@ pub(super) fn reruns(
             [held_down, held_up]
         })
         .collect();
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// A count of units of work in words: "690 million", "2.4 billion".
+fn units(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1} billion", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{} million", (n as f64 / 1e6).round()),
+        n => n.to_string(),
+    }
 }
 
 /// F(up) = (F - q F(down)) / a, its pruned mass bounded the same way, and P(¬N | up) bounded
@@ -315,7 +335,6 @@ mod tests {
                 None,
                 &mut |_, _| {},
             )
-            .unwrap()
             .unwrap();
             let n = base.len();
             let effects: Vec<Effect> = (0..n)
@@ -400,7 +419,6 @@ mod tests {
             None,
             &mut |_, _| {},
         )
-        .unwrap()
         .unwrap();
         let mut bounded = 0;
         for (c, [down, _]) in got.iter().enumerate() {

@@ -249,6 +249,7 @@ pub fn islands(
             method: Method::Factored,
             error_bound: bound,
             note: None,
+            importance_note: None,
         },
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
         found: setup.kept.get_mut().unwrap().take(),
@@ -293,23 +294,34 @@ impl Islands {
         let budget = (self.work, IMPORTANCE_WORK);
         let found = self.found.as_ref();
         let runs = importance::reruns(&setup, &base, (&main, found), budget, pool, progress);
-        let Ok(Some(runs)) = runs else {
-            return;
+        let runs = match runs {
+            Ok(runs) => runs,
+            Err(why) => {
+                self.exact.importance_note = Some(format!("through the islands, {why}"));
+                return;
+            }
         };
-        if runs
-            .iter()
-            .flatten()
-            .all(|r| r.pruned + r.split <= tolerance)
-        {
-            let conditional = runs
-                .into_iter()
-                .map(|[down, up]| super::Conditional {
-                    given_down: down.total,
-                    given_up: up.total,
-                })
-                .collect();
-            self.exact.conditional = Some(conditional);
+        // The widest bound, and whose: a component given down (0) or up (1).
+        let (c, given, widest) = (runs.iter().enumerate())
+            .flat_map(|(c, pair)| (0..2).map(move |k| (c, k, pair[k].pruned + pair[k].split)))
+            .fold((0, 0, 0.0), |w, x| if x.2 > w.2 { x } else { w });
+        if widest > tolerance {
+            let m = engine.model();
+            self.exact.importance_note = Some(format!(
+                "through the islands, the figures given {} {} are within {widest:.1e}, not {tolerance:.0e}",
+                m.component_id(engine.components()[c]),
+                ["down", "up"][given],
+            ));
+            return;
         }
+        let conditional = runs
+            .into_iter()
+            .map(|[down, up]| super::Conditional {
+                given_down: down.total,
+                given_up: up.total,
+            })
+            .collect();
+        self.exact.conditional = Some(conditional);
     }
 }
 
@@ -327,6 +339,8 @@ pub struct Static {
     /// Per component: the same with it held down, and held up (for importance; `None` when not
     /// asked for or over the budget).
     pub conditional: Option<Vec<[StaticRun; 2]>>,
+    /// Why `conditional` is `None` when the importance runs were made.
+    pub importance_note: Option<String>,
     /// The main run's work (see [`Setup::work`]), to estimate the importance runs'.
     work: u64,
     /// The main run's network programmes, which the importance runs reuse.
@@ -381,6 +395,7 @@ pub fn static_network_alone(
             split: main.split,
         },
         conditional: None,
+        importance_note: None,
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
         recorded: std::mem::take(setup.recording.get_mut().unwrap()),
         within: setup
@@ -408,10 +423,8 @@ impl Static {
         setup.recorded = std::mem::take(&mut self.recorded);
         let base = availabilities(engine);
         let budget = (self.work, IMPORTANCE_WORK);
-        self.conditional =
-            importance::reruns(&setup, &base, (&self.main, None), budget, pool, progress)
-                .ok()
-                .flatten();
+        let runs = importance::reruns(&setup, &base, (&self.main, None), budget, pool, progress);
+        self.conditional = runs.map_err(|why| self.importance_note = Some(why)).ok();
     }
 }
 
