@@ -62,7 +62,7 @@ enum Effect {
 pub(super) fn reruns(
     setup: &Setup,
     base: &[f64],
-    (main, found): (&StaticRun, Option<&super::policy::Found>),
+    (main, found): (&StaticRun, Option<&mut super::policy::Found>),
     (main_work, budget): (u64, u64),
     pool: Option<&rayon::ThreadPool>,
     progress: &mut dyn FnMut(usize, usize),
@@ -114,7 +114,12 @@ pub(super) fn reruns(
         ));
     }
     // Through the islands, the main run's anchored islands are weighed again rather than
-    // sought (where that misses too much, they are sought).
+    // sought (where that misses too much, they are sought), with their connectivity given
+    // each link among them down computed once for all of those links' runs.
+    let found = found.map(|found| {
+        setup.connected_with_each_down_in(found, pool);
+        &*found
+    });
     let run = |&c: &usize| {
         let avail = held_down(c);
         let first = setup.expectation_given(&avail, None, (negligible(c), found));

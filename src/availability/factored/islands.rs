@@ -1,7 +1,9 @@
 //! Step 4, split networks: islands (a set of regions cut off from the rest) whose figures are
 //! computed with two parts of the network, and the bound on what they leave.
 
-use super::network::{Adjacency, adjacency, network_split, network_split_above};
+use super::network::{
+    Adjacency, adjacency, network_split, network_split_above, split_with_each_down,
+};
 
 /// States of the frontier programme lighter than this are counted as split when it gives the
 /// probability that an island's regions are connected (`Setup::connected_probability`).
@@ -174,6 +176,7 @@ impl<'a> Setup<'a> {
                         block: b,
                         covers: p,
                         connected: None,
+                        down: Vec::new(),
                     }
                 })
                 .filter(|c| c.covers > 0.0)
@@ -376,6 +379,7 @@ impl Setup<'_> {
                     block: b,
                     covers: p,
                     connected: Some(connected),
+                    down: Vec::new(),
                 })
             })
             .collect()
@@ -427,15 +431,25 @@ impl Setup<'_> {
         }
         let m = self.engine.model();
         let mut in_block = vec![false; m.regions.len()];
-        let mut same = |block: &[usize]| {
+        // The links among B's regions whose availability differs.
+        let mut changed = |block: &[usize]| {
             block.iter().for_each(|&r| in_block[r] = true);
-            let same = (m.links.iter().zip(differs))
-                .all(|(l, &d)| !d || !l.ends.iter().all(|e| in_block[e.idx()]));
+            let changed: Vec<usize> = (m.links.iter().zip(differs).enumerate())
+                .filter(|(_, (l, d))| **d && l.ends.iter().all(|e| in_block[e.idx()]))
+                .map(|(l, _)| l)
+                .collect();
             block.iter().for_each(|&r| in_block[r] = false);
-            same
+            changed
         };
+        // Known: none changed, or one held down whose connectivity without it was computed.
         let blocks = found.iter().map(|c| {
-            let known = c.connected.filter(|_| same(&c.block));
+            let known = match changed(&c.block)[..] {
+                [] => c.connected,
+                [l] if avail[self.link_c[l]] == 0.0 => {
+                    c.down.iter().find(|(x, _)| *x == l).map(|(_, p)| *p)
+                }
+                _ => None,
+            };
             (c.block.clone(), known)
         });
         let found = self.anchored_candidates(avail, &items, &classes, &life, blocks, weight);
@@ -509,6 +523,9 @@ pub(super) struct Candidate {
     pub(super) block: Vec<usize>,
     pub(super) covers: f64,
     pub(super) connected: Option<f64>,
+    /// Per link among its regions: the probability that they are connected with that link
+    /// down, where computed ([`Setup::connected_with_each_down_in`], for the importance runs).
+    pub(super) down: Vec<(usize, f64)>,
 }
 
 /// An island chosen for a subproblem: its regions, and P(they are connected) with the
@@ -575,6 +592,51 @@ impl Setup<'_> {
             .filter(|&(a, b, _)| a != b && in_block[a] && in_block[b])
             .collect();
         self.connected_probability(avail, block, &inner)
+    }
+
+    /// For each candidate the main run `found` (anchored ones), the probability that its
+    /// regions are connected with each link among them down in turn (`down`), where that
+    /// takes the frontier programme (more links among them than can be enumerated, and not a
+    /// tree): one recorded run each, one step per link (`network::split_with_each_down`),
+    /// instead of a run per link. A lower bound, like [`Setup::block_connected`].
+    pub(super) fn connected_with_each_down_in(
+        &self,
+        found: &mut super::policy::Found,
+        pool: Option<&rayon::ThreadPool>,
+    ) {
+        let avail = found.avail.clone();
+        for candidates in found.per_mask.values_mut() {
+            match pool {
+                Some(pool) => pool.install(|| self.connected_with_each_down(&avail, candidates)),
+                None => self.connected_with_each_down(&avail, candidates),
+            }
+        }
+    }
+
+    /// [`Setup::connected_with_each_down_in`] for the candidates of one set of failed groups.
+    fn connected_with_each_down(&self, avail: &[f64], found: &mut [Candidate]) {
+        use rayon::prelude::*;
+        let m = self.engine.model();
+        found.par_iter_mut().for_each(|c| {
+            let mut in_block = vec![false; m.regions.len()];
+            c.block.iter().for_each(|&r| in_block[r] = true);
+            let inner: Vec<usize> = (0..m.links.len())
+                .filter(|&l| {
+                    let [a, b] = m.links[l].ends;
+                    a != b && in_block[a.idx()] && in_block[b.idx()]
+                })
+                .collect();
+            if inner.len() <= MAX_INNER_LINKS || inner.len() + 1 == c.block.len() {
+                // (Enumerated, or a tree: each is cheap.)
+                return;
+            }
+            let alive: Vec<f64> = in_block.iter().map(|&b| f64::from(u8::from(b))).collect();
+            let given = (avail, &alive[..]);
+            if let Some(splits) = split_with_each_down(self, given, CONNECTED_PRUNE, &inner) {
+                let connected = splits.iter().map(|s| (1.0 - s).max(0.0));
+                c.down = inner.iter().copied().zip(connected).collect();
+            }
+        });
     }
 
     /// [`Setup::block_connected`] given the links among its regions: every

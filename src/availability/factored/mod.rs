@@ -292,7 +292,7 @@ impl Islands {
             split: 0.0,
         };
         let budget = (self.work, IMPORTANCE_WORK);
-        let found = self.found.as_ref();
+        let found = self.found.as_mut();
         let runs = importance::reruns(&setup, &base, (&main, found), budget, pool, progress);
         let runs = match runs {
             Ok(runs) => runs,

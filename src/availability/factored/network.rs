@@ -75,6 +75,41 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
     }
 }
 
+/// [`network_split_above`] with each of `links` down in turn (availability 0), from one
+/// recorded run of the programme: one step each (see [`Recording`]). `None` where the run
+/// cannot be recorded (keys wider than one word, too many states, or a serving part).
+pub(super) fn split_with_each_down(
+    setup: &Setup,
+    (avail, alive): (&[f64], &[f64]),
+    prune: f64,
+    links: &[usize],
+) -> Option<Vec<f64>> {
+    let (adjacency, order, widest) = frontier_order(setup.engine.model());
+    if widest > u128::SLOTS || setup.outside.is_some() {
+        return None;
+    }
+    let frontier = Frontier {
+        setup,
+        avail,
+        alive,
+        adjacency: &adjacency,
+        order: &order,
+        prune,
+    };
+    let recording = frontier.record().1?;
+    let mut changed = avail.to_vec();
+    links
+        .iter()
+        .map(|&l| {
+            let c = setup.link_c[l];
+            changed[c] = 0.0;
+            let split = recording.reuse(setup, &changed, alive);
+            changed[c] = avail[c];
+            split
+        })
+        .collect()
+}
+
 /// Per region, its neighbours and the links to them.
 pub(super) type Adjacency = Vec<Vec<(usize, usize)>>;
 
@@ -618,6 +653,50 @@ thread_local! {
 mod tests {
     use super::*;
     use crate::generate::{GenerateArgs, LinkShape};
+
+    /// P(¬N) with each link down in turn from one recorded run equals a fresh run of the
+    /// programme with that link down, for a block of regions alive (as the islands' connectivity
+    /// asks) and for every region alive with some probability, and is an upper bound on it
+    /// where the recorded run pruned: the states it dropped count as split.
+    #[test]
+    fn each_link_down_from_one_recording_equals_a_run_each() {
+        for (links, regions, prune) in [
+            (LinkShape::Nearest(3), 16, 0.0),
+            (LinkShape::Nearest(3), 16, 1e-16),
+            (LinkShape::Mesh, 8, 1e-16),
+            (LinkShape::Ring, 10, 0.0),
+        ] {
+            let args = GenerateArgs {
+                regions,
+                links,
+                ..GenerateArgs::default()
+            };
+            let checked = super::super::generated(&args);
+            let engine = crate::evaluate::Engine::new(&checked.model);
+            let setup = Setup::new(&engine).unwrap();
+            let mut avail = vec![0.9; engine.components().len()];
+            for (l, &c) in setup.link_c.iter().enumerate() {
+                avail[c] = 0.8 + 0.01 * (l % 10) as f64;
+            }
+            let block: Vec<f64> = (0..regions).map(|r| f64::from(u8::from(r < 12))).collect();
+            let some: Vec<f64> = (0..regions).map(|r| 0.8 + 0.01 * r as f64).collect();
+            for alive in [block, some] {
+                let all: Vec<usize> = (0..setup.link_c.len()).collect();
+                let given = (&avail[..], &alive[..]);
+                let each = split_with_each_down(&setup, given, prune, &all).unwrap();
+                for (l, got) in each.into_iter().enumerate() {
+                    let mut down = avail.clone();
+                    down[setup.link_c[l]] = 0.0;
+                    let fresh = network_split_above(&setup, &down, &alive, prune);
+                    assert!(
+                        (got - fresh).abs() <= 1e-12 || (prune > 0.0 && got >= fresh),
+                        "{links:?} link {l}: one recording {got}, a run {fresh}"
+                    );
+                    assert!(got <= fresh + 1e-9, "{links:?} link {l}: {got} > {fresh}");
+                }
+            }
+        }
+    }
 
     /// The wide keys (a frontier of more than 31 regions) give the same P(¬N) as the narrow
     /// ones on graphs both can hold, up to what each prunes.
