@@ -282,6 +282,19 @@ mod tests {
     use super::*;
     use crate::generate::{GenerateArgs, LinkShape};
 
+    /// [`reruns`] on the static network, whatever their work, on one thread.
+    fn every_rerun(setup: &Setup, base: &[f64], main: &StaticRun) -> Vec<[StaticRun; 2]> {
+        reruns(
+            setup,
+            base,
+            (main, None),
+            (1, u64::MAX),
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap()
+    }
+
     /// Every component's held-down and held-up figures, shared between components, derived
     /// from the whole and with P(¬N) from the main run's recorded network programmes, equal
     /// those of its own runs (up to what the searches pruned), its own P(¬N) held down, and a
@@ -332,15 +345,7 @@ mod tests {
                 "{links:?}: nothing recorded"
             );
             let own_setup = Setup::static_network(&engine).unwrap();
-            let got = reruns(
-                &setup,
-                &base,
-                (&main, None),
-                (1, u64::MAX),
-                None,
-                &mut |_, _| {},
-            )
-            .unwrap();
+            let got = every_rerun(&setup, &base, &main);
             let n = base.len();
             let effects: Vec<Effect> = (0..n)
                 .map(|c| {
@@ -416,15 +421,7 @@ mod tests {
             "P(¬N) {:e}",
             main.split
         );
-        let got = reruns(
-            &setup,
-            &base,
-            (&main, None),
-            (1, u64::MAX),
-            None,
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let got = every_rerun(&setup, &base, &main);
         let mut bounded = 0;
         for (c, [down, _]) in got.iter().enumerate() {
             let mut avail = base.clone();
