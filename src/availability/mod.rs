@@ -351,10 +351,12 @@ fn compute_noting(
     // Still too wide: the islands of step 4 may narrow it (with an anchor, make it exact:
     // then with the split states' importance figures when those are within their
     // tolerance); else the most probable states.
-    progress(Step::Islands);
     let islands = match islands_exact {
         Some(exact) => Ok(exact),
-        None => factored::compute_within(engine, pool, found.error_bound),
+        None => {
+            progress(Step::Islands);
+            factored::compute_within(engine, pool, found.error_bound)
+        }
     };
     let best = match islands {
         Ok(mut islands) if islands.is_exact() => {

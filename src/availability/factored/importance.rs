@@ -173,15 +173,6 @@ pub(super) fn reruns(
                 _ => unreachable!("each job gives its own kind"),
             }
         }
-        // The estimate is the main run's work per run; runs that turn out to take twice the
-        // budget (a component held down that makes the network far more fragile needs far
-        // more islands) are stopped.
-        if setup.work.load(std::sync::atomic::Ordering::Relaxed) > budget.saturating_mul(2) {
-            return Err(format!(
-                "its runs took over twice the budget of {} units of work",
-                units(budget)
-            ));
-        }
         progress((k * BATCH + batch.len()).min(jobs.len()), jobs.len());
     }
     let out = (0..n)

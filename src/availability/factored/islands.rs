@@ -66,7 +66,11 @@ impl<'a> Setup<'a> {
         if self.anchor.is_some() && super::network::wide(m) {
             return Ok((split, Vec::new(), split));
         }
-        let cover = self.anchored_cover(avail, &life).unwrap_or(split);
+        let cover = match self.anchored_cover(avail, &life) {
+            Some(Some(cover)) => cover,
+            Some(None) => return Ok((split, Vec::new(), split)),
+            None => split,
+        };
         // With an anchor, regions alone: any part B that holds it is its part with the
         // regions next to B dead (E_B then weighs every way they are dead or cut off), so
         // region combinations reach every shape, with far fewer combinations.
@@ -386,18 +390,19 @@ impl Setup<'_> {
     }
 
     /// With an anchor, what the islands are to cover: P(¬N, the anchor alive) (where it is
-    /// dead, nothing is OK on the model nor on the static network); `None` without an anchor.
-    /// Only where the frontier programme is not [`wide`](super::network::wide) (the callers
-    /// see to it): its P(¬N) is then within 1e-24 per state dropped, so that a value of 1 is
-    /// a probability (a region held down that cuts a chain in two) and not "cannot tell".
-    fn anchored_cover(&self, avail: &[f64], life: &Life) -> Option<f64> {
+    /// dead, nothing is OK on the model nor on the static network); `Some(None)` when the
+    /// frontier programme gives up (it cannot tell it from the whole of ¬N), `None` without an
+    /// anchor. A probability of 1 is an answer (a region held down that cuts a chain in two),
+    /// not "cannot tell" (`network::network_split_told`).
+    fn anchored_cover(&self, avail: &[f64], life: &Life) -> Option<Option<f64>> {
         let a = self.anchor?;
         if life.alive[a] == 0.0 {
-            return Some(0.0);
+            return Some(Some(0.0));
         }
         let mut given = life.alive.clone();
         given[a] = 1.0;
-        Some(life.alive[a] * network_split(self, avail, &given))
+        let split = super::network::network_split_told(self, avail, &given, 0.0);
+        Some(split.map(|split| life.alive[a] * split))
     }
 
     /// Anchored islands for a subproblem of another term of step 1 than the one they were
@@ -422,9 +427,11 @@ impl Setup<'_> {
             return Ok((0.0, Vec::new()));
         }
         // As in `candidates`: where the frontier programme cannot tell, the whole of ¬N.
-        let cover = match self.anchored_cover(avail, &life) {
-            Some(cover) if !super::network::wide(self.engine.model()) => cover,
-            _ => return Ok((split, Vec::new())),
+        if super::network::wide(self.engine.model()) {
+            return Ok((split, Vec::new()));
+        }
+        let Some(Some(cover)) = self.anchored_cover(avail, &life) else {
+            return Ok((split, Vec::new()));
         };
         if cover == 0.0 {
             return Ok((0.0, Vec::new()));
@@ -607,17 +614,20 @@ impl Setup<'_> {
         let avail = found.avail.clone();
         for candidates in found.per_mask.values_mut() {
             match pool {
-                Some(pool) => pool.install(|| self.connected_with_each_down(&avail, candidates)),
-                None => self.connected_with_each_down(&avail, candidates),
+                Some(pool) => {
+                    pool.install(|| self.connected_with_each_down(&avail, candidates, true))
+                }
+                None => self.connected_with_each_down(&avail, candidates, false),
             }
         }
     }
 
-    /// [`Setup::connected_with_each_down_in`] for the candidates of one set of failed groups.
-    fn connected_with_each_down(&self, avail: &[f64], found: &mut [Candidate]) {
+    /// [`Setup::connected_with_each_down_in`] for the candidates of one set of failed groups,
+    /// in parallel or not.
+    fn connected_with_each_down(&self, avail: &[f64], found: &mut [Candidate], parallel: bool) {
         use rayon::prelude::*;
         let m = self.engine.model();
-        found.par_iter_mut().for_each(|c| {
+        let each = |c: &mut Candidate| {
             let mut in_block = vec![false; m.regions.len()];
             c.block.iter().for_each(|&r| in_block[r] = true);
             let inner: Vec<usize> = (0..m.links.len())
@@ -633,10 +643,16 @@ impl Setup<'_> {
             let alive: Vec<f64> = in_block.iter().map(|&b| f64::from(u8::from(b))).collect();
             let given = (avail, &alive[..]);
             if let Some(splits) = split_with_each_down(self, given, CONNECTED_PRUNE, &inner) {
-                let connected = splits.iter().map(|s| (1.0 - s).max(0.0));
-                c.down = inner.iter().copied().zip(connected).collect();
+                let connected = splits.iter().map(|s| s.map(|s| (1.0 - s).max(0.0)));
+                let each = inner.iter().copied().zip(connected);
+                c.down = each.filter_map(|(l, p)| Some((l, p?))).collect();
             }
-        });
+        };
+        // (In the caller's pool; on this thread alone without one: `--threads 1`.)
+        match parallel {
+            true => found.par_iter_mut().for_each(each),
+            false => found.iter_mut().for_each(each),
+        }
     }
 
     /// [`Setup::block_connected`] given the links among its regions: every

@@ -143,7 +143,7 @@ struct Setup<'a> {
     /// Bounds above which the answer will be declined anyway (see `bounded`).
     give_up_above: f64,
     /// What the islands of step 4 may leave of P(¬N) ([`ISLAND_TARGET`] for the figures; the
-    /// importance runs through islands need less, see `importance::island_reruns`).
+    /// importance runs through islands need less, see [`Islands::add_importance`]).
     island_target: f64,
     /// Routing-search branches lighter than these are not explored: ([`PRUNE`] for the
     /// figures, [`ISLAND_PRUNE`] for the anchored islands' corrections), looser for the

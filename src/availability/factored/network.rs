@@ -24,6 +24,19 @@ pub(super) fn network_split(setup: &Setup, avail: &[f64], alive: &[f64]) -> f64 
 /// (where an upper bound within about that, times the states, is precise enough: it costs far
 /// less), and without reusing recorded runs.
 pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], prune: f64) -> f64 {
+    network_split_told(setup, avail, alive, prune).unwrap_or(1.0)
+}
+
+/// [`network_split_above`], or `None` where the programme gives up (keys wider than 127
+/// regions, or more than [`MAX_SPLIT_STATES`] states at a step) and the whole mass would count
+/// as split: a 1 that says "cannot tell", told apart from a probability of 1 (a region held
+/// down that cuts a chain in two).
+pub(super) fn network_split_told(
+    setup: &Setup,
+    avail: &[f64],
+    alive: &[f64],
+    prune: f64,
+) -> Option<f64> {
     // Without links between the serving part and the rest, only the serving part's split
     // counts (`serving_part.rs`): the rest is never alive here.
     let masked: Vec<f64>;
@@ -44,7 +57,7 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
         .filter(|_| prune == 0.0)
         .find_map(|r| r.reuse(setup, avail, alive))
     {
-        return split;
+        return Some(split);
     }
     let (adjacency, order, widest) = frontier_order(setup.engine.model());
     let frontier = Frontier {
@@ -54,36 +67,40 @@ pub(super) fn network_split_above(setup: &Setup, avail: &[f64], alive: &[f64], p
         adjacency: &adjacency,
         order: &order,
         prune,
+        gave_up: Default::default(),
     };
     #[cfg(test)]
     if let Some(wide) = FORCE_WIDE.with(|f| f.get().then(|| frontier.split::<Wide>())) {
-        return wide;
+        return (!frontier.gave_up.get()).then_some(wide);
     }
-    if widest <= u128::SLOTS {
+    let split = if widest <= u128::SLOTS {
         if !setup.record || prune > 0.0 {
-            return frontier.split::<u128>();
+            frontier.split::<u128>()
+        } else {
+            let (split, recording) = frontier.record();
+            if let Some(recording) = recording {
+                setup.recording.lock().unwrap().push(recording);
+            }
+            split
         }
-        let (split, recording) = frontier.record();
-        if let Some(recording) = recording {
-            setup.recording.lock().unwrap().push(recording);
-        }
-        split
     } else if widest <= Wide::SLOTS {
         frontier.split::<Wide>()
     } else {
-        1.0
-    }
+        return None;
+    };
+    (!frontier.gave_up.get()).then_some(split)
 }
 
 /// [`network_split_above`] with each of `links` down in turn (availability 0), from one
-/// recorded run of the programme: one step each (see [`Recording`]). `None` where the run
+/// recorded run of the programme: one step each (see [`Recording`]); `None` for a link the
+/// recording cannot change (one that never fails or never works), and for all where the run
 /// cannot be recorded (keys wider than one word, too many states, or a serving part).
 pub(super) fn split_with_each_down(
     setup: &Setup,
     (avail, alive): (&[f64], &[f64]),
     prune: f64,
     links: &[usize],
-) -> Option<Vec<f64>> {
+) -> Option<Vec<Option<f64>>> {
     let (adjacency, order, widest) = frontier_order(setup.engine.model());
     if widest > u128::SLOTS || setup.outside.is_some() {
         return None;
@@ -95,10 +112,11 @@ pub(super) fn split_with_each_down(
         adjacency: &adjacency,
         order: &order,
         prune,
+        gave_up: Default::default(),
     };
     let recording = frontier.record().1?;
     let mut changed = avail.to_vec();
-    links
+    let each = links
         .iter()
         .map(|&l| {
             let c = setup.link_c[l];
@@ -107,7 +125,8 @@ pub(super) fn split_with_each_down(
             changed[c] = avail[c];
             split
         })
-        .collect()
+        .collect();
+    Some(each)
 }
 
 /// Per region, its neighbours and the links to them.
@@ -183,6 +202,8 @@ struct Frontier<'a> {
     order: &'a [usize],
     /// States lighter than this (or than the keys' own [`Labels::PRUNE`]) are dropped.
     prune: f64,
+    /// Set when a run gives up (too many states at a step): its P(¬N) is then 1, the whole.
+    gave_up: std::cell::Cell<bool>,
 }
 
 /// A run of the programme kept for [`Recording`]: its steps, the states before each with the
@@ -373,6 +394,7 @@ impl Frontier<'_> {
                 .work
                 .fetch_add(next.len() as u64, std::sync::atomic::Ordering::Relaxed);
             if next.len() > MAX_SPLIT_STATES {
+                self.gave_up.set(true);
                 return (1.0, None);
             }
             next.retain(|_, p| {
@@ -685,6 +707,7 @@ mod tests {
                 let given = (&avail[..], &alive[..]);
                 let each = split_with_each_down(&setup, given, prune, &all).unwrap();
                 for (l, got) in each.into_iter().enumerate() {
+                    let got = got.unwrap();
                     let mut down = avail.clone();
                     down[setup.link_c[l]] = 0.0;
                     let fresh = network_split_above(&setup, &down, &alive, prune);
