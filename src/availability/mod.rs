@@ -77,6 +77,18 @@ pub struct Exact {
 }
 
 impl Exact {
+    /// Figures by the factored method within `error_bound`, without the importance figures.
+    pub fn factored(total: StateProbabilities, error_bound: f64) -> Exact {
+        Exact {
+            total,
+            conditional: None,
+            method: Method::Factored,
+            error_bound,
+            note: None,
+            importance_note: None,
+        }
+    }
+
     /// Whether the figures are exact (error at most [`factored::TOLERANCE`]) rather than an
     /// interval.
     pub fn is_exact(&self) -> bool {
@@ -304,19 +316,8 @@ fn compute_noting(
         .flatten();
     let found = match split {
         None => Exact {
-            total: static_.main.total.clone(),
-            conditional: static_.conditional.as_ref().map(|c| {
-                c.iter()
-                    .map(|[down, up]| Conditional {
-                        given_down: down.total.clone(),
-                        given_up: up.total.clone(),
-                    })
-                    .collect()
-            }),
-            method: Method::Factored,
-            error_bound: static_bound,
-            note: None,
-            importance_note: None,
+            conditional: static_.conditional.as_deref().map(factored::conditionals),
+            ..Exact::factored(static_.main.total.clone(), static_bound)
         },
         Some(split) => {
             // Importance from the same split states, when every conditional figure is within
@@ -333,15 +334,11 @@ fn compute_noting(
                 ));
             }
             Exact {
-                total: split.total,
                 conditional: split
                     .conditional
                     .filter(|_| widest <= CONDITIONAL_TOLERANCE)
                     .map(|c| c.into_iter().map(|(c, _)| c).collect()),
-                method: Method::Factored,
-                error_bound: split.bound,
-                note: None,
-                importance_note: None,
+                ..Exact::factored(split.total, split.bound)
             }
         }
     };
@@ -372,14 +369,7 @@ fn compute_noting(
     } else {
         progress(Step::SplitStates);
         let split = split_states::compute(engine, pool, &static_);
-        let walked = Exact {
-            total: split.total,
-            conditional: None,
-            method: Method::Factored,
-            error_bound: split.bound,
-            note: None,
-            importance_note: None,
-        };
+        let walked = Exact::factored(split.total, split.bound);
         if walked.is_exact() {
             // (`compute_exact` gave up only where this cannot be: kept in case.)
             return walked;

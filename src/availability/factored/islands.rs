@@ -437,20 +437,12 @@ impl Setup<'_> {
             return Ok((0.0, Vec::new()));
         }
         let m = self.engine.model();
-        let mut in_block = vec![false; m.regions.len()];
-        // The links among B's regions whose availability differs.
-        let mut changed = |block: &[usize]| {
-            block.iter().for_each(|&r| in_block[r] = true);
-            let changed: Vec<usize> = (m.links.iter().zip(differs).enumerate())
-                .filter(|(_, (l, d))| **d && l.ends.iter().all(|e| in_block[e.idx()]))
-                .map(|(l, _)| l)
-                .collect();
-            block.iter().for_each(|&r| in_block[r] = false);
-            changed
-        };
-        // Known: none changed, or one held down whose connectivity without it was computed.
+        // Known: no link among B's regions changed, or one held down whose connectivity
+        // without it was computed.
         let blocks = found.iter().map(|c| {
-            let known = match changed(&c.block)[..] {
+            let mut changed = links_among(m, &c.block);
+            changed.retain(|&l| differs[l]);
+            let known = match changed[..] {
                 [] => c.connected,
                 [l] if avail[self.link_c[l]] == 0.0 => {
                     c.down.iter().find(|(x, _)| *x == l).map(|(_, p)| *p)
@@ -581,22 +573,12 @@ impl Setup<'_> {
     /// P(the regions of `block` are connected by the links among them that are up).
     fn block_connected(&self, avail: &[f64], block: &[usize]) -> f64 {
         let m = self.engine.model();
-        let mut in_block = vec![false; m.regions.len()];
-        for &r in block {
-            in_block[r] = true;
-        }
-        let inner: Vec<(usize, usize, f64)> = m
-            .links
-            .iter()
-            .enumerate()
-            .map(|(l, link)| {
-                (
-                    link.ends[0].idx(),
-                    link.ends[1].idx(),
-                    avail[self.link_c[l]],
-                )
+        let inner: Vec<(usize, usize, f64)> = links_among(m, block)
+            .into_iter()
+            .map(|l| {
+                let [a, b] = m.links[l].ends;
+                (a.idx(), b.idx(), avail[self.link_c[l]])
             })
-            .filter(|&(a, b, _)| a != b && in_block[a] && in_block[b])
             .collect();
         self.connected_probability(avail, block, &inner)
     }
@@ -628,19 +610,13 @@ impl Setup<'_> {
         use rayon::prelude::*;
         let m = self.engine.model();
         let each = |c: &mut Candidate| {
-            let mut in_block = vec![false; m.regions.len()];
-            c.block.iter().for_each(|&r| in_block[r] = true);
-            let inner: Vec<usize> = (0..m.links.len())
-                .filter(|&l| {
-                    let [a, b] = m.links[l].ends;
-                    a != b && in_block[a.idx()] && in_block[b.idx()]
-                })
-                .collect();
+            let inner = links_among(m, &c.block);
             if inner.len() <= MAX_INNER_LINKS || inner.len() + 1 == c.block.len() {
                 // (Enumerated, or a tree: each is cheap.)
                 return;
             }
-            let alive: Vec<f64> = in_block.iter().map(|&b| f64::from(u8::from(b))).collect();
+            let mut alive = vec![0.0; m.regions.len()];
+            c.block.iter().for_each(|&r| alive[r] = 1.0);
             let given = (avail, &alive[..]);
             if let Some(splits) = split_with_each_down(self, given, CONNECTED_PRUNE, &inner) {
                 let connected = splits.iter().map(|s| s.map(|s| (1.0 - s).max(0.0)));
@@ -689,6 +665,18 @@ impl Setup<'_> {
         // 1e-16 is lost in the island's other factors: the programme drops lighter states.
         (1.0 - network_split_above(self, avail, &alive, CONNECTED_PRUNE)).max(0.0)
     }
+}
+
+/// The links between two different regions of `block`: those its connectivity depends on.
+fn links_among(m: &crate::model::Model, block: &[usize]) -> Vec<usize> {
+    let mut in_block = vec![false; m.regions.len()];
+    block.iter().for_each(|&r| in_block[r] = true);
+    (0..m.links.len())
+        .filter(|&l| {
+            let [a, b] = m.links[l].ends;
+            a != b && in_block[a.idx()] && in_block[b.idx()]
+        })
+        .collect()
 }
 
 /// P(the regions of `block` are connected by the links among them that are up), by every

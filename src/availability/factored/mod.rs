@@ -42,7 +42,7 @@ mod star;
 
 use classes::tiers_to_track;
 
-use super::{Exact, Method, StateProbabilities};
+use super::{Exact, StateProbabilities};
 use crate::evaluate::Engine;
 use crate::model::{Component, Dependency, RoutingKind};
 
@@ -243,14 +243,7 @@ pub fn islands(
     setup.record = importance;
     let (total, bound) = setup.expectation(&availabilities(engine), pool)?;
     Ok(Islands {
-        exact: Exact {
-            total,
-            conditional: None,
-            method: Method::Factored,
-            error_bound: bound,
-            note: None,
-            importance_note: None,
-        },
+        exact: Exact::factored(total, bound),
         work: setup.work.load(std::sync::atomic::Ordering::Relaxed),
         found: setup.kept.get_mut().unwrap().take(),
         recorded: std::mem::take(setup.recording.get_mut().unwrap()),
@@ -314,14 +307,7 @@ impl Islands {
             ));
             return;
         }
-        let conditional = runs
-            .into_iter()
-            .map(|[down, up]| super::Conditional {
-                given_down: down.total,
-                given_up: up.total,
-            })
-            .collect();
-        self.exact.conditional = Some(conditional);
+        self.exact.conditional = Some(conditionals(&runs));
     }
 }
 
@@ -351,6 +337,16 @@ pub struct Static {
     /// Per component: how the split states' correction depends on it (see
     /// `Setup::summed_out`); empty when the link graph is connected (every one matters).
     pub summed: Vec<crate::availability::partial::SummedOut>,
+}
+
+/// The importance figures of runs with each component held down and held up.
+pub fn conditionals(runs: &[[StaticRun; 2]]) -> Vec<super::Conditional> {
+    runs.iter()
+        .map(|[down, up]| super::Conditional {
+            given_down: down.total.clone(),
+            given_up: up.total.clone(),
+        })
+        .collect()
 }
 
 /// One expectation on the static network.

@@ -60,15 +60,7 @@ pub(super) fn network_split_told(
         return Some(split);
     }
     let (adjacency, order, widest) = frontier_order(setup.engine.model());
-    let frontier = Frontier {
-        setup,
-        avail,
-        alive,
-        adjacency: &adjacency,
-        order: &order,
-        prune,
-        gave_up: Default::default(),
-    };
+    let frontier = Frontier::new(setup, (avail, alive), (&adjacency, &order), prune);
     #[cfg(test)]
     if let Some(wide) = FORCE_WIDE.with(|f| f.get().then(|| frontier.split::<Wide>())) {
         return (!frontier.gave_up.get()).then_some(wide);
@@ -105,15 +97,7 @@ pub(super) fn split_with_each_down(
     if widest > u128::SLOTS || setup.outside.is_some() {
         return None;
     }
-    let frontier = Frontier {
-        setup,
-        avail,
-        alive,
-        adjacency: &adjacency,
-        order: &order,
-        prune,
-        gave_up: Default::default(),
-    };
+    let frontier = Frontier::new(setup, (avail, alive), (&adjacency, &order), prune);
     let recording = frontier.record().1?;
     let mut changed = avail.to_vec();
     let each = links
@@ -306,7 +290,26 @@ impl Recording {
     }
 }
 
-impl Frontier<'_> {
+impl<'a> Frontier<'a> {
+    /// The programme over the region graph visited in `order`, with these availabilities and
+    /// alive probabilities, dropping states lighter than `prune`.
+    fn new(
+        setup: &'a Setup<'a>,
+        (avail, alive): (&'a [f64], &'a [f64]),
+        (adjacency, order): (&'a Adjacency, &'a [usize]),
+        prune: f64,
+    ) -> Frontier<'a> {
+        Frontier {
+            setup,
+            avail,
+            alive,
+            adjacency,
+            order,
+            prune,
+            gave_up: Default::default(),
+        }
+    }
+
     /// The programme's steps (they depend on the graph and the order only).
     fn steps(&self) -> Vec<Step> {
         let adjacency = self.adjacency;

@@ -118,9 +118,9 @@ impl<'a> Setup<'a> {
         if wanted {
             found = match (reuse, self.anchor) {
                 (Some(reuse), Some(_)) => {
+                    let differs = self.links_differ(avail0, &reuse.avail);
                     let weigh = |(&(mask, p), &split): (&(u32, f64), &f64)| {
                         let known = reuse.per_mask.get(&mask).map_or(&[][..], Vec::as_slice);
-                        let differs = self.links_differ(avail0, &reuse.avail);
                         let (cover, c) = self.reweighed(
                             avail0,
                             policy0,
